@@ -1,0 +1,242 @@
+"""Cheap deterministic grounding: read a goal, list candidate actions for a screen,
+score them by what the goal names, and tell when the screen shows the goal done.
+
+This runs before any model is asked. It settles the steps whose answer is written
+in the goal (the switch called "Wi-Fi", the field called "Name"); a model ranks
+what text matching cannot settle. Nothing here knows any particular task.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..devices.base import (
+    Action,
+    Done,
+    LaunchApp,
+    Observation,
+    PressKey,
+    Scroll,
+    Tap,
+    Target,
+    TypeText,
+    UIElement,
+)
+
+_STOP = frozenset("""a an the to of on in for with and or my me please then it its this that is
+be by at as from into up all your new""".split())
+_ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
+_OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
+_SUBMIT = frozenset({"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply"})
+_SYNONYMS = {
+    "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
+    "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},
+    "sms": {"message", "messages", "sms"}, "text": {"message", "messages"},
+    "message": {"message", "messages", "chat"}, "alarm": {"alarm", "alarms", "clock"},
+    "dark": {"dark"}, "number": {"phone", "number"}, "phone": {"phone", "number"},
+}
+# General Android knowledge: where a setting or a kind of data lives.
+APP_HINTS = {
+    "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume",
+                 "language", "setting", "settings"},
+    "contacts": {"contact", "contacts", "phone", "number"},
+    "messages": {"sms", "message", "messages", "text"},
+    "clock": {"alarm", "alarms", "timer", "clock"},
+    "notes": {"note", "notes", "memo"},
+    "calendar": {"event", "calendar", "meeting", "appointment"},
+    "files": {"file", "files", "download"},
+}
+_FIELD_CUES = {
+    "name": ("named", "called", "name"),
+    "phone": ("phone", "number", "at", "phone number"),
+    "email": ("email", "e-mail", "mail"),
+    "message": ("saying", "message", "text", "body", "that says"),
+    "title": ("titled", "title", "called", "named"),
+    "label": ("labelled", "labeled", "label", "called"),
+    "to": ("to",),
+}
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, keeping hyphenated words (wi-fi) whole."""
+    return re.findall(r"[\w]+(?:-[\w]+)*", text.lower())
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning, with synonyms folded in."""
+    out: set[str] = set()
+    for w in words(text):
+        if w in _STOP:
+            continue
+        out.add(w)
+        out |= _SYNONYMS.get(w, set())
+        if w.endswith("s") and len(w) > 3:
+            out.add(w[:-1])
+    return out
+
+
+@dataclass
+class Goal:
+    """What a goal text asks for, as far as text alone can tell."""
+
+    text: str
+    words: set[str]
+    want_on: bool | None
+    values: dict[str, str] = field(default_factory=dict)
+    """Field cue (name, phone, ...) -> the value to type."""
+    asks_answer: bool = False
+
+
+def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
+    """Read toggles, values to type and whether an answer is wanted."""
+    want: bool | None = None
+    if _ON.search(text):
+        want = True
+    if _OFF.search(text):
+        want = False
+    values: dict[str, str] = {}
+    for m in re.finditer(r"[\"“']([^\"”']+)[\"”']", text):
+        before = words(text[: m.start()])[-2:]
+        cue = next((c for c, cues in _FIELD_CUES.items() if any(w in cues for w in before)), None)
+        values[cue or f"text{len(values)}"] = m.group(1)
+    if "name" not in values:
+        m = re.search(r"\b(?:named|called)\s+((?:[A-Z][\w'-]*\s?){1,3})", text)
+        if m:
+            values["name"] = m.group(1).strip()
+    if "phone" not in values:
+        m = re.search(r"(\+?\d[\d\s().-]{3,}\d)", text)
+        if m:
+            values["phone"] = m.group(1).strip()
+    if "email" not in values:
+        m = re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
+        if m:
+            values["email"] = m.group(0)
+    for name, value in (inputs or {}).items():
+        if value:
+            values.setdefault("message" if "message" not in values else name, value)
+    asks = bool(re.search(r"\b(find|what|which|read|get|look up|tell|how many|check)\b", text, re.I))
+    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks)
+
+
+@dataclass
+class Candidate:
+    """One action the agent could take, its words for a model, and a text-match score."""
+
+    action: Action
+    text: str
+    score: float
+
+
+def _overlap(goal: Goal, label: str) -> float:
+    label_words = content_words(label)
+    if not label_words:
+        return 0.0
+    return len(goal.words & label_words) / len(label_words)
+
+
+def _field_cue(el: UIElement) -> str | None:
+    label = " ".join([el.text, el.description, el.resource_id.rsplit("/", 1)[-1]]).lower()
+    for cue in _FIELD_CUES:
+        if cue in label:
+            return cue
+    return None
+
+
+def _toggle_matches(goal: Goal, el: UIElement) -> bool:
+    return el.checkable and _overlap(goal, el.label) >= 0.5
+
+
+def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
+    """Why the screen shows the goal done, or None."""
+    if goal.want_on is not None:
+        toggles = [e for e in obs.elements if _toggle_matches(goal, e)]
+        if toggles and all(e.checked == goal.want_on for e in toggles):
+            names = ", ".join(sorted({e.label for e in toggles}))
+            return f"{names} {'on' if goal.want_on else 'off'}"
+    submitted = any(h.startswith("submit:") for h in history)
+    if goal.values and submitted:
+        shown = " ".join(e.text for e in obs.elements if not e.editable)
+        if all(v in shown for v in goal.values.values()):
+            return "saved: " + ", ".join(goal.values.values())
+    if goal.asks_answer and goal.want_on is None and not goal.values:
+        answer = extract_answer(goal, obs)
+        if answer and any(_overlap(goal, e.text) > 0 for e in obs.elements if not e.clickable and e.text):
+            return answer
+    return None
+
+
+def extract_answer(goal: Goal, obs: Observation) -> str:
+    """The text on screen that most likely answers the goal."""
+    texts = [e.text for e in obs.elements if e.text and not e.editable]
+    wants = goal.words
+    if wants & {"phone", "number"}:
+        hit = next((t for t in texts if re.fullmatch(r"\+?[\d\s().-]{5,}", t)), None)
+        if hit:
+            return hit
+    if wants & {"email", "mail"}:
+        hit = next((t for t in texts if "@" in t), None)
+        if hit:
+            return hit
+    return ""
+
+
+def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]) -> list[Candidate]:
+    """Every sensible next action on this screen, scored by what the goal names."""
+    out: list[Candidate] = []
+    typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+    last = history[-1] if history else ""
+    for el in obs.elements:
+        if el.editable:
+            cue = _field_cue(el)
+            value = goal.values.get(cue or "") if cue else None
+            if value is None and cue is None:
+                leftovers = [v for k, v in goal.values.items() if k.startswith("text")]
+                value = leftovers[0] if leftovers else None
+            if value and value != el.text and f"{el.label}" not in typed:
+                out.append(Candidate(
+                    TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
+                    f"type {value} into {el.label}", 3.0))
+            continue
+        if not (el.clickable or el.checkable) or not el.label:
+            continue
+        label = el.label
+        score = _overlap(goal, label)
+        if el.checkable and goal.want_on is not None and _toggle_matches(goal, el):
+            score = 4.0 if el.checked != goal.want_on else -1.0
+        lower = label.lower()
+        if lower in _SUBMIT and goal.values:
+            filled = all(v in {e.text for e in obs.elements} for v in goal.values.values())
+            score = 3.5 if filled else 0.1
+        if last == f"tap:{label}" and not el.checkable:
+            score -= 1.0  # tapped it just now and we are still here: try something else
+        out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {label}"), f"tap {label}", score))
+    on_home = obs.foreground_app.lower() in ("", "home", "launcher")
+    for app in apps:
+        hint = APP_HINTS.get(app.lower(), set())
+        score = 2.0 * bool(goal.words & hint) + _overlap(goal, app)
+        if app.lower() == obs.foreground_app.lower():
+            continue
+        if not on_home:
+            score -= 0.5  # prefer working inside the app we are in
+        out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
+    if any(e.scrollable for e in obs.elements):
+        out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", 0.05))
+    if not on_home:
+        out.append(Candidate(PressKey(key="back", why="go back"), "go back", 0.0))
+    out.append(Candidate(Done(why="the goal looks complete"), "finish", -0.5))
+    return out
+
+
+def history_entry(action: Action, obs: Observation) -> str:
+    """A compact record of an action, for loop detection and form tracking."""
+    if isinstance(action, TypeText):
+        el = obs.element(action.target.element) if action.target and action.target.element else None
+        return f"typed:{el.label if el else ''}:{action.text}"
+    if isinstance(action, Tap) and action.target.element:
+        el = obs.element(action.target.element)
+        label = el.label if el else ""
+        if label.lower() in _SUBMIT:
+            return f"submit:{label}"
+        return f"tap:{label}"
+    return action.kind

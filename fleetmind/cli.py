@@ -1,0 +1,267 @@
+"""`fleetmind run | serve | device | doctor`: the command line.
+
+Exit codes: 0 success, 1 the task failed, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from .embedded import EmbeddedFleet, UsageError, load_local_model, make_devices, parse_devices
+from .orchestrator.planner import PlanningFailed
+from .orchestrator.server import Orchestrator, TaskRun
+from .orchestrator.store import Event
+from .protocol.messages import TierPolicy
+
+app = typer.Typer(help="Turn one request into work done by GUI agents across a fleet of devices.",
+                  no_args_is_help=True, add_completion=False)
+device_app = typer.Typer(help="Attach devices to an orchestrator.", no_args_is_help=True)
+app.add_typer(device_app, name="device")
+console = Console(stderr=True)
+out = Console()
+
+STATUS_STYLE = {"pending": "dim", "ready": "cyan", "running": "yellow", "succeeded": "green",
+                "failed": "red", "cancelled": "magenta", "skipped": "dim strike"}
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _cloud_model(name: str | None) -> Any:
+    if not name:
+        return None
+    from .agents.cloud import LiteLLMModel
+
+    return LiteLLMModel(name, mock_response=os.environ.get("FLEETMIND_MOCK_RESPONSE"))
+
+
+class DagView:
+    """The live table of a task's subtasks, fed by orchestrator events."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.deps: dict[str, list[str]] = {}
+        self.request = ""
+        self.version = 0
+
+    def update(self, event: Event) -> None:
+        d = event.data
+        if event.kind in ("graph_created", "graph_patched"):
+            self.request, self.version = d.get("request", self.request), d.get("version", self.version)
+            self.deps = {}
+            for e in d["edges"]:
+                self.deps.setdefault(e["dst"], []).append(e["src"] + ("" if e["kind"] == "on_success" else f" ({e['kind']})"))
+            for s in d["subtasks"]:
+                row = self.rows.setdefault(s["id"], {"steps": 0, "last": ""})
+                row.update(goal=s["goal"], status=s["status"], device=s.get("device_id") or "")
+                if s["id"] not in self.order:
+                    self.order.append(s["id"])
+        elif event.kind == "subtask_state":
+            row = self.rows.setdefault(d["subtask"], {"steps": 0, "last": "", "goal": ""})
+            row.update(status=d["status"], device=d.get("device") or "")
+            if d.get("result") and d["result"].get("error") and d["status"] in ("failed", "ready"):
+                row["last"] = "error: " + d["result"]["error"]
+        elif event.kind == "step_progress":
+            row = self.rows.get(d["subtask"])
+            if row is not None:
+                row["steps"] += 1
+                row["last"] = f"[{d['tier']}] {d['summary']}"
+
+    def render(self) -> Table:
+        table = Table(title=f"{self.request}  (graph v{self.version})", expand=False, title_justify="left")
+        for col in ("subtask", "goal", "after", "device", "status", "steps", "last step"):
+            table.add_column(col, overflow="fold")
+        for sid in self.order:
+            r = self.rows[sid]
+            table.add_row(sid, r.get("goal", ""), ", ".join(self.deps.get(sid, [])), r.get("device", ""),
+                          Text(r.get("status", ""), style=STATUS_STYLE.get(r.get("status", ""), "")),
+                          str(r["steps"]), r.get("last", "")[:70])
+        return table
+
+
+def _summary_table(orch: Orchestrator, run: TaskRun) -> Group:
+    s = orch.summary(run)
+    t = Table(show_header=False, box=None)
+    t.add_row("status", Text(run.status, style=STATUS_STYLE.get(run.status, "")))
+    t.add_row("subtasks", ", ".join(f"{k} {v}" for k, v in s["subtasks"].items()))
+    t.add_row("steps", f"{s['steps']} ({', '.join(f'{k} {v}' for k, v in s['tiers'].items()) or 'none'})")
+    t.add_row("cloud cost", f"${s['cost_usd']:.4f}")
+    t.add_row("time", f"{s['elapsed_s']:.1f}s")
+    for sid, outputs in s["outputs"].items():
+        for k, v in outputs.items():
+            if v:
+                t.add_row(f"{sid}.{k}", v)
+    if run.error:
+        t.add_row("error", Text(run.error, style="red"))
+    return Group(t)
+
+
+async def _run(request: str, devices: str, policy: TierPolicy, model_local: str | None,
+               model_cloud: str | None, as_json: bool, seed: int) -> int:
+    counts = parse_devices(devices)
+    fleet_devices = make_devices(counts, seed=seed)
+    cloud = _cloud_model(model_cloud)
+    local = None
+    if policy != "cloud-only":
+        with console.status("loading the local model..."):
+            local, problem = load_local_model(model_local)
+        if local is None:
+            if policy == "local-only" or model_local:
+                raise UsageError(f"the local model is unavailable: {problem}")
+            console.print(f"[yellow]local model unavailable ({problem}); steps the text grounding cannot"
+                          " settle will use the best text match[/]")
+    if policy == "cloud-only" and cloud is None:
+        raise UsageError("--policy cloud-only needs --model-cloud LITELLM_MODEL")
+    view = DagView()
+    async with EmbeddedFleet(fleet_devices, local=local, cloud=cloud) as fleet:
+        orch = fleet.orchestrator
+        events = orch.subscribe()
+        try:
+            run = await orch.submit(request, policy=policy)
+        except PlanningFailed as exc:
+            console.print(f"[red]planning failed:[/] {exc}")
+            return 1
+        live = Live(view.render(), console=console, refresh_per_second=8, transient=as_json)
+        with live:
+            while not (run.done.done() and events.empty()):
+                getter = asyncio.ensure_future(events.get())
+                done, _ = await asyncio.wait({getter, run.done}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    event = getter.result()
+                    if event.task_id == run.id:
+                        view.update(event)
+                        live.update(view.render())
+                else:
+                    getter.cancel()
+        if as_json:
+            out.print_json(json.dumps({**run.graph.snapshot(), "status": run.status, "error": run.error,
+                                       "summary": orch.summary(run), "steps": run.steps}, default=str))
+        else:
+            console.print(_summary_table(orch, run))
+        if local is not None:
+            await local.close()
+        return 0 if run.status == "succeeded" else 1
+
+
+@app.command()
+def run(
+    request: Annotated[str, typer.Argument(help="What to do, in plain words.")],
+    devices: Annotated[str, typer.Option(help="Virtual devices: kind:count,... e.g. phone:2,browser:1")] = "phone:2",
+    policy: Annotated[str, typer.Option(help="auto | local-only | cloud-only")] = "auto",
+    model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
+    model_cloud: Annotated[str | None, typer.Option(help="litellm model name, e.g. gpt-4o-mini")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the virtual devices")] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run one request on an embedded fleet: orchestrator, virtual devices and their agents."""
+    _setup_logging(verbose)
+    if policy not in ("auto", "local-only", "cloud-only"):
+        console.print(f"[red]--policy {policy!r}: use auto, local-only or cloud-only[/]")
+        raise typer.Exit(2)
+    try:
+        code = asyncio.run(_run(request, devices, policy, model_local, model_cloud, as_json, seed))  # type: ignore[arg-type]
+    except UsageError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8765,
+    token: Annotated[str | None, typer.Option(help="Token agents and API clients must present")] = None,
+    model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the orchestrator alone; devices attach from other processes. Type requests at the prompt."""
+    _setup_logging(verbose)
+
+    async def main() -> None:
+        from .orchestrator.planner import ClausePlanner, ModelPlanner, RetryReplanner
+
+        cloud = _cloud_model(model_cloud)
+        orch = Orchestrator(ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), token=token)
+        url = await orch.start(host, port)
+        base = url.removesuffix("/agent").replace("ws://", "http://")
+        console.print(f"orchestrator listening\n  agents:  {url}\n  API:     {base}/api/tasks\n"
+                      f"attach virtual phones:  fleetmind device virtual --connect {url}"
+                      + (f" --token {token}" if token else ""))
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                await asyncio.Event().wait()  # no terminal: keep serving until killed
+            request = line.strip()
+            if not request:
+                continue
+            try:
+                task = await orch.run(request)
+            except PlanningFailed as exc:
+                console.print(f"[red]{exc}[/]")
+                continue
+            console.print(_summary_table(orch, task))
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+
+
+@device_app.command("virtual")
+def device_virtual(
+    connect: Annotated[str, typer.Option(help="Orchestrator agent URL, ws://HOST:PORT/agent")],
+    count: Annotated[int, typer.Option(help="How many virtual phones")] = 1,
+    token: Annotated[str | None, typer.Option(help="Token the orchestrator asks for")] = None,
+    model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the virtual phones")] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Attach virtual phones to an orchestrator from this process."""
+    _setup_logging(verbose)
+    from .agents.host import DeviceAgentHost, HostError
+    from .agents.loop import GuiAgent
+
+    async def main() -> None:
+        devices = make_devices({"phone": count}, seed=seed)
+        local, problem = load_local_model(model_local)
+        if local is None:
+            console.print(f"[yellow]local model unavailable: {problem}[/]")
+        host = DeviceAgentHost(connect, devices, lambda d: GuiAgent(d, local=local), token=token)
+        console.print(f"attaching {', '.join(host.devices)} to {connect}")
+        await host.run()
+
+    try:
+        asyncio.run(main())
+    except HostError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    except (OSError, TimeoutError) as exc:
+        console.print(f"[red]cannot reach {connect}: {exc}; is `fleetmind serve` running?[/]")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        pass
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

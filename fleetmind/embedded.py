@@ -1,0 +1,106 @@
+"""The embedded default: an orchestrator on loopback plus virtual devices and their
+agents, all in one process. `fleetmind run` and the tests use it; nothing in it is
+special-cased: agents dial the orchestrator over real WebSockets like remote ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .agents.host import DeviceAgentHost
+from .agents.loop import GuiAgent
+from .agents.models import ChatModel, ModelUnavailable
+from .devices.base import Device
+from .orchestrator.planner import ClausePlanner, ModelPlanner, Planner, Replanner, RetryReplanner
+from .orchestrator.server import Orchestrator
+from .orchestrator.store import EventStore
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(ValueError):
+    """Bad command-line input or configuration (exit code 2)."""
+
+
+def parse_devices(spec: str) -> dict[str, int]:
+    """'phone:2,browser:1' -> {'phone': 2, 'browser': 1}."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        m = re.fullmatch(r"(phone|browser)(?::(\d+))?", part)
+        if not m:
+            raise UsageError(f"--devices: cannot read {part!r}; write kind:count, e.g. phone:2,browser:1")
+        out[m.group(1)] = out.get(m.group(1), 0) + int(m.group(2) or 1)
+    if not out or sum(out.values()) == 0:
+        raise UsageError("--devices names no device; e.g. --devices phone:2")
+    return out
+
+
+def make_devices(counts: dict[str, int], *, seed: int = 0) -> list[Device]:
+    """Virtual devices for the embedded fleet."""
+    from .devices.virtual import VirtualPhone
+
+    devices: list[Device] = []
+    for i in range(counts.get("phone", 0)):
+        devices.append(VirtualPhone(device_id=f"phone-{i + 1}", seed=seed + i))
+    if counts.get("browser"):
+        try:
+            from .devices.browser import BrowserDevice  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise UsageError("browser devices are not available in this build yet; use --devices phone:N") from exc
+        for i in range(counts["browser"]):
+            devices.append(BrowserDevice(device_id=f"browser-{i + 1}"))
+    return devices
+
+
+def load_local_model(spec: str | None) -> tuple[ChatModel | None, str | None]:
+    """The local tier, loaded now; or None and the reason it is unavailable."""
+    try:
+        from .agents.local import LocalModel
+
+        model = LocalModel(spec)
+        model.load()
+        return model, None
+    except (ModelUnavailable, ImportError) as exc:
+        return None, str(exc)
+
+
+@dataclass
+class EmbeddedFleet:
+    """Orchestrator + devices + one agent host per device, in this process."""
+
+    devices: list[Device]
+    local: ChatModel | None = None
+    cloud: ChatModel | None = None
+    planner: Planner | None = None
+    replanner: Replanner | None = None
+    store: EventStore | None = None
+    orchestrator_kwargs: dict[str, Any] = field(default_factory=dict)
+    hosts: list[DeviceAgentHost] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def __aenter__(self) -> EmbeddedFleet:
+        planner = self.planner or (ModelPlanner(self.cloud) if self.cloud else ClausePlanner())
+        self.orchestrator = Orchestrator(planner, self.replanner or RetryReplanner(), self.store,
+                                         **self.orchestrator_kwargs)
+        url = await self.orchestrator.start()
+        for device in self.devices:
+            host = DeviceAgentHost(url, [device], lambda d: GuiAgent(d, local=self.local, cloud=self.cloud),
+                                   agent_id=f"agent-{device.info.id}")
+            self.hosts.append(host)
+            self._tasks.append(asyncio.create_task(host.run(), name=f"host-{device.info.id}"))
+        await self.orchestrator.wait_for_devices(len(self.devices), timeout_s=15)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.orchestrator.stop()
+        for host in self.hosts:
+            await host.close()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,618 @@
+"""The orchestrator's asyncio runtime: agents dial in over WebSocket, tasks become
+graphs, ready subtasks go to devices, results flow along edges.
+
+The decisions live in pure modules (graph, scheduler, planner); this file wires
+them to sockets and timers. All graph mutation happens on the event loop's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED
+from ..protocol.messages import (
+    Answer,
+    Assign,
+    Budget,
+    Cancel,
+    DeviceProfile,
+    Error,
+    Hello,
+    Message,
+    Progress,
+    Question,
+    Reject,
+    Result,
+    TierPolicy,
+    Welcome,
+    new_id,
+)
+from ..protocol.session import Session
+from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
+from .graph import SubtaskResult, TaskGraph
+from .planner import Planner, ReplanEvent, Replanner
+from .registry import Registry
+from .scheduler import ReadySubtask, capable_devices, decide_dispatch, decide_failure
+from .store import Event, EventStore, SQLiteStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AgentSession:
+    """One agent's session; outlives its connections."""
+
+    agent_id: str
+    link: Link
+    devices: list[str]
+    lost_at: float | None = None
+
+
+@dataclass
+class Attempt:
+    """One try of a subtask on a device."""
+
+    wire_id: str
+    device_id: str
+    started: float = field(default_factory=time.monotonic)
+    timer: asyncio.TimerHandle | None = None
+
+
+@dataclass
+class TaskRun:
+    """One request being worked on."""
+
+    id: str
+    request: str
+    graph: TaskGraph
+    policy: TierPolicy
+    budget: Budget
+    done: asyncio.Future[TaskRun]
+    started: float = field(default_factory=time.monotonic)
+    running: dict[str, Attempt] = field(default_factory=dict)
+    attempts_on: Counter[tuple[str, str]] = field(default_factory=Counter)
+    pins: dict[str, str] = field(default_factory=dict)
+    avoid: dict[str, set[str]] = field(default_factory=dict)
+    unplaceable_since: dict[str, float] = field(default_factory=dict)
+    replanning: bool = False
+    replan_events: list[ReplanEvent] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "running"
+    error: str | None = None
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+
+def wire_id(task_id: str, subtask_id: str, attempt: int) -> str:
+    """The id an attempt carries on the wire: unique across tasks and retries."""
+    return f"{task_id}/{subtask_id}#{attempt}"
+
+
+def parse_wire_id(value: str) -> tuple[str, str, int]:
+    task_id, rest = value.split("/", 1)
+    subtask_id, attempt = rest.rsplit("#", 1)
+    return task_id, subtask_id, int(attempt)
+
+
+class Orchestrator:
+    """Runs tasks on the devices of every agent that dials in.
+
+    Limits are named parameters: `max_concurrent` subtasks at once across the fleet,
+    `replan_timeout_s` for one replanner decision (dispatch of that task waits
+    meanwhile), `reconnect_grace_s` before a silent agent's subtasks count as
+    failed, `no_device_timeout_s` before a subtask no device can take fails.
+    """
+
+    def __init__(
+        self,
+        planner: Planner,
+        replanner: Replanner | None = None,
+        store: EventStore | None = None,
+        *,
+        token: str | None = None,
+        max_concurrent: int = 8,
+        replan_timeout_s: float = 30.0,
+        reconnect_grace_s: float = 60.0,
+        no_device_timeout_s: float = 30.0,
+    ) -> None:
+        self.planner = planner
+        self.replanner = replanner
+        self.store: EventStore = store or SQLiteStore()
+        self.token = token
+        self.max_concurrent = max_concurrent
+        self.replan_timeout_s = replan_timeout_s
+        self.reconnect_grace_s = reconnect_grace_s
+        self.no_device_timeout_s = no_device_timeout_s
+        self.registry = Registry()
+        self.sessions: dict[str, AgentSession] = {}
+        self.runs: dict[str, TaskRun] = {}
+        self._subscribers: list[asyncio.Queue[Event]] = []
+        self._wake = asyncio.Event()
+        self._devices_changed = asyncio.Event()
+        self._server: Server | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self.url = ""
+
+    # lifecycle -------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen for agents; returns the agent endpoint URL (ws://host:port/agent)."""
+        self._server = await serve(
+            self._handle, host, port, process_request=self._http, max_size=MAX_FRAME_BYTES
+        )
+        sock = next(iter(self._server.sockets))
+        bound_host, bound_port = sock.getsockname()[:2]
+        self.url = f"ws://{bound_host}:{bound_port}/agent"
+        self._loop_task = asyncio.create_task(self._schedule_loop(), name="scheduler")
+        log.info("orchestrator listening on %s", self.url)
+        return self.url
+
+    async def stop(self) -> None:
+        """Stop serving; running tasks are cancelled."""
+        for run in list(self.runs.values()):
+            if not run.done.done():
+                await self.cancel(run.id, "orchestrator stopping")
+        if self._loop_task:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        for task in list(self._background):
+            task.cancel()
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+
+    # client API --------------------------------------------------------------------
+
+    def subscribe(self) -> asyncio.Queue[Event]:
+        """A queue that receives every event from now on."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+        with contextlib.suppress(ValueError):
+            self._subscribers.remove(queue)
+
+    def devices(self) -> list[DeviceProfile]:
+        """Profiles of the devices online now."""
+        return self.registry.profiles()
+
+    async def wait_for_devices(self, count: int, timeout_s: float = 30.0) -> list[DeviceProfile]:
+        """Wait until at least `count` devices are online."""
+        async with asyncio.timeout(timeout_s):
+            while len(self.devices()) < count:
+                self._devices_changed.clear()
+                await self._devices_changed.wait()
+        return self.devices()
+
+    async def submit(
+        self,
+        request: str,
+        *,
+        policy: TierPolicy = "auto",
+        budget: Budget | None = None,
+    ) -> TaskRun:
+        """Plan `request` into a graph and start running it (PlanningFailed if it cannot)."""
+        task_id = uuid.uuid4().hex[:8]
+        patch = await self.planner.plan(request, self.devices())
+        graph = TaskGraph(task_id, request)
+        graph.apply(patch)
+        run = TaskRun(
+            id=task_id, request=request, graph=graph, policy=policy,
+            budget=budget or Budget(), done=asyncio.get_running_loop().create_future(),
+        )
+        self.runs[task_id] = run
+        self._emit(run, "graph_created", {**graph.snapshot(), "metrics": graph.metrics().model_dump()})
+        self._wake.set()
+        return run
+
+    async def run(self, request: str, **kwargs: Any) -> TaskRun:
+        """Submit and wait for the task to finish."""
+        run = await self.submit(request, **kwargs)
+        return await run.done
+
+    async def cancel(self, task_id: str, reason: str = "cancelled by the user") -> None:
+        """Cancel a task: its running subtasks are cancelled on their devices."""
+        run = self.runs[task_id]
+        for sid in run.graph.cancel_all(reason):
+            attempt = run.running.pop(sid, None)
+            if attempt:
+                await self._release(attempt)
+                await self._send_to_device(attempt.device_id, Cancel(subtask_id=attempt.wire_id, reason=reason))
+        self._finish(run)
+
+    async def answer(self, wire_subtask_id: str, text: str, question_id: str | None = None) -> None:
+        """Pass the user's answer to the agent that asked."""
+        task_id, sid, _ = parse_wire_id(wire_subtask_id)
+        attempt = self.runs[task_id].running.get(sid)
+        if attempt is None:
+            raise KeyError(f"subtask {wire_subtask_id} is not running; nothing to answer")
+        await self._send_to_device(attempt.device_id, Answer(subtask_id=wire_subtask_id, text=text, corr=question_id))
+
+    # agent connections ---------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        try:
+            async with asyncio.timeout(10):
+                first = await receive(ws, None)
+        except (TimeoutError, ConnectionClosed):
+            return
+        if not isinstance(first, Hello):
+            await send_unsequenced(ws, Error(code="expected_hello", message=f"first message must be hello, got {first.type}"), None)
+            await ws.close(CLOSE_PROTOCOL_VIOLATION, "expected hello")
+            return
+        if self.token is not None and first.token != self.token:
+            await send_unsequenced(ws, Error(code="unauthorized", message="wrong or missing token; pass --token"), None)
+            await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
+            return
+        agent, peer_last = self._session_for(first)
+        self.registry.announce(agent.link.session.session_id, first.devices)
+        agent.devices = [d.id for d in first.devices]
+        agent.lost_at = None
+        session = agent.link.session
+        await send_unsequenced(ws, Welcome(
+            session_id=session.session_id, last_seq=session.last_received,
+            resumed=[a.wire_id for a in self._attempts_on(agent.devices)],
+        ), session)
+        replayed = await agent.link.attach(ws, peer_last)
+        log.info("agent %s connected (session %s, %d devices, replayed %d)",
+                 first.agent_id, session.session_id, len(first.devices), replayed)
+        self._devices_changed.set()
+        self._wake.set()
+        try:
+            while True:
+                message = await receive(ws, session)
+                await self._on_message(agent, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            agent.link.detach(ws)
+            if agent.link.ws is None:
+                self._lost(agent)
+
+    def _session_for(self, hello: Hello) -> tuple[AgentSession, int]:
+        if hello.resume and hello.resume.session_id in self.sessions:
+            agent = self.sessions[hello.resume.session_id]
+            return agent, hello.resume.last_seq
+        if hello.resume:
+            log.warning("agent %s resumes unknown session %s; starting a new one",
+                        hello.agent_id, hello.resume.session_id)
+        # A new session for a device we think is busy means the agent restarted:
+        # whatever it was running is gone.
+        for attempt in self._attempts_on([d.id for d in hello.devices]):
+            self._spawn(self._attempt_failed_by_wire(attempt.wire_id, "the agent restarted", retryable=True))
+        session = Session(new_id())
+        agent = AgentSession(hello.agent_id, Link(session), [])
+        self.sessions[session.session_id] = agent
+        return agent, 0
+
+    def _lost(self, agent: AgentSession) -> None:
+        agent.lost_at = time.monotonic()
+        self.registry.set_online(agent.link.session.session_id, False)
+        log.warning("agent %s disconnected; waiting %.0fs for it to come back",
+                    agent.agent_id, self.reconnect_grace_s)
+
+        async def expire() -> None:
+            await asyncio.sleep(self.reconnect_grace_s)  # a deadline, not a wait for an event
+            if agent.lost_at is not None and agent.link.ws is None:
+                for attempt in self._attempts_on(agent.devices):
+                    await self._attempt_failed_by_wire(
+                        attempt.wire_id,
+                        f"device {attempt.device_id} vanished (agent {agent.agent_id} gone"
+                        f" for {self.reconnect_grace_s:.0f}s)", retryable=False)
+
+        self._spawn(expire())
+
+    def _attempts_on(self, device_ids: Sequence[str]) -> list[Attempt]:
+        return [a for run in self.runs.values() for a in run.running.values() if a.device_id in device_ids]
+
+    async def _on_message(self, agent: AgentSession, message: Message) -> None:
+        match message:
+            case Progress():
+                self._on_progress(message)
+            case Result():
+                await self._on_result(message)
+            case Reject():
+                await self._attempt_failed_by_wire(message.subtask_id, f"rejected: {message.reason}", retryable=False)
+            case Question():
+                run, sid = self._locate(message.subtask_id)
+                if run:
+                    self._emit(run, "question", {"subtask": sid, "wire_id": message.subtask_id,
+                                                 "question": message.question, "id": message.id})
+            case Error():
+                log.warning("agent %s reports an error: %s", agent.agent_id, message.message)
+            case _:
+                pass  # accept, ack: bookkeeping already done by the session
+
+    def _locate(self, wire: str) -> tuple[TaskRun | None, str]:
+        try:
+            task_id, sid, _ = parse_wire_id(wire)
+        except ValueError:
+            return None, ""
+        run = self.runs.get(task_id)
+        attempt = run.running.get(sid) if run else None
+        if run is None or attempt is None or attempt.wire_id != wire:
+            return None, sid  # stale: a cancelled or superseded attempt
+        return run, sid
+
+    def _on_progress(self, message: Progress) -> None:
+        run, sid = self._locate(message.subtask_id)
+        if run is None:
+            return
+        step = {"subtask": sid, "step": message.step, "summary": message.summary, "tier": message.tier,
+                "why": message.why, "tokens": message.tokens, "cost_usd": message.cost_usd,
+                "latency_ms": message.latency_ms, "action": message.action}
+        run.steps.append(step)
+        self._emit(run, "step_progress", step)
+
+    async def _on_result(self, message: Result) -> None:
+        run, sid = self._locate(message.subtask_id)
+        if run is None:
+            log.info("ignoring result for stale attempt %s", message.subtask_id)
+            return
+        attempt = run.running.pop(sid)
+        await self._release(attempt)
+        if message.status == "succeeded":
+            run.graph.mark_finished(sid, SubtaskResult(
+                status="succeeded", outputs=message.outputs, summary=message.summary,
+                steps=message.steps, cost_usd=message.cost_usd))
+            self._emit_state(run, sid)
+            self._wake.set()
+            return
+        await self._attempt_failed(run, sid, attempt, message.error or message.summary or "failed",
+                                   retryable=message.status != "cancelled")
+
+    # failures and replanning -----------------------------------------------------------
+
+    async def _attempt_failed_by_wire(self, wire: str, error: str, *, retryable: bool) -> None:
+        run, sid = self._locate(wire)
+        if run is None:
+            return
+        attempt = run.running.pop(sid)
+        await self._release(attempt)
+        await self._send_to_device(attempt.device_id, Cancel(subtask_id=wire, reason=error))
+        await self._attempt_failed(run, sid, attempt, error, retryable=retryable)
+
+    async def _attempt_failed(self, run: TaskRun, sid: str, attempt: Attempt, error: str, *, retryable: bool) -> None:
+        graph = run.graph
+        sub = graph.subtask(sid)
+        entry = self.registry.get(attempt.device_id)
+        decision = decide_failure(
+            attempts_on_device=run.attempts_on[(sid, attempt.device_id)],
+            max_attempts=sub.max_attempts,
+            device_id=attempt.device_id,
+            device_online=bool(entry and entry.online),
+            tried=sub.tried_devices,
+            capable=capable_devices(sub.device, self.registry.views()),
+            retryable=retryable,
+        )
+        log.info("task %s subtask %s failed on %s (%s): %s", run.id, sid, attempt.device_id, error, decision.reason)
+        self._emit(run, "log", {"subtask": sid, "message": f"{error}; {decision.reason}"})
+        if decision.action == "retry_same":
+            graph.retry(sid, error)
+            run.pins[sid] = attempt.device_id
+        elif decision.action == "redispatch":
+            graph.retry(sid, error)
+            run.pins.pop(sid, None)
+            run.avoid[sid] = set(sub.tried_devices)
+        else:
+            graph.mark_finished(sid, SubtaskResult(status="failed", error=error))
+            run.replan_events.append(ReplanEvent("failed", sid, error))
+            if self.replanner is not None and not run.replanning:
+                run.replanning = True
+                self._spawn(self._replan(run))
+        self._emit_state(run, sid)
+        self._wake.set()
+
+    async def _replan(self, run: TaskRun) -> None:
+        assert self.replanner is not None
+        try:
+            while run.replan_events and not run.done.done():
+                events, run.replan_events = run.replan_events, []
+                try:
+                    async with asyncio.timeout(self.replan_timeout_s):
+                        patch = await self.replanner.replan(run.graph, events)
+                except TimeoutError:
+                    self._emit(run, "log", {"message": f"replanner gave no answer in {self.replan_timeout_s:.0f}s"})
+                    continue
+                except Exception as exc:  # a broken replanner must not take the task down
+                    log.exception("replanner failed")
+                    self._emit(run, "log", {"message": f"replanner failed: {exc}"})
+                    continue
+                if patch is None:
+                    continue
+                try:
+                    version = run.graph.apply(patch)
+                except ValueError as exc:
+                    self._emit(run, "log", {"message": f"replanner's patch rejected: {exc}"})
+                    continue
+                self._emit(run, "graph_patched", {**run.graph.snapshot(), "reason": patch.reason, "version": version})
+        finally:
+            run.replanning = False
+            self._wake.set()
+
+    # dispatch ------------------------------------------------------------------------
+
+    async def _schedule_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._dispatch_ready()
+            except Exception:  # keep scheduling other tasks; the error is logged with context
+                log.exception("scheduler pass failed")
+
+    async def _dispatch_ready(self) -> None:
+        candidates: list[ReadySubtask] = []
+        owners: dict[str, TaskRun] = {}
+        views = self.registry.views()
+        now = time.monotonic()
+        for run in [r for r in self.runs.values() if not r.done.done()]:
+            if run.replanning:
+                continue
+            for sid in run.graph.refresh():
+                self._emit_state(run, sid)
+            if run.graph.finished:
+                self._finish(run)
+                continue
+            for sub in run.graph.ready():
+                key = f"{run.id}/{sub.id}"
+                if not capable_devices(sub.device, views):
+                    since = run.unplaceable_since.setdefault(sub.id, now)
+                    if now - since >= self.no_device_timeout_s:
+                        await self._fail_unplaceable(run, sub.id)
+                    else:
+                        asyncio.get_running_loop().call_later(self.no_device_timeout_s, self._wake.set)
+                    continue
+                run.unplaceable_since.pop(sub.id, None)
+                pin = run.pins.get(sub.id)
+                pin_entry = self.registry.get(pin) if pin else None
+                candidates.append(ReadySubtask(
+                    id=key, requirement=sub.device,
+                    pinned_device=pin if pin_entry and pin_entry.online else None,
+                    avoid=frozenset(run.avoid.get(sub.id, ())),
+                ))
+                owners[key] = run
+        running_total = sum(len(r.running) for r in self.runs.values())
+        for d in decide_dispatch(candidates, views, running_total=running_total, max_concurrent=self.max_concurrent):
+            run = owners[d.subtask_id]
+            await self._assign(run, d.subtask_id.split("/", 1)[1], d.device_id)
+
+    async def _fail_unplaceable(self, run: TaskRun, sid: str) -> None:
+        sub = run.graph.subtask(sid)
+        error = (f"no device can run subtask {sid}: it needs {sub.device.describe()}; attach one"
+                 f" (fleetmind device {sub.device.kind or 'virtual'} --connect {self.url})")
+        run.graph.mark_finished(sid, SubtaskResult(status="failed", error=error))
+        self._emit_state(run, sid)
+        self._wake.set()
+
+    async def _assign(self, run: TaskRun, sid: str, device_id: str) -> None:
+        graph = run.graph
+        graph.mark_running(sid, device_id)
+        sub = graph.subtask(sid)
+        attempt = Attempt(wire_id(run.id, sid, sub.attempts), device_id)
+        run.running[sid] = attempt
+        run.attempts_on[(sid, device_id)] += 1
+        entry = self.registry[device_id]
+        entry.running.add(attempt.wire_id)
+        entry.assigned_total += 1
+        attempt.timer = asyncio.get_running_loop().call_later(
+            sub.timeout_s, lambda: self._spawn(self._attempt_failed_by_wire(
+                attempt.wire_id, f"timed out after {sub.timeout_s:.0f}s", retryable=True)))
+        self._emit_state(run, sid)
+        await self._send_to_device(device_id, Assign(
+            subtask_id=attempt.wire_id, task_id=run.id, device_id=device_id, goal=sub.goal,
+            inputs=graph.resolve_inputs(sid), outputs=sub.outputs, privacy=sub.privacy,
+            budget=run.budget, deadline_s=sub.timeout_s, tier_policy=run.policy, attempt=sub.attempts,
+        ))
+
+    async def _release(self, attempt: Attempt) -> None:
+        if attempt.timer:
+            attempt.timer.cancel()
+        entry = self.registry.get(attempt.device_id)
+        if entry:
+            entry.running.discard(attempt.wire_id)
+
+    async def _send_to_device(self, device_id: str, message: Message) -> None:
+        entry = self.registry.get(device_id)
+        agent = self.sessions.get(entry.session_id) if entry else None
+        if agent is None:
+            log.warning("no session for device %s; dropping %s", device_id, message.type)
+            return
+        await agent.link.send(message)
+
+    # events ----------------------------------------------------------------------------
+
+    def _finish(self, run: TaskRun) -> None:
+        if run.done.done():
+            return
+        run.status = "succeeded" if run.graph.succeeded else (
+            "cancelled" if all(s.status == "cancelled" for s in run.graph.subtasks()) else "failed")
+        failed = [s for s in run.graph.subtasks() if s.status == "failed"]
+        run.error = "; ".join(f"{s.id}: {s.result.error if s.result else 'failed'}" for s in failed) or None
+        self._emit(run, "task_finished", {"status": run.status, "error": run.error, "summary": self.summary(run)})
+        run.done.set_result(run)
+        self._wake.set()
+
+    def summary(self, run: TaskRun) -> dict[str, Any]:
+        """Counts for the end of a task: subtasks by status, steps by tier, cost, time."""
+        return {
+            "subtasks": dict(Counter(s.status for s in run.graph.subtasks())),
+            "steps": len(run.steps),
+            "tiers": dict(Counter(s["tier"] for s in run.steps)),
+            "cost_usd": round(sum(s["cost_usd"] for s in run.steps), 6),
+            "elapsed_s": round(run.elapsed_s, 2),
+            "graph_version": run.graph.version,
+            "outputs": {s.id: s.result.outputs for s in run.graph.subtasks() if s.result and s.result.outputs},
+        }
+
+    def _emit_state(self, run: TaskRun, sid: str) -> None:
+        sub = run.graph.subtask(sid)
+        self._emit(run, "subtask_state", {
+            "subtask": sid, "status": sub.status, "device": sub.device_id, "attempts": sub.attempts,
+            "result": sub.result.model_dump() if sub.result else None,
+        })
+
+    def _emit(self, run: TaskRun, kind: str, data: dict[str, Any]) -> None:
+        event = self.store.append(Event(task_id=run.id, kind=kind, data=data))
+        for queue in self._subscribers:
+            queue.put_nowait(event)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # HTTP: the client API beside the agent endpoint --------------------------------------
+
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path == "/agent":
+            return None  # the WebSocket handshake goes on
+        if path.startswith("/api/"):
+            if self.token is not None and request.headers.get("Authorization") != f"Bearer {self.token}":
+                return _json_response(HTTPStatus.UNAUTHORIZED, {"error": "send Authorization: Bearer <token>"})
+            if path == "/api/tasks":
+                return _json_response(HTTPStatus.OK, {"tasks": self.store.tasks()})
+            if path == "/api/devices":
+                return _json_response(HTTPStatus.OK, {"devices": [
+                    {**e.profile.model_dump(), "online": e.online, "running": sorted(e.running)}
+                    for e in self.registry.entries()]})
+            if path.startswith("/api/tasks/"):
+                task_id = path.rsplit("/", 1)[1]
+                run = self.runs.get(task_id)
+                if run is None:
+                    return _json_response(HTTPStatus.NOT_FOUND, {"error": f"no task {task_id}"})
+                return _json_response(HTTPStatus.OK, {**run.graph.snapshot(), "status": run.status,
+                                                      "summary": self.summary(run)})
+            return _json_response(HTTPStatus.NOT_FOUND, {"error": f"no API route {path}"})
+        if path == "/":
+            return _json_response(HTTPStatus.OK, {
+                "fleetmind": "orchestrator", "agent_endpoint": self.url,
+                "api": ["/api/tasks", "/api/tasks/<id>", "/api/devices"]})
+        return _json_response(HTTPStatus.NOT_FOUND, {"error": f"nothing at {path}"})
+
+
+def _json_response(status: HTTPStatus, body: dict[str, Any]) -> Response:
+    data = json.dumps(body, default=str).encode()
+    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return Response(status.value, status.phrase, headers, data)

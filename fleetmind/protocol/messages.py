@@ -1,0 +1,209 @@
+"""Every message of the agent protocol, as pydantic v2 models in one discriminated union.
+
+Envelope fields (on every message): `v` protocol version, `id` unique message id,
+`seq` per-direction counter (0 for the connection-level `hello`/`welcome`), `ack`
+last `seq` received from the peer, `ts` send time (Unix seconds), `corr` the id of
+the message this one answers.
+
+Devices dial the orchestrator: `hello` -> `welcome`, then `assign` / `accept` /
+`progress` / `result` and the rest. A dropped connection is not a failed subtask;
+see `protocol.session` for how both sides resume.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+
+Tier = Literal["local", "cloud", "rule"]
+"""Who decided a step: the on-device model, a cloud model, or deterministic grounding."""
+TierPolicy = Literal["auto", "local-only", "cloud-only"]
+Privacy = Literal["normal", "private"]
+ResultStatus = Literal["succeeded", "failed", "cancelled"]
+
+
+def new_id() -> str:
+    """A fresh message or session id."""
+    return uuid.uuid4().hex
+
+
+class Envelope(BaseModel):
+    """Fields every message carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    v: int = Field(PROTOCOL_VERSION, description="Protocol version.")
+    id: str = Field(default_factory=new_id, description="Unique message id.")
+    seq: int = Field(0, ge=0, description="Per-direction sequence number; 0 = not sequenced.")
+    ack: int = Field(0, ge=0, description="Last seq received from the peer.")
+    ts: float = Field(default_factory=time.time, description="Send time, Unix seconds.")
+    corr: str | None = Field(None, description="Id of the message this one answers.")
+
+
+class DeviceProfile(BaseModel):
+    """A device as the orchestrator's registry sees it (mirrors devices.base.DeviceInfo)."""
+
+    id: str
+    kind: Literal["phone", "browser", "desktop"]
+    platform: str = ""
+    screen_width: int = 0
+    screen_height: int = 0
+    capabilities: list[str] = Field(default_factory=list)
+    apps: list[str] = Field(default_factory=list)
+
+
+class Resume(BaseModel):
+    """What a reconnecting agent knows about its previous session."""
+
+    session_id: str
+    last_seq: int = Field(ge=0, description="Last seq the agent received from the orchestrator.")
+
+
+class Budget(BaseModel):
+    """Limits one subtask runs under."""
+
+    max_steps: int = Field(15, ge=1)
+    max_cost_usd: float = Field(0.05, ge=0)
+
+
+# --- agent -> orchestrator -------------------------------------------------
+
+
+class Hello(Envelope):
+    """First message on every connection: who the agent is and what it drives."""
+
+    type: Literal["hello"] = "hello"
+    agent_id: str
+    token: str | None = Field(None, description="Credential, if the orchestrator asks for one.")
+    devices: list[DeviceProfile]
+    resume: Resume | None = None
+    running: list[str] = Field(default_factory=list, description="Subtask ids still running.")
+
+
+class Accept(Envelope):
+    """The agent takes the assigned subtask."""
+
+    type: Literal["accept"] = "accept"
+    subtask_id: str
+
+
+class Reject(Envelope):
+    """The agent cannot take the assigned subtask."""
+
+    type: Literal["reject"] = "reject"
+    subtask_id: str
+    reason: str
+
+
+class Progress(Envelope):
+    """One step of a running subtask."""
+
+    type: Literal["progress"] = "progress"
+    subtask_id: str
+    step: int = Field(ge=1)
+    action: dict[str, Any] = Field(description="The Action taken, as JSON.")
+    summary: str = Field("", description="The action in words.")
+    tier: Tier
+    why: str = Field("", description="Why that tier decided the step.")
+    tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    thumbnail_png_b64: str | None = None
+
+
+class Question(Envelope):
+    """The agent needs the user to answer before it can go on."""
+
+    type: Literal["question"] = "question"
+    subtask_id: str
+    question: str
+
+
+class Result(Envelope):
+    """How a subtask ended, with its named outputs."""
+
+    type: Literal["result"] = "result"
+    subtask_id: str
+    status: ResultStatus
+    outputs: dict[str, str] = Field(default_factory=dict)
+    summary: str = ""
+    error: str | None = None
+    steps: int = 0
+    cost_usd: float = 0.0
+
+
+class Ack(Envelope):
+    """Acknowledges received messages when there is nothing else to send."""
+
+    type: Literal["ack"] = "ack"
+
+
+# --- orchestrator -> agent -------------------------------------------------
+
+
+class Welcome(Envelope):
+    """The orchestrator's answer to `hello`."""
+
+    type: Literal["welcome"] = "welcome"
+    session_id: str
+    resumed: list[str] = Field(default_factory=list, description="Subtasks carried over.")
+    last_seq: int = Field(0, description="Last seq the orchestrator received from this session.")
+
+
+class Assign(Envelope):
+    """Run this subtask on this device."""
+
+    type: Literal["assign"] = "assign"
+    subtask_id: str
+    task_id: str
+    device_id: str
+    goal: str
+    inputs: dict[str, str] = Field(default_factory=dict)
+    outputs: list[str] = Field(default_factory=list, description="Output names to fill in.")
+    privacy: Privacy = "normal"
+    budget: Budget = Field(default_factory=Budget)
+    deadline_s: float | None = Field(None, description="Seconds the subtask may take.")
+    tier_policy: TierPolicy = "auto"
+    attempt: int = 1
+
+
+class Cancel(Envelope):
+    """Stop a running subtask."""
+
+    type: Literal["cancel"] = "cancel"
+    subtask_id: str
+    reason: str = ""
+
+
+class Answer(Envelope):
+    """The user's answer to a `question` (corr = the question's id)."""
+
+    type: Literal["answer"] = "answer"
+    subtask_id: str
+    text: str
+
+
+class Error(Envelope):
+    """Something the peer sent was wrong; names the field where it can."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    field: str | None = None
+
+
+Message = Annotated[
+    Hello | Accept | Reject | Progress | Question | Result | Ack
+    | Welcome | Assign | Cancel | Answer | Error,
+    Field(discriminator="type"),
+]
+
+AGENT_TO_ORCHESTRATOR = frozenset({"hello", "accept", "reject", "progress", "question", "result", "ack", "error"})
+ORCHESTRATOR_TO_AGENT = frozenset({"welcome", "assign", "cancel", "answer", "ack", "error"})
+UNSEQUENCED = frozenset({"hello", "welcome", "ack", "error"})
+"""Connection-level messages: not numbered, not replayed."""

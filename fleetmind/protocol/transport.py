@@ -1,0 +1,119 @@
+"""The thin I/O shell around the protocol: `websockets` connections carrying sessions.
+
+`Link` is a session whose WebSocket can be swapped when a connection drops and a
+new one is made; `receive` reads the next valid, new message from a WebSocket and
+answers malformed frames with an `error` message instead of dropping the link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from websockets.asyncio.connection import Connection
+from websockets.exceptions import ConnectionClosed
+
+from .codec import CLOSE_UNSUPPORTED_VERSION, ProtocolError, decode, encode
+from .messages import Ack, Error, Message
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 4 * 2**20
+"""Largest frame accepted; progress thumbnails are small, screenshots are not sent whole."""
+PING_INTERVAL_S = 20.0
+PING_TIMEOUT_S = 20.0
+
+
+class Link:
+    """One side's session plus the WebSocket it currently talks over (if any).
+
+    Messages sent while no socket is attached are numbered and kept; they go out
+    when `attach` replays what the peer has not received.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.ws: Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self.ws is not None
+
+    async def send(self, message: Message) -> Message:
+        """Number, keep and (if connected) send a message; returns it as sent."""
+        async with self._lock:
+            stamped = self.session.stamp(message)
+            await self._write(stamped)
+            return stamped
+
+    async def attach(self, ws: Connection, peer_last_received: int) -> int:
+        """Use `ws` from now on and replay what the peer missed; returns how many."""
+        async with self._lock:
+            self.ws = ws
+            pending = self.session.replay_after(peer_last_received)
+            for message in pending:
+                await self._write(message)
+            return len(pending)
+
+    def detach(self, ws: Connection | None = None) -> None:
+        """Forget the socket (only if it is still `ws`, when given)."""
+        if ws is None or self.ws is ws:
+            self.ws = None
+
+    async def _write(self, message: Message) -> None:
+        ws = self.ws
+        if ws is None:
+            return
+        try:
+            await ws.send(encode(message))
+        except ConnectionClosed:
+            # Kept in the replay buffer; it goes out again after the peer reconnects.
+            self.detach(ws)
+
+
+async def send_unsequenced(ws: Connection, message: Message, session: Session | None) -> None:
+    """Send a connection-level message (hello, welcome, ack, error), acking what we got."""
+    if session is not None:
+        message = session.stamp(message)
+    await ws.send(encode(message))
+
+
+async def receive(
+    ws: Connection,
+    session: Session | None,
+    *,
+    ack: bool = True,
+) -> Message:
+    """The next valid message from `ws` that is new to `session`.
+
+    Malformed frames get an `error` reply naming the field and are skipped; an
+    unsupported protocol version closes the connection with code 4002. Duplicates
+    (already-seen `seq`) are dropped silently. With `ack`, every new sequenced
+    message is acknowledged at once. Raises `ConnectionClosed` when the socket ends.
+    """
+    while True:
+        frame = await ws.recv()
+        try:
+            message = decode(frame)
+        except ProtocolError as exc:
+            log.warning("protocol error from peer: %s", exc)
+            reply = Error(code=exc.code, message=str(exc), field=exc.field, corr=exc.message_id)
+            await send_unsequenced(ws, reply, session)
+            if exc.fatal:
+                await ws.close(CLOSE_UNSUPPORTED_VERSION, exc.code)
+                raise
+            continue
+        if session is None:
+            return message
+        if not session.receive(message):
+            log.debug("dropping duplicate %s seq=%d", message.type, message.seq)
+            continue
+        if ack and message.seq:
+            await send_unsequenced(ws, Ack(), session)
+        return message
+
+
+Handler = Callable[[Message], Awaitable[None]]

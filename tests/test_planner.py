@@ -1,0 +1,93 @@
+"""Planners and replanners: structured plans checked in code, bounded repairs."""
+
+import pytest
+
+from fleetmind.agents.models import ScriptedModel
+from fleetmind.orchestrator.graph import SubtaskResult, SubtaskSpec, TaskGraph
+from fleetmind.orchestrator.planner import (
+    ClausePlanner,
+    ModelPlanner,
+    PlanningFailed,
+    ReplanEvent,
+    RetryReplanner,
+)
+from fleetmind.protocol.messages import DeviceProfile
+
+DEVICES = [DeviceProfile(id="phone-1", kind="phone"), DeviceProfile(id="browser-1", kind="browser")]
+
+GOOD = {
+    "subtasks": [
+        {"id": "find", "goal": "Find Ada's number", "device": {"kind": "phone"}, "outputs": ["number"]},
+        {"id": "text", "goal": "Text Ada", "inputs": {"to": {"from": "find", "output": "number"}}},
+    ],
+    "edges": [{"src": "find", "dst": "text"}],
+}
+CYCLIC = {**GOOD, "edges": [{"src": "find", "dst": "text"}, {"src": "text", "dst": "find"}]}
+BAD_REF = {**GOOD, "edges": []}
+
+
+async def test_model_plan_becomes_a_valid_patch() -> None:
+    patch = await ModelPlanner(ScriptedModel([GOOD])).plan("text Ada her number", DEVICES)
+    graph = TaskGraph("t")
+    graph.apply(patch)
+    assert [s.id for s in graph.subtasks()] == ["find", "text"]
+
+
+async def test_invalid_plan_is_repaired_from_its_errors() -> None:
+    model = ScriptedModel([CYCLIC, GOOD])
+    patch = await ModelPlanner(model, max_repairs=2).plan("text Ada", DEVICES)
+    assert len(patch.ops) == 3
+    repair_prompt = model.calls[1][-1]["content"]
+    assert "cycle" in repair_prompt  # the model saw why its plan was rejected
+
+
+async def test_plan_that_never_validates_fails_clearly() -> None:
+    model = ScriptedModel([BAD_REF, "not json at all", BAD_REF])
+    with pytest.raises(PlanningFailed) as info:
+        await ModelPlanner(model, max_repairs=2).plan("text Ada", DEVICES)
+    assert len(model.calls) == 3
+    assert any("not upstream" in r for r in info.value.reasons)
+
+
+async def test_clause_planner_parallel_then_sequential_with_borrowed_verb() -> None:
+    patch = await ClausePlanner().plan(
+        "Turn on Wi-Fi and dark theme, then add a contact named Ada", DEVICES)
+    graph = TaskGraph("t")
+    graph.apply(patch)
+    goals = {s.id: s.goal for s in graph.subtasks()}
+    assert goals == {"s1": "Turn on Wi-Fi", "s2": "Turn on dark theme", "s3": "Add a contact named Ada"}
+    assert sorted(graph.edges()) == [("s1", "s3", "on_success"), ("s2", "s3", "on_success")]
+    assert graph.metrics().width == 2
+
+
+async def test_clause_planner_device_kind_privacy_and_data_flow() -> None:
+    patch = await ClausePlanner().plan(
+        "Search the web for the weather, then send it to Ada; check my bank balance", DEVICES)
+    graph = TaskGraph("t")
+    graph.apply(patch)
+    s1, s2, s3 = graph.subtasks()
+    assert s1.device.kind == "browser" and s2.device.kind == "phone"
+    assert str(s2.inputs["s1_result"]) == "s1.outputs.result"
+    assert s3.privacy == "private"
+
+
+async def test_retry_replanner_adds_remediation_and_rewires_dependents() -> None:
+    graph = TaskGraph("t")
+    graph.apply(await ClausePlanner().plan("open Notes, then write it down", DEVICES))
+    graph.ready()
+    graph.mark_running("s1", "phone-1")
+    graph.mark_finished("s1", SubtaskResult(status="failed", error="no Notes app"))
+    patch = await RetryReplanner().replan(graph, [ReplanEvent("failed", "s1", "no Notes app")])
+    assert patch is not None
+    graph.apply(patch)
+    assert ("s1", "s1-fix", "on_failure") in graph.edges()
+    assert ("s1-fix", "s2", "on_success") in graph.edges()
+    assert str(graph.subtask("s2").inputs["s1_result"]) == "s1-fix.outputs.result"
+    assert [s.id for s in graph.ready()] == ["s1-fix"]
+    # a remediation that fails is not remediated again
+    assert await RetryReplanner().replan(graph, [ReplanEvent("failed", "s1-fix", "x")]) is None
+
+
+def test_subtask_spec_rejects_bad_ids() -> None:
+    with pytest.raises(ValueError):
+        SubtaskSpec(id="has space", goal="x")
