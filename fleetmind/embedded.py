@@ -97,10 +97,11 @@ class EmbeddedFleet:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.orchestrator.stop()
-        for host in self.hosts:
-            await host.close()
+        # Hosts first, so they do not mistake the orchestrator's shutdown for a drop.
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for host in self.hosts:
+            await host.close()
+        await self.orchestrator.stop()

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -78,6 +77,9 @@ class DeviceAgentHost:
         self._busy: dict[str, str] = {}
         self._answers: dict[str, asyncio.Future[str]] = {}
         self._ws: ClientConnection | None = None
+        self.connections = 0
+        """Successful hello/welcome exchanges so far (reconnects included)."""
+        self._connection_made = asyncio.Condition()
 
     async def run(self) -> None:
         """Connect, serve, and reconnect after drops until cancelled or refused."""
@@ -94,6 +96,11 @@ class DeviceAgentHost:
             if ws.close_code in FATAL_CLOSE_CODES:
                 raise HostError(f"orchestrator closed the connection: {ws.close_reason or ws.close_code}")
             log.warning("connection to %s lost; reconnecting", self.url)
+
+    async def wait_connections(self, count: int) -> None:
+        """Wait until this host has connected `count` times in all."""
+        async with self._connection_made:
+            await self._connection_made.wait_for(lambda: self.connections >= count)
 
     async def drop_connection(self) -> None:
         """Close the current socket abruptly (used to test and demonstrate resume)."""
@@ -124,6 +131,9 @@ class DeviceAgentHost:
         log.info("connected to %s as %s (session %s, replayed %d)",
                  self.url, self.agent_id, welcome.session_id, replayed)
         self.connected.set()
+        async with self._connection_made:
+            self.connections += 1
+            self._connection_made.notify_all()
         while True:
             message = await receive(ws, self.link.session)
             await self._on_message(message)
@@ -219,4 +229,4 @@ class DeviceAgentHost:
             await device.close()
 
 
-__all__ = ["DeviceAgentHost", "HostError", "asdict", "profile_of"]
+__all__ = ["DeviceAgentHost", "HostError", "profile_of"]

@@ -24,7 +24,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED
+from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED, ProtocolError
 from ..protocol.messages import (
     Answer,
     Assign,
@@ -254,8 +254,8 @@ class Orchestrator:
         try:
             async with asyncio.timeout(10):
                 first = await receive(ws, None)
-        except (TimeoutError, ConnectionClosed):
-            return
+        except (TimeoutError, ConnectionClosed, ProtocolError):
+            return  # receive() already told the peer what was wrong
         if not isinstance(first, Hello):
             await send_unsequenced(ws, Error(code="expected_hello", message=f"first message must be hello, got {first.type}"), None)
             await ws.close(CLOSE_PROTOCOL_VIOLATION, "expected hello")
