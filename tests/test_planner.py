@@ -91,3 +91,19 @@ async def test_retry_replanner_adds_remediation_and_rewires_dependents() -> None
 def test_subtask_spec_rejects_bad_ids() -> None:
     with pytest.raises(ValueError):
         SubtaskSpec(id="has space", goal="x")
+
+
+@pytest.mark.parametrize(("request_text", "clauses"), [
+    ("Write a note titled Groceries saying milk and eggs",
+     ["Write a note titled Groceries saying milk and eggs"]),
+    ("Open Settings and turn on Bluetooth", ["Open Settings and turn on Bluetooth"]),
+    ("Turn off Wi-Fi, Bluetooth and airplane mode",
+     ["Turn off Wi-Fi", "Turn off Bluetooth", "Turn off airplane mode"]),
+    ('Send "salt and pepper" to Bob', ['Send "salt and pepper" to Bob']),
+    ("Add a contact named Bob and send an SMS to Ada saying hi",
+     ["Add a contact named Bob", "Send an SMS to Ada saying hi"]),
+])
+async def test_clause_planner_splits_only_between_clauses(request_text: str, clauses: list[str]) -> None:
+    graph = TaskGraph("t")
+    graph.apply(await ClausePlanner().plan(request_text, DEVICES))
+    assert [s.goal for s in graph.subtasks()] == clauses

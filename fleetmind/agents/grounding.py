@@ -47,15 +47,89 @@ APP_HINTS = {
     "calendar": {"event", "calendar", "meeting", "appointment"},
     "files": {"file", "files", "download"},
 }
-_FIELD_CUES = {
+_FIELD_CUES: dict[str, tuple[str, ...]] = {
     "name": ("named", "called", "name"),
-    "phone": ("phone", "number", "at", "phone number"),
-    "email": ("email", "e-mail", "mail"),
-    "message": ("saying", "message", "text", "body", "that says"),
+    "phone": ("phone number", "phone", "number"),
+    "email": ("email address", "email", "e-mail"),
+    "message": ("saying", "that says", "with the text", "message", "body"),
     "title": ("titled", "title", "called", "named"),
-    "label": ("labelled", "labeled", "label", "called"),
+    "label": ("labelled", "labeled", "label", "called", "named"),
     "to": ("to",),
+    "amount": ("amount of", "amount"),
+    "password": ("password", "passcode"),
 }
+"""Field -> the words a goal uses to introduce that field's value."""
+_FIELD_ALIASES = {"text message": "message", "body": "message", "number": "phone", "recipient": "to", "subject": "title",
+                  "note": "message", "description": "message"}
+_TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)", re.I)
+_VALUE_SHAPES = {
+    "phone": re.compile(r"\+?\d[\d\s().-]{2,}\d"),
+    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+    "name": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
+    "to": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}|\+?\d[\d\s().-]{2,}\d"),
+    "amount": re.compile(r"\$?\d+(?:[.,]\d+)?"),
+}
+
+
+def field_key(label: str) -> str | None:
+    """Which kind of value a field with this label takes (name, phone, message ...)."""
+    low = label.lower().strip()
+    if low in _FIELD_ALIASES:
+        return _FIELD_ALIASES[low]
+    if low in _FIELD_CUES or low in ("hour", "minute"):
+        return low
+    for key in _FIELD_CUES:
+        if key in low.split():
+            return key
+    return None
+
+
+def extract_values(text: str) -> dict[str, str]:
+    """Values a goal gives for form fields, keyed by field kind.
+
+    A value is introduced by its cue ("named Ada", "saying hello there", "titled
+    Groceries") and runs to the next cue or the end; quoted text is taken whole.
+    Times ("at 7:30 pm") fill hour and minute.
+    """
+    cues = sorted(((c, k) for k, cs in _FIELD_CUES.items() for c in cs), key=lambda t: -len(t[0]))
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cues) + r")\b\s+", re.I)
+    key_of = {c: k for c, k in reversed(cues)}
+    hits = [(m.start(), m.end(), key_of[m.group(1).lower()]) for m in pattern.finditer(text)]
+    values: dict[str, str] = {}
+    for i, (_, value_start, key) in enumerate(hits):
+        if key in values:
+            continue
+        value_end = hits[i + 1][0] if i + 1 < len(hits) else len(text)
+        raw = text[value_start:value_end].strip(" ,.;:")
+        quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
+        if quoted:
+            values[key] = quoted.group(1)
+            continue
+        raw = re.sub(r"\s+(?:and|with|then)$", "", raw)
+        shape = _VALUE_SHAPES.get(key)
+        if shape is not None:
+            m = shape.match(raw)
+            if not m:
+                continue
+            raw = m.group(0).strip()
+        if raw:
+            values[key] = raw
+    if not values and (quoted := re.search(r"[\"“]([^\"”]+)[\"”]", text)):
+        values["text"] = quoted.group(1)  # e.g. what to type into a search box
+    for key in ("phone", "email"):
+        if key not in values and (m := _VALUE_SHAPES[key].search(text)) and not _TIME.fullmatch(m.group(0)):
+            values[key] = m.group(0).strip()
+    time_hit = re.search(r"\b(?:at|for)\s+" + _TIME.pattern, text, re.I)
+    if time_hit:
+        hour, minute, half = int(time_hit.group(1)), int(time_hit.group(2) or 0), (time_hit.group(3) or "").lower()
+        if half.startswith("p") and hour < 12:
+            hour += 12
+        if half.startswith("a") and hour == 12:
+            hour = 0
+        values.update(hour=str(hour), minute=f"{minute:02d}")
+        if values.get("phone", "").replace(" ", "") in (time_hit.group(0).split()[-1],):
+            values.pop("phone")
+    return values
 
 
 def words(text: str) -> list[str]:
@@ -95,26 +169,10 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         want = True
     if _OFF.search(text):
         want = False
-    values: dict[str, str] = {}
-    for m in re.finditer(r"[\"“']([^\"”']+)[\"”']", text):
-        before = words(text[: m.start()])[-2:]
-        cue = next((c for c, cues in _FIELD_CUES.items() if any(w in cues for w in before)), None)
-        values[cue or f"text{len(values)}"] = m.group(1)
-    if "name" not in values:
-        m = re.search(r"\b(?:named|called)\s+((?:[A-Z][\w'-]*\s?){1,3})", text)
-        if m:
-            values["name"] = m.group(1).strip()
-    if "phone" not in values:
-        m = re.search(r"(\+?\d[\d\s().-]{3,}\d)", text)
-        if m:
-            values["phone"] = m.group(1).strip()
-    if "email" not in values:
-        m = re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
-        if m:
-            values["email"] = m.group(0)
+    values = extract_values(text)
     for name, value in (inputs or {}).items():
-        if value:
-            values.setdefault("message" if "message" not in values else name, value)
+        if value:  # an upstream result fills the field it is named for, else the message
+            values.setdefault(field_key(name) or ("message" if "message" not in values else name), value)
     asks = bool(re.search(r"\b(find|what|which|read|get|look up|tell|how many|check)\b", text, re.I))
     return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks)
 
@@ -136,10 +194,9 @@ def _overlap(goal: Goal, label: str) -> float:
 
 
 def _field_cue(el: UIElement) -> str | None:
-    label = " ".join([el.text, el.description, el.resource_id.rsplit("/", 1)[-1]]).lower()
-    for cue in _FIELD_CUES:
-        if cue in label:
-            return cue
+    for label in (el.description, el.text, el.resource_id.rsplit("/", 1)[-1]):
+        if label and (key := field_key(label)):
+            return key
     return None
 
 
@@ -154,7 +211,8 @@ def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
         if toggles and all(e.checked == goal.want_on for e in toggles):
             names = ", ".join(sorted({e.label for e in toggles}))
             return f"{names} {'on' if goal.want_on else 'off'}"
-    submitted = any(h.startswith("submit:") for h in history)
+    typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
+    submitted = bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1]:])
     if goal.values and submitted:
         shown = " ".join(e.text for e in obs.elements if not e.editable)
         if all(v in shown for v in goal.values.values()):
@@ -191,8 +249,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             cue = _field_cue(el)
             value = goal.values.get(cue or "") if cue else None
             if value is None and cue is None:
-                leftovers = [v for k, v in goal.values.items() if k.startswith("text")]
-                value = leftovers[0] if leftovers else None
+                value = goal.values.get("text")
             if value and value != el.text and f"{el.label}" not in typed:
                 out.append(Candidate(
                     TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),

@@ -440,7 +440,7 @@ def _apply_op(g: nx.DiGraph, op: Any) -> list[str]:
             return [f"no subtask {op.id!r} to remove"]
         if reason := _frozen_reason(g, op.id, "remove"):
             return [reason]
-        # Removing a node removes its out-edges: that would edit a frozen successor's inputs.
+        # Removing a node drops its out-edges: that would change a frozen successor's dependencies.
         frozen = [n for n in g.successors(op.id) if _status(g, n) not in EDITABLE]
         if frozen:
             return [
@@ -460,7 +460,7 @@ def _apply_op(g: nx.DiGraph, op: Any) -> list[str]:
         g.add_edge(op.src, op.dst, kind=op.kind)
         # A ready subtask with a new dependency must wait for it again; `refresh` re-promotes.
         dst: Subtask = g.nodes[op.dst]["subtask"]
-        if dst.status == "never":
+        if dst.status == "ready":
             dst.status = "pending"
         return []
     if isinstance(op, RemoveEdge):

@@ -180,13 +180,47 @@ _REFERS_BACK = re.compile(r"\b(it|that|them|this|the result|the answer)\b", re.I
 _DEVICE_SUFFIX = re.compile(r"\s+on (?:the |my |a )?(phone|browser|desktop)s?\b", re.I)
 
 
+_LIST_VERBS = ("turn on", "turn off", "switch on", "switch off", "enable", "disable", "mute", "unmute")
+"""Verbs that take a list of things ("turn on Wi-Fi and Bluetooth"): each thing is its own subtask."""
+_NAVIGATION_VERBS = ("open", "go", "launch", "visit", "start")
+"""A clause with these only gets somewhere: "open Settings and turn on Wi-Fi" is one subtask."""
+
+
 def _split(request: str) -> list[list[str]]:
-    """Sequential stages, each a list of parallel clauses."""
-    stages = [s for s in re.split(r"\s*(?:,\s*)?\b(?:and then|then|after that|afterwards)\b\s*|;\s*", request, flags=re.I) if s and s.strip(" ,.")]
+    """Sequential stages, each a list of parallel clauses.
+
+    "and"/"," separate clauses when what follows starts with a verb, or when it is
+    one more item for a list verb ("turn on Wi-Fi and dark theme"); otherwise they
+    are part of the clause ("saying milk and eggs"). Quoted text is never split.
+    """
+    quoted: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        quoted.append(m.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    def show(text: str) -> str:
+        return re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], text)
+
+    masked = re.sub(r"[\"“][^\"”]*[\"”]", hide, request)
+    stages = [st for st in re.split(r"\s*(?:,\s*)?\b(?:and then|then|after that|afterwards)\b\s*|;\s*",
+                                    masked, flags=re.I) if st and st.strip(" ,.")]
     out = []
     for stage in stages:
-        parts = [p.strip(" ,.") for p in re.split(r"\s*(?:,\s*and\b|\band\b|,)\s*", stage, flags=re.I)]
-        out.append([p for p in parts if p])
+        pieces = re.split(r"(\s*,\s*and\b\s*|\s+and\s+|\s*,\s*)", stage, flags=re.I)
+        clauses = [pieces[0]]
+        verb = _leading_verb(pieces[0].strip(" ,."))
+        for sep, piece in zip(pieces[1::2], pieces[2::2], strict=True):
+            own = _leading_verb(piece.strip(" ,."))
+            if own and not (verb and verb.lower() in _NAVIGATION_VERBS):
+                clauses.append(piece)
+                verb = own
+            elif not own and verb and verb.lower() in _LIST_VERBS:
+                clauses.append(piece)
+            else:  # part of the clause: "saying milk and eggs", "open Settings and turn on Wi-Fi"
+                clauses[-1] += sep + piece
+                verb = own or verb
+        out.append([show(c.strip(" ,.")) for c in clauses if c.strip(" ,.")])
     return out
 
 
@@ -195,7 +229,7 @@ def _leading_verb(clause: str) -> str | None:
     if not words or words[0].lower() not in _VERBS:
         return None
     # keep a particle ("turn on", "switch off") with the verb
-    if len(words) > 1 and words[1].lower() in ("on", "off", "up", "down"):
+    if len(words) > 1 and words[1].lower() in ("on", "off", "up", "down"):  # "turn on", "switch off"
         return " ".join(words[:2])
     return words[0]
 

@@ -54,7 +54,7 @@ def decode(frame: str | bytes) -> Message:
         raise ProtocolError("bad_envelope", "a message must be a JSON object")
     msg_id = raw.get("id") if isinstance(raw.get("id"), str) else None
     version = raw.get("v", PROTOCOL_VERSION)
-    if version != PROTOCOL_VERSION:
+    if type(version) is not int or version != PROTOCOL_VERSION:  # bool is an int subclass
         err = ProtocolError(
             "unsupported_version",
             f"protocol version {version!r} is not supported; this side speaks v{PROTOCOL_VERSION}."

@@ -152,7 +152,7 @@ class Welcome(Envelope):
     type: Literal["welcome"] = "welcome"
     session_id: str
     resumed: list[str] = Field(default_factory=list, description="Subtasks carried over.")
-    last_seq: int = Field(0, description="Last seq the orchestrator received from this session.")
+    last_seq: int = Field(0, ge=0, description="Last seq the orchestrator received from this session.")
 
 
 class Assign(Envelope):

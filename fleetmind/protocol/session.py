@@ -32,7 +32,7 @@ class Session:
 
     def stamp(self, message: Message) -> Message:
         """Number an outgoing message, piggyback our ack, and keep it for replay."""
-        update: dict[str, int] = {"ack": self.last_received}
+        update: dict[str, int] = {"ack": self.last_received, "seq": 0}
         if message.type not in UNSEQUENCED:
             if len(self._unacked) >= self.max_unacked:
                 raise ReplayOverflow(
