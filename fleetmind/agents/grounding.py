@@ -193,6 +193,11 @@ def _overlap(goal: Goal, label: str) -> float:
     return len(goal.words & label_words) / len(label_words)
 
 
+def field_name(el: UIElement) -> str:
+    """A field's name that does not change as it is typed into (its text does)."""
+    return el.description or el.resource_id.rsplit("/", 1)[-1] or el.text
+
+
 def _field_cue(el: UIElement) -> str | None:
     for label in (el.description, el.text, el.resource_id.rsplit("/", 1)[-1]):
         if label and (key := field_key(label)):
@@ -204,8 +209,15 @@ def _toggle_matches(goal: Goal, el: UIElement) -> bool:
     return el.checkable and _overlap(goal, el.label) >= 0.5
 
 
+_NAVIGATE = frozenset({"open", "launch", "go", "start", "show", "app"})
+
+
 def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
     """Why the screen shows the goal done, or None."""
+    destination = goal.words - _NAVIGATE
+    if goal.words & _NAVIGATE and destination and obs.foreground_app:
+        if destination <= content_words(obs.foreground_app):
+            return f"{obs.foreground_app} is open"
     if goal.want_on is not None:
         toggles = [e for e in obs.elements if _toggle_matches(goal, e)]
         if toggles and all(e.checked == goal.want_on for e in toggles):
@@ -217,6 +229,9 @@ def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
         shown = " ".join(e.text for e in obs.elements if not e.editable)
         if all(v in shown for v in goal.values.values()):
             return "saved: " + ", ".join(goal.values.values())
+        filled = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+        if not any(e.editable and field_name(e) in filled for e in obs.elements):
+            return "submitted " + ", ".join(sorted(filled))  # the form we filled is gone
     if goal.asks_answer and goal.want_on is None and not goal.values:
         answer = extract_answer(goal, obs)
         if answer and any(_overlap(goal, e.text) > 0 for e in obs.elements if not e.clickable and e.text):
@@ -243,6 +258,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     """Every sensible next action on this screen, scored by what the goal names."""
     out: list[Candidate] = []
     typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+    typed_values = {h.split(":", 2)[2] for h in history if h.startswith("typed:")}
     last = history[-1] if history else ""
     for el in obs.elements:
         if el.editable:
@@ -250,7 +266,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             value = goal.values.get(cue or "") if cue else None
             if value is None and cue is None:
                 value = goal.values.get("text")
-            if value and value != el.text and f"{el.label}" not in typed:
+            if value and value != el.text and field_name(el) not in typed:
                 out.append(Candidate(
                     TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
                     f"type {value} into {el.label}", 3.0))
@@ -263,7 +279,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             score = 4.0 if el.checked != goal.want_on else -1.0
         lower = label.lower()
         if lower in _SUBMIT and goal.values:
-            filled = all(v in {e.text for e in obs.elements} for v in goal.values.values())
+            shown = {e.text for e in obs.elements}
+            filled = all(v in shown or v in typed_values for v in goal.values.values())
             score = 3.5 if filled else 0.1
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
@@ -289,7 +306,7 @@ def history_entry(action: Action, obs: Observation) -> str:
     """A compact record of an action, for loop detection and form tracking."""
     if isinstance(action, TypeText):
         el = obs.element(action.target.element) if action.target and action.target.element else None
-        return f"typed:{el.label if el else ''}:{action.text}"
+        return f"typed:{field_name(el) if el else ''}:{action.text}"
     if isinstance(action, Tap) and action.target.element:
         el = obs.element(action.target.element)
         label = el.label if el else ""

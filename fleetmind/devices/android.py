@@ -1,0 +1,668 @@
+"""`AndroidDevice`: a real (or virtual) Android phone driven over adb with adbutils.
+
+    device = await AndroidDevice("emulator-5554", adb_port=5037).connect()
+    obs = await device.observe()
+    await device.act(Tap(target=Target(element="e12")))
+
+Everything adbutils does blocks, so each call runs in `asyncio.to_thread`, and
+every socket has a timeout: no call can hang an agent.
+
+Looking: `dumpsys window windows` (focused app and its FLAG_SECURE), `dumpsys
+input_method` (keyboard), `wm size` + `dumpsys display` (screen, rotation) and
+`uiautomator dump` (elements) run side by side; the screenshot (`screencap -p`)
+is taken only when nothing says the screen is secure, and an all-black capture
+is treated as secure too. A dump that hangs is abandoned after
+`hierarchy_timeout_s` and retried once; then the observation has no elements and
+says why in `notes`.
+
+Typing any language, first that works:
+  1. uiautomator2's `send_keys` (its own keyboard), when uiautomator2 runs on the phone;
+  2. for text `input text` cannot type (non-ASCII, control characters): the
+     clipboard, set with the Clipper app's broadcast
+     (`am broadcast -a clipper.set -e text TEXT`, app `ca.zgrs.clipper`) and
+     pasted with `input keyevent 279` (KEYCODE_PASTE);
+  3. for printable ASCII: `input text` with spaces as `%s`, newlines as ENTER.
+If none applies (non-ASCII, no uiautomator2, no Clipper) the action fails with
+an error saying what to install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import socket
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import adbutils
+from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
+from PIL import Image
+
+from .android_apps import APP_LABELS, DEFAULT_SENSITIVE_APPS, HOME_PACKAGES, app_label, find_package, is_sensitive
+from .base import (
+    Action,
+    ActionOutcome,
+    AskUser,
+    Bounds,
+    Device,
+    DeviceError,
+    DeviceInfo,
+    Done,
+    Fail,
+    LaunchApp,
+    LongPress,
+    Observation,
+    PressKey,
+    Scroll,
+    Swipe,
+    Tap,
+    Target,
+    TypeText,
+    UIElement,
+    Wait,
+)
+from .dumpsys import (
+    broadcast_ok,
+    input_text_arg,
+    parse_focus,
+    parse_keyboard_shown,
+    parse_packages,
+    parse_rotation,
+    parse_wm_size,
+)
+from .uidump import HierarchyError, parse_hierarchy
+
+__all__ = ["KEYCODES", "AndroidDevice"]
+
+log = logging.getLogger(__name__)
+
+KEYCODES: dict[str, int] = {"back": 4, "home": 3, "enter": 66, "recents": 187, "delete": 67, "tab": 61, "escape": 111}
+"""`PressKey.key` -> Android KEYCODE."""
+
+DUMP_PATH = "/data/local/tmp/uidump.xml"
+KEYCODE_PASTE = 279
+KEYCODE_MOVE_END = 123
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|www\.|(sms|smsto|tel|mailto|geo|market):)")
+_SHELL_ERROR = re.compile(r"^(Error|Exception|java\.lang\.\w+|/system/bin/sh: .*not found)", re.M)
+
+
+class _DirectConnection(adbutils.AdbConnection):  # type: ignore[misc]
+    """An adbutils connection that never spawns `adb start-server` when the port is closed."""
+
+    def _safe_connect(self) -> socket.socket:
+        return self._create_socket()  # type: ignore[no-any-return]
+
+
+class _Client(adbutils.AdbClient):  # type: ignore[misc]
+    """adbutils' client with a timeout on every socket and the server version asked once."""
+
+    def __init__(self, host: str, port: int, timeout_s: float) -> None:
+        super().__init__(host=host, port=port)
+        self.timeout_s = timeout_s
+        self._version: int | None = None
+
+    def make_connection(self, timeout: float | None = None) -> adbutils.AdbConnection:
+        conn = _DirectConnection(self.host, self.port)
+        conn.conn.settimeout(min(t for t in (timeout, self.timeout_s) if t))
+        return conn
+
+    def server_version(self) -> int:
+        if self._version is None:
+            self._version = int(super().server_version())
+        return self._version
+
+
+class _DumpTimeout(Exception):
+    """`uiautomator dump` did not finish within hierarchy_timeout_s."""
+
+
+def _all_black(png: bytes) -> bool:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("L").getbbox() is None
+
+
+def _same_element(seen: UIElement, now: UIElement) -> bool:
+    if (seen.cls, seen.bounds, seen.resource_id, seen.description) != (
+        now.cls,
+        now.bounds,
+        now.resource_id,
+        now.description,
+    ):
+        return False
+    return seen.editable or seen.text == now.text
+
+
+class AndroidDevice(Device):
+    """An Android phone over adb (USB, Wi-Fi, an emulator, or `AdbServer`'s virtual phones).
+
+    serial: the device's adb serial; None picks the only one connected.
+    adb_host/adb_port: the ADB server (`adb start-server` listens on 127.0.0.1:5037).
+    use_uiautomator2: True requires it, False never uses it, None (default) tries it
+        and falls back to plain adb when it cannot start (virtual phones decline it).
+    hierarchy_timeout_s: how long one `uiautomator dump` may take before it is abandoned.
+    command_timeout_s: the limit on any other adb call.
+    sensitive_apps: fnmatch patterns of packages never captured (their screens are secure).
+    app_labels: package -> label, added to (and overriding) the built-in table.
+    verify_element_ids: before acting on an element id after another action, dump the
+        screen again and refuse the id if that element changed (it is stale).
+    device_id: the id in `info` and observations; defaults to the serial.
+    """
+
+    def __init__(
+        self,
+        serial: str | None = None,
+        *,
+        adb_host: str = "127.0.0.1",
+        adb_port: int = 5037,
+        use_uiautomator2: bool | None = None,
+        hierarchy_timeout_s: float = 10.0,
+        command_timeout_s: float = 30.0,
+        sensitive_apps: Iterable[str] = DEFAULT_SENSITIVE_APPS,
+        app_labels: Mapping[str, str] | None = None,
+        verify_element_ids: bool = True,
+        device_id: str | None = None,
+    ) -> None:
+        self.serial = serial
+        self.adb_host = adb_host
+        self.adb_port = adb_port
+        self.use_uiautomator2 = use_uiautomator2
+        self.hierarchy_timeout_s = hierarchy_timeout_s
+        self.command_timeout_s = command_timeout_s
+        self.sensitive_apps = tuple(sensitive_apps)
+        self.labels = {**APP_LABELS, **(app_labels or {})}
+        self.verify_element_ids = verify_element_ids
+        self._device_id = device_id
+        self._client = _Client(adb_host, adb_port, command_timeout_s)
+        self._adb: adbutils.AdbDevice | None = None
+        self._u2: Any = None
+        self._screen = (0, 0)
+        self._packages: list[str] = []
+        self._third_party: list[str] = []
+        self._last: Observation | None = None
+        self._acted = False  # an action ran since the last observation
+        self._typed_into: UIElement | None = None  # the field the last tap focused
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ connecting
+
+    @property
+    def where(self) -> str:
+        """The ADB server address, host:port."""
+        return f"{self.adb_host}:{self.adb_port}"
+
+    @classmethod
+    async def connect_wifi(cls, address: str, **options: Any) -> AndroidDevice:
+        """`adb connect HOST[:PORT]` (Wi-Fi debugging), then a connected device for it.
+
+        options: the constructor's keyword arguments (adb_host, adb_port, ...).
+        """
+        if ":" not in address:
+            address += ":5555"
+        device = cls(address, **options)
+        message = await device._call(lambda: device._client.connect(address, timeout=device.command_timeout_s))
+        if not str(message).startswith(("connected to", "already connected to")):
+            raise DeviceError(
+                f"adb could not connect to {address}: {message}. Turn on Wireless debugging on the phone "
+                "(Android 11+: pair first with `adb pair HOST:PORT`; older: `adb tcpip 5555` over USB), "
+                "and check that this computer can reach it"
+            )
+        return await device.connect()
+
+    async def connect(self) -> AndroidDevice:
+        """Find the device, read its screen and apps, try uiautomator2; returns self. Idempotent."""
+        async with self._lock:
+            if self._adb is None:
+                await asyncio.to_thread(self._connect_sync)
+        return self
+
+    def _connect_sync(self) -> None:
+        try:
+            socket.create_connection((self.adb_host, self.adb_port), timeout=3).close()
+        except OSError as exc:
+            raise DeviceError(
+                f"no ADB server at {self.where} ({exc.strerror or exc}): start it with `adb start-server` "
+                "(or `fleetmind device virtual --adb-port N` for virtual phones), or pass adb_host/adb_port"
+            ) from None
+        infos = self._sync(lambda: self._client.list())
+        listed = ", ".join(f"{i.serial} ({i.state})" for i in infos) or "none"
+        if self.serial is None:
+            ready = [i for i in infos if i.state == "device"]
+            if len(ready) > 1:
+                raise DeviceError(f"{len(ready)} devices are connected ({listed}): pass the serial of one")
+            if not ready:
+                if infos:
+                    self._check_state(infos[0].serial, infos[0].state)
+                raise DeviceError(
+                    f"no Android device is connected to the ADB server at {self.where}: plug one in with USB "
+                    "debugging on, or `adb connect HOST:PORT`; list devices with `adb devices`"
+                )
+            self.serial = ready[0].serial
+        else:
+            match = next((i for i in infos if i.serial == self.serial), None)
+            if match is None:
+                raise DeviceError(
+                    f"no device '{self.serial}' on the ADB server at {self.where} (connected: {listed}); "
+                    "list devices with `adb devices`"
+                )
+            self._check_state(match.serial, match.state)
+        self._adb = self._client.device(self.serial)
+        self._screen = self._read_screen_sync()[0]
+        self._packages = parse_packages(self._shell_sync(["pm", "list", "packages"]))
+        self._third_party = parse_packages(self._shell_sync(["pm", "list", "packages", "-3"]))
+        if self.use_uiautomator2 is not False:
+            self._start_uiautomator2()
+        log.info("android %s: connected via %s (%s)", self.serial, self.where, "uiautomator2" if self._u2 else "adb")
+
+    def _check_state(self, serial: str, state: str) -> None:
+        if state == "unauthorized":
+            raise DeviceError(
+                f"device {serial} is unauthorized: unlock it and accept the USB debugging prompt on the phone "
+                "(tick 'Always allow'), then retry"
+            )
+        if state != "device":
+            raise DeviceError(
+                f"device {serial} is {state}: reconnect its cable or run `adb reconnect`, "
+                "then check it shows as 'device' in `adb devices`"
+            )
+
+    def _start_uiautomator2(self) -> None:
+        try:
+            import uiautomator2
+
+            self._u2 = uiautomator2.connect(self._adb)
+        except Exception as exc:  # uiautomator2 raises many kinds; any of them means "not here"
+            if self.use_uiautomator2:
+                raise DeviceError(
+                    f"uiautomator2 could not start on {self.serial}: {exc}; "
+                    "pass use_uiautomator2=None to fall back to plain adb"
+                ) from None
+            log.info("android %s: uiautomator2 unavailable (%s); using plain adb", self.serial, str(exc)[:200])
+            self._u2 = None
+
+    # ------------------------------------------------------------------ adb calls
+
+    def _explain(self, exc: Exception) -> DeviceError:
+        text = str(exc)
+        if isinstance(exc, AdbConnectionError) or (isinstance(exc, AdbTimeout) and "connect" in text):
+            return DeviceError(f"lost the ADB server at {self.where} ({text}): is it still running? `adb devices`")
+        if isinstance(exc, AdbTimeout):
+            return DeviceError(f"{self.serial}: adb call timed out ({text}); the phone may be busy or asleep")
+        if "unauthorized" in text:
+            return DeviceError(f"device {self.serial} is unauthorized: accept the USB debugging prompt on the phone")
+        if "offline" in text:
+            return DeviceError(f"device {self.serial} is offline: reconnect it or run `adb reconnect`")
+        if "not found" in text:
+            return DeviceError(
+                f"device {self.serial} is gone from the ADB server ({text}); list devices with `adb devices`"
+            )
+        return DeviceError(f"{self.serial}: adb error: {text}")
+
+    def _sync(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except (AdbError, OSError) as exc:
+            raise self._explain(exc) from None
+
+    async def _call(self, fn: Any) -> Any:
+        return await asyncio.to_thread(self._sync, fn)
+
+    def _shell_sync(self, cmd: list[str], timeout: float | None = None, binary: bool = False) -> Any:
+        adb = self._adb
+        assert adb is not None, "connect() first"
+        return self._sync(
+            lambda: adb.shell(cmd, timeout=timeout or self.command_timeout_s, encoding=None if binary else "utf-8")
+        )
+
+    async def _shell(self, *cmd: str) -> str:
+        return str(await asyncio.to_thread(self._shell_sync, list(cmd)))
+
+    async def _run(self, *cmd: str, what: str) -> str:
+        """A shell command whose printed error (Error: ..., not found) makes the action fail."""
+        out = await self._shell(*cmd)
+        m = _SHELL_ERROR.search(out)
+        if m:
+            raise DeviceError(f"{what} failed: {out[m.start() :].strip()[:300]}")
+        return out
+
+    def _read_screen_sync(self) -> tuple[tuple[int, int], int]:
+        size = parse_wm_size(self._shell_sync(["wm", "size"]))
+        rotation = parse_rotation(self._shell_sync(["dumpsys", "display"]))
+        if size is None:
+            raise DeviceError(f"{self.serial}: `wm size` printed no screen size; is the device fully booted?")
+        w, h = size
+        return ((h, w) if rotation % 2 else (w, h)), rotation
+
+    # ------------------------------------------------------------------ info
+
+    @property
+    def device_id(self) -> str:
+        """The id this device reports (the serial unless given)."""
+        return self._device_id or self.serial or "android"
+
+    @property
+    def info(self) -> DeviceInfo:
+        """Profile of the connected phone; DeviceError before `await connect()`."""
+        if self._adb is None:
+            raise DeviceError("the AndroidDevice is not connected yet: `await device.connect()` first")
+        known = {app_label(p, self.labels) for p in self._packages if p in self.labels}
+        unknown = [p for p in self._third_party if p not in self.labels and p not in HOME_PACKAGES]
+        return DeviceInfo(
+            id=self.device_id,
+            kind="phone",
+            platform="android",
+            screen_width=self._screen[0],
+            screen_height=self._screen[1],
+            capabilities=["android", "touch", "adb", *(["uiautomator2"] if self._u2 is not None else [])],
+            apps=sorted(known) + unknown,
+        )
+
+    # ------------------------------------------------------------------ observe
+
+    async def observe(self) -> Observation:
+        """Look at the screen: elements, foreground app, keyboard, and a screenshot unless it is secure."""
+        await self.connect()
+        window, ime, screen, (elements, notes) = await asyncio.gather(
+            self._shell("dumpsys", "window", "windows"),
+            self._shell("dumpsys", "input_method"),
+            asyncio.to_thread(self._read_screen_sync),
+            self._hierarchy(),
+        )
+        (width, height), _ = screen
+        self._screen = (width, height)
+        focus = parse_focus(window)
+        package = focus.package
+        label = app_label(package, self.labels)
+        reasons = []
+        if focus.secure:
+            reasons.append(f"{label} shows a secure screen (FLAG_SECURE); screenshots are blocked")
+        if is_sensitive(package, self.sensitive_apps):
+            reasons.append(f"{package} is on the sensitive-apps list; its screens are not captured")
+        if any(e.password and e.focused for e in elements):
+            reasons.append("a password field is focused; the screen is not captured")
+        png: bytes | None = None
+        error: str | None = "; ".join(reasons) or None
+        if not reasons:
+            png, error, black = await self._screenshot()
+            if black:
+                reasons.append(error or "")
+        notes.extend(reasons)
+        obs = Observation(
+            device_id=self.device_id,
+            screen_width=width,
+            screen_height=height,
+            screenshot=png,
+            screenshot_error=error,
+            elements=elements,
+            foreground_app=label,
+            foreground_package=package,
+            keyboard_shown=parse_keyboard_shown(ime),
+            secure=bool(reasons),
+            notes=notes,
+        )
+        self._last, self._acted, self._typed_into = obs, False, None
+        return obs
+
+    async def _screenshot(self) -> tuple[bytes | None, str | None, bool]:
+        """(png, error, all_black): the capture, or why there is none."""
+        data = await asyncio.to_thread(self._shell_sync, ["screencap", "-p"], None, True)
+        if not isinstance(data, bytes) or not data.startswith(PNG_MAGIC):
+            shown = data[:80] if isinstance(data, bytes) else data
+            return None, f"screencap returned no PNG ({shown!r})", False
+        if await asyncio.to_thread(_all_black, data):
+            return None, "the capture is all black: the app most likely sets FLAG_SECURE; it is withheld", True
+        return data, None, False
+
+    def _dump_sync(self) -> str:
+        if self._u2 is not None:
+            try:
+                return str(self._u2.dump_hierarchy())
+            except Exception as exc:  # fall through to the adb dump
+                log.info("android %s: uiautomator2 dump failed (%s); using uiautomator dump", self.serial, exc)
+        adb = self._adb
+        assert adb is not None, "connect() first"
+        command = f"rm -f {DUMP_PATH}; uiautomator dump {DUMP_PATH} && echo success"
+        try:
+            out = adb.shell(command, timeout=self.hierarchy_timeout_s)
+        except AdbTimeout:
+            raise _DumpTimeout from None
+        except (AdbError, OSError) as exc:
+            raise self._explain(exc) from None
+        if "ERROR" in out or "success" not in out:
+            raise HierarchyError(f"uiautomator dump failed: {out.strip()[:200]}")
+        data = self._sync(lambda: b"".join(adb.sync.iter_content(DUMP_PATH)))
+        return bytes(data).decode("utf-8", errors="replace")
+
+    async def _hierarchy(self) -> tuple[list[UIElement], list[str]]:
+        """The elements, dumping at most twice; on failure none, with the reasons as notes."""
+        notes: list[str] = []
+        for attempt in (1, 2):
+            try:
+                xml = await asyncio.to_thread(self._dump_sync)
+                return parse_hierarchy(xml), notes
+            except _DumpTimeout:
+                notes.append(f"UI hierarchy dump {attempt} timed out after {self.hierarchy_timeout_s:g}s")
+            except HierarchyError as exc:
+                notes.append(f"UI hierarchy dump {attempt} failed: {exc}")
+        notes.append("no UI elements: the hierarchy dump failed twice; target actions by x/y from the screenshot")
+        return [], notes
+
+    # ------------------------------------------------------------------ act
+
+    async def act(self, action: Action) -> ActionOutcome:
+        """Carry out one action; failures come back as ok=False with the reason, never raised."""
+        if isinstance(action, Done | Fail | AskUser):
+            return ActionOutcome(ok=False, error="terminal actions are not for devices")
+        try:
+            await self.connect()
+            detail = await self._dispatch(action)
+        except DeviceError as exc:
+            log.info("android %s: %s failed: %s", self.serial, action.kind, exc)
+            return ActionOutcome(ok=False, error=str(exc))
+        if not isinstance(action, Wait):
+            self._acted = True
+        return ActionOutcome(ok=True, detail=detail)
+
+    async def _dispatch(self, action: Action) -> str:
+        match action:
+            case Tap(target=t):
+                x, y = await self._point(t)
+                await self._run("input", "tap", str(x), str(y), what="tap")
+                self._note_tap(t)
+                return f"tapped ({x}, {y})"
+            case LongPress(target=t, duration_ms=ms):
+                x, y = await self._point(t)
+                await self._run("input", "swipe", str(x), str(y), str(x), str(y), str(ms), what="long press")
+                return f"long-pressed ({x}, {y}) for {ms} ms"
+            case Swipe(start=s, end=e, duration_ms=ms):
+                (x1, y1), (x2, y2) = await self._point(s), await self._point(e)
+                await self._run("input", "swipe", *map(str, (x1, y1, x2, y2, ms)), what="swipe")
+                return f"swiped ({x1}, {y1}) -> ({x2}, {y2})"
+            case Scroll(direction=d, target=t):
+                return await self._scroll(d, t)
+            case TypeText(text=text, target=t, clear=clear, submit=submit):
+                return await self._type_action(text, t, clear, submit)
+            case PressKey(key=key):
+                await self._run("input", "keyevent", str(KEYCODES[key]), what=f"press {key}")
+                return f"pressed {key}"
+            case LaunchApp(app=app):
+                return await self._launch(app)
+            case Wait(seconds=seconds):
+                await asyncio.sleep(seconds)
+                return f"waited {seconds:g}s"
+        raise DeviceError(f"action kind {action.kind!r} is not supported by an Android device")
+
+    def _element(self, element_id: str) -> UIElement:
+        if self._last is None:
+            raise DeviceError("no observation yet: call observe() and target element ids from it")
+        el = self._last.element(element_id)
+        if el is None:
+            n = len(self._last.elements)
+            ids = f"ids e0..e{n - 1}" if n else "it has no elements"
+            raise DeviceError(
+                f"no element {element_id!r} in the last observation ({ids}); use an id from the latest observe()"
+            )
+        return el
+
+    async def _point(self, target: Target) -> tuple[int, int]:
+        width, height = self._screen
+        if target.element is None:
+            assert target.x is not None and target.y is not None  # Target's validator guarantees it
+            if not (0 <= target.x < width and 0 <= target.y < height):
+                raise DeviceError(
+                    f"point ({target.x}, {target.y}) is outside the {width}x{height} screen; "
+                    "use device pixels with the origin at the top-left"
+                )
+            return target.x, target.y
+        el = self._element(target.element)
+        if self._acted and self.verify_element_ids:
+            await self._check_fresh(el)
+        return el.bounds.center
+
+    async def _check_fresh(self, seen: UIElement) -> None:
+        try:
+            xml = await asyncio.to_thread(self._dump_sync)
+            now = {e.id: e for e in parse_hierarchy(xml)}
+        except (_DumpTimeout, DeviceError, HierarchyError) as exc:
+            log.info("android %s: could not re-check %s (%s); using it as observed", self.serial, seen.id, exc)
+            return
+        current = now.get(seen.id)
+        if current is None or not _same_element(seen, current):
+            raise DeviceError(
+                f"element {seen.id} ({seen.label!r}) is stale: the screen changed since the observation it "
+                "came from; observe() again and use the new ids"
+            )
+
+    def _note_tap(self, target: Target) -> None:
+        el = self._last.element(target.element) if self._last and target.element else None
+        self._typed_into = el if el is not None and el.editable else None
+
+    async def _scroll(self, direction: str, target: Target | None) -> str:
+        width, height = self._screen
+        if target is not None and target.element is not None:
+            area = self._element(target.element).bounds
+            if self._acted and self.verify_element_ids:
+                await self._check_fresh(self._element(target.element))
+        elif target is not None:
+            x, y = await self._point(target)  # a band around the point, as tall as half the screen
+            half_w, half_h = min(x, width - x), height // 4
+            area = Bounds(left=x - half_w, top=max(0, y - half_h), right=x + half_w, bottom=min(height, y + half_h))
+        else:
+            lists = [e for e in (self._last.elements if self._last else []) if e.scrollable]
+            biggest = max(lists, key=lambda e: e.bounds.width * e.bounds.height, default=None)
+            area = biggest.bounds if biggest else Bounds(left=0, top=height // 5, right=width, bottom=height * 4 // 5)
+        cx, cy = area.center
+        dx, dy = area.width * 3 // 10, area.height * 3 // 10
+        # "down" shows what is below: the finger moves up.
+        start, end = {
+            "down": ((cx, cy + dy), (cx, cy - dy)),
+            "up": ((cx, cy - dy), (cx, cy + dy)),
+            "right": ((cx + dx, cy), (cx - dx, cy)),
+            "left": ((cx - dx, cy), (cx + dx, cy)),
+        }[direction]
+        clamp = [(min(max(px, 0), width - 1), min(max(py, 0), height - 1)) for px, py in (start, end)]
+        (x1, y1), (x2, y2) = clamp
+        await self._run("input", "swipe", *map(str, (x1, y1, x2, y2, 400)), what=f"scroll {direction}")
+        return f"scrolled {direction}: swiped ({x1}, {y1}) -> ({x2}, {y2})"
+
+    # ------------------------------------------------------------------ typing
+
+    async def _type_action(self, text: str, target: Target | None, clear: bool, submit: bool) -> str:
+        steps = []
+        if target is not None:
+            if target.element is not None and not self._element(target.element).editable:
+                el = self._element(target.element)
+                raise DeviceError(f"element {el.id} ({el.label!r}) is not a text field")
+            x, y = await self._point(target)
+            await self._run("input", "tap", str(x), str(y), what="tap the field")
+            self._note_tap(target)
+            steps.append(f"tapped ({x}, {y})")
+        if clear:
+            steps.append(await self._clear())
+        if text:
+            steps.append(await self._type(text))
+        if submit:
+            await self._run("input", "keyevent", str(KEYCODES["enter"]), what="submit")
+            steps.append("pressed enter")
+        return "; ".join(steps)
+
+    async def _clear(self) -> str:
+        if self._u2 is not None:
+            try:
+                await asyncio.to_thread(self._u2.clear_text)
+                return "cleared the field (uiautomator2)"
+            except Exception as exc:
+                log.info("android %s: uiautomator2 clear_text failed (%s)", self.serial, exc)
+        field = self._typed_into or next(
+            (e for e in (self._last.elements if self._last else []) if e.editable and e.focused), None
+        )
+        # The cursor goes to the end, then one DEL per character shown (a hint is deleted harmlessly).
+        count = max(len(field.text), 1) if field is not None else 64
+        await self._run("input", "keyevent", str(KEYCODE_MOVE_END), *["67"] * count, what="clear the field")
+        return f"cleared the field ({count} deletes)"
+
+    async def _type(self, text: str) -> str:
+        if self._u2 is not None:
+            try:
+                await asyncio.to_thread(self._u2.send_keys, text)
+                return f"typed {text!r} (uiautomator2)"
+            except Exception as exc:
+                log.info("android %s: uiautomator2 send_keys failed (%s); falling back", self.serial, exc)
+        lines = text.split("\n")
+        try:
+            args = [input_text_arg(line) for line in lines]
+        except ValueError:
+            return await self._paste(text)
+        for i, arg in enumerate(args):
+            if i:
+                await self._run("input", "keyevent", str(KEYCODES["enter"]), what="type a newline")
+            if arg:
+                await self._run("input", "text", arg, what="input text")
+        return f"typed {text!r} (input text)"
+
+    async def _paste(self, text: str) -> str:
+        out = await self._shell("am", "broadcast", "-a", "clipper.set", "-e", "text", text)
+        if not broadcast_ok(out):
+            raise DeviceError(
+                f"cannot type {text!r}: `input text` types ASCII only, and the clipboard broadcast was not "
+                "accepted (install the Clipper app, ca.zgrs.clipper, and open it once), and uiautomator2 is not "
+                "running (pip install uiautomator2; use_uiautomator2=None)"
+            )
+        await self._run("input", "keyevent", str(KEYCODE_PASTE), what="paste")
+        return f"typed {text!r} (clipboard paste)"
+
+    # ------------------------------------------------------------------ apps
+
+    async def _launch(self, app: str) -> str:
+        app = app.strip()
+        if _URL.match(app):
+            url = "https://" + app if app.startswith("www.") else app
+            out = await self._shell("am", "start", "-a", "android.intent.action.VIEW", "-d", url)
+            if _SHELL_ERROR.search(out):
+                raise DeviceError(f"no app on {self.serial} opens {url}: {out.strip().splitlines()[-1][:200]}")
+            return f"opened {url}"
+        package = find_package(app, self._packages, self.labels)
+        if package is None:
+            self._packages = parse_packages(await self._shell("pm", "list", "packages"))
+            package = find_package(app, self._packages, self.labels)
+        if package is None:
+            raise DeviceError(f"no app {app!r} on {self.serial}; installed apps: {', '.join(self.info.apps)}")
+        out = await self._shell("monkey", "-p", package, "-c", "android.intent.category.LAUNCHER", "1")
+        if "No activities found" in out or "aborted" in out:
+            raise DeviceError(f"{package} has no launcher activity to open: {out.strip()[-200:]}")
+        return f"opened {app_label(package, self.labels)} ({package})"
+
+    async def close(self) -> None:
+        """Stop uiautomator2's server if this device started it, and forget the connection."""
+        u2, self._u2 = self._u2, None
+        if u2 is not None:
+            try:
+                await asyncio.to_thread(u2.stop_uiautomator, False)
+            except Exception as exc:
+                log.info("android %s: stopping uiautomator2 failed (%s)", self.serial, exc)
+        self._adb = None
+
+    def __repr__(self) -> str:
+        return f"AndroidDevice({self.serial!r}, adb={self.where})"

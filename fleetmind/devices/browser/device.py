@@ -1,0 +1,584 @@
+"""`BrowserDevice`: the Device contract over Debian's Chromium, driven by Playwright's async API.
+
+Launch. `chromium.launch(executable_path=...)` then one `new_context()`, rather
+than `launch_persistent_context(tmpdir)`: for a plain launch Playwright itself
+creates a fresh, empty `--user-data-dir` under the system temp dir and deletes it
+when the browser closes, so no profile survives a device and none needs our
+cleanup; and a plain browser leaves room to open more isolated contexts later.
+
+Tabs. Every page the context opens (a `target=_blank` link, `window.open`)
+becomes the current page as soon as Playwright reports it; after each pointer
+or key action the device waits two animation frames, which in practice is long
+enough for a popup to be reported before the next observe(). `press_key
+recents` switches to the next tab (cyclically) and lists the open tabs in the
+outcome's detail; `press_key back` in a tab with no history closes that tab and
+returns to the one that opened it, as Chrome on Android does. When the current
+tab closes, the most recent remaining one takes its place.
+
+Navigation. An init script records, through the Navigation API, when the
+document starts a cross-document navigation (link, form, `location = ...`);
+after an action the device waits until a new document replaced it, so the next
+observe() never reads a page that is about to go away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from fleetmind.devices.base import (
+    Action,
+    ActionOutcome,
+    AskUser,
+    Device,
+    DeviceError,
+    DeviceInfo,
+    Done,
+    Fail,
+    LaunchApp,
+    LongPress,
+    Observation,
+    PressKey,
+    Scroll,
+    Swipe,
+    Tap,
+    Target,
+    TypeText,
+    Wait,
+)
+
+from .chromium import CHROMIUM_ARGS, resolve_chromium
+from .snapshot import ELEMENT_ATTR, SNAPSHOT_JS, WALK_BUDGET, parse_snapshot
+
+__all__ = ["BrowserDevice", "normalize_url"]
+
+log = logging.getLogger(__name__)
+
+# Set to true when this document begins replacing itself; a new document starts false.
+_NAVIGATION_TRACKER_JS = """
+if (window === window.top && window.navigation) {
+  window.__fmNav = false;
+  window.navigation.addEventListener('navigate', (e) => {
+    if (!e.destination.sameDocument) window.__fmNav = true;
+  });
+}
+"""
+_NAVIGATION_DONE_JS = "() => !window.__fmNav"
+_TWO_FRAMES_JS = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))"
+
+# Scroll offsets of the window and of every scroll container under a point.
+_SCROLL_STATE_JS = """
+([x, y]) => {
+  const out = [window.scrollX, window.scrollY];
+  for (let el = document.elementFromPoint(x, y); el; el = el.parentElement) out.push(el.scrollLeft, el.scrollTop);
+  return out.join(',');
+}
+"""
+# Resolves once the scroll offsets under a point held still for three frames (or after 1 s).
+_SCROLL_SETTLE_JS = """
+async ([x, y]) => {
+  const state = () => {
+    const out = [window.scrollX, window.scrollY];
+    for (let el = document.elementFromPoint(x, y); el; el = el.parentElement) out.push(el.scrollLeft, el.scrollTop);
+    return out.join(',');
+  };
+  const start = performance.now();
+  let last = state(), still = 0;
+  while (still < 3 && performance.now() - start < 1000) {
+    await new Promise((r) => requestAnimationFrame(r));
+    const now = state();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+"""
+# Whether the focused element takes text; puts the caret at its end when asked.
+_FOCUSED_EDITABLE_JS = """
+(caretToEnd) => {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  if (!el) return false;
+  const typed = (el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'image',
+    'range', 'color', 'hidden'].includes((el.type || '').toLowerCase())) || el.tagName === 'TEXTAREA';
+  if (!typed && !el.isContentEditable) return false;
+  if (caretToEnd) {
+    if (typed) {
+      try { el.setSelectionRange(el.value.length, el.value.length); } catch (e) { /* email/number inputs */ }
+    } else {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      range.collapse(false);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    }
+  }
+  return true;
+}
+"""
+
+_ERROR_PAGE = re.compile(r"^chrome-error://")
+_KEYS = {"enter": "Enter", "tab": "Tab", "escape": "Escape", "delete": "Backspace"}
+_ELEMENT_ID = re.compile(r"e[1-9][0-9]*")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_HOST_PORT = re.compile(r"^[^/:]+:\d+(/|$)")
+
+
+def normalize_url(app: str) -> str:
+    """The URL `launch_app` opens: `app` as given when it has a scheme, else https://app.
+
+    `localhost:8000/x` counts as having no scheme (it is a host and port).
+    Raises ValueError for text that cannot be a URL (empty, or with spaces).
+    """
+    url = app.strip()
+    if not url or any(ch.isspace() for ch in url):
+        raise ValueError(f"launch_app on a browser takes a URL, got {app!r}")
+    if _SCHEME.match(url) and not _HOST_PORT.match(url):
+        return url
+    return "https://" + url
+
+
+class _Rejected(Exception):
+    """An action that cannot be carried out as asked; becomes ActionOutcome(ok=False)."""
+
+
+class BrowserDevice(Device):
+    """One Chromium browser (Debian's package) as a fleetmind device.
+
+    Coordinates are CSS pixels of the viewport, which are device pixels here
+    (device scale factor 1). `start()` is optional: the first observe() or
+    act() starts the browser. Use `async with BrowserDevice() as dev:` or call
+    `close()` to end it.
+    """
+
+    def __init__(
+        self,
+        device_id: str = "browser-1",
+        *,
+        headless: bool = True,
+        executable: str | os.PathLike[str] | None = None,
+        viewport: tuple[int, int] = (1280, 800),
+        start_url: str = "about:blank",
+        max_elements: int = 300,
+        action_timeout_s: float = 5.0,
+        navigation_timeout_s: float = 15.0,
+        scroll_fraction: float = 0.6,
+    ) -> None:
+        """Configure the device; nothing is launched until `start()` or first use.
+
+        executable: a Chromium binary; None finds Debian's (`/usr/lib/chromium/chromium`).
+        max_elements: observe() keeps at most this many elements and says so in `notes`.
+        action_timeout_s: how long a tap or fill waits for its element to be actionable.
+        navigation_timeout_s: how long launch_app, back, home and link clicks wait for a page.
+        scroll_fraction: how much of the viewport one scroll moves.
+        """
+        self.device_id = device_id
+        self.headless = headless
+        self.executable = executable
+        self.viewport = viewport
+        self.start_url = start_url
+        self.max_elements = max_elements
+        self.action_timeout_s = action_timeout_s
+        self.navigation_timeout_s = navigation_timeout_s
+        self.scroll_fraction = scroll_fraction
+        self._lock = asyncio.Lock()
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
+        self._observed_page: Page | None = None
+        self._observed_ids: frozenset[str] = frozenset()
+
+    # ---- lifecycle -------------------------------------------------------
+
+    @property
+    def info(self) -> DeviceInfo:
+        """kind=browser, platform=chromium, screen = the viewport."""
+        return DeviceInfo(
+            id=self.device_id,
+            kind="browser",
+            platform="chromium",
+            screen_width=self.viewport[0],
+            screen_height=self.viewport[1],
+            capabilities=["browser", "web", "keyboard"],
+            apps=[],
+        )
+
+    @property
+    def page(self) -> Page:
+        """The Playwright page in front, for skills and tests that need the raw browser."""
+        if self._page is None or self._page.is_closed():
+            raise DeviceError(f"browser device {self.device_id!r} has no open page; call start() first")
+        return self._page
+
+    async def start(self) -> None:
+        """Launch Chromium and open `start_url`; does nothing when already started."""
+        async with self._lock:
+            if self._context is not None:
+                return
+            executable = resolve_chromium(self.executable)
+            pw = await async_playwright().start()
+            try:
+                browser = await pw.chromium.launch(
+                    executable_path=str(executable), headless=self.headless, args=list(CHROMIUM_ARGS)
+                )
+                context = await browser.new_context(
+                    viewport={"width": self.viewport[0], "height": self.viewport[1]}, device_scale_factor=1
+                )
+                context.set_default_timeout(self.action_timeout_s * 1000)
+                context.set_default_navigation_timeout(self.navigation_timeout_s * 1000)
+                await context.add_init_script(_NAVIGATION_TRACKER_JS)
+                context.on("page", self._on_new_page)
+                self._playwright, self._browser, self._context = pw, browser, context
+                page = await context.new_page()
+                self._page = page
+                if self.start_url != "about:blank":
+                    await page.goto(self.start_url, wait_until="domcontentloaded")
+            except BaseException as exc:
+                await self._shutdown(pw)
+                if isinstance(exc, PlaywrightError):
+                    raise DeviceError(f"could not start Chromium at {executable}: {_first_line(exc)}") from exc
+                raise
+            log.info("device %s: Chromium %s started (%s)", self.device_id, browser.version, executable)
+
+    async def close(self) -> None:
+        """Close the browser; the device can be started again afterwards."""
+        async with self._lock:
+            await self._shutdown(self._playwright)
+
+    async def _shutdown(self, pw: Playwright | None) -> None:
+        browser, self._browser, self._context, self._page, self._playwright = self._browser, None, None, None, None
+        self._observed_page, self._observed_ids = None, frozenset()
+        try:
+            if browser is not None:
+                await browser.close()
+        finally:
+            if pw is not None:
+                await pw.stop()
+
+    async def __aenter__(self) -> BrowserDevice:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ---- tabs --------------------------------------------------------------
+
+    def _on_new_page(self, page: Page) -> None:
+        # Fires for every page of the context, the ones we open included.
+        log.info("device %s: tab %s opened and in front", self.device_id, page.url)
+        self._page = page
+        page.on("close", self._on_page_closed)
+
+    def _on_page_closed(self, page: Page) -> None:
+        if page is not self._page or self._context is None:
+            return
+        remaining = [p for p in self._context.pages if not p.is_closed() and p is not page]
+        self._page = remaining[-1] if remaining else None
+
+    async def _current_page(self) -> Page:
+        await self.start()
+        assert self._context is not None
+        if self._page is None or self._page.is_closed():
+            open_pages = [p for p in self._context.pages if not p.is_closed()]
+            if open_pages:
+                self._page = open_pages[-1]
+            else:
+                self._page = await self._context.new_page()
+        assert self._page is not None
+        return self._page
+
+    def _tabs(self) -> list[Page]:
+        assert self._context is not None
+        return [p for p in self._context.pages if not p.is_closed()]
+
+    async def _describe_tabs(self) -> str:
+        rows = []
+        for i, p in enumerate(self._tabs()):
+            mark = "*" if p is self._page else " "
+            rows.append(f"{mark}[{i}] {await p.title()!r} {p.url}")
+        return "; ".join(rows)
+
+    # ---- observe -------------------------------------------------------------
+
+    async def observe(self) -> Observation:
+        """Screenshot of the viewport plus the visible elements, stamped so act() can find them."""
+        page = await self._current_page()
+        await self._settle(page, frames=False)
+        raw = await self._walk(page)
+        snap = parse_snapshot(raw, max_elements=self.max_elements)
+        self._observed_page = page
+        self._observed_ids = frozenset(e.id for e in snap.elements)
+        notes = list(snap.notes)
+        if len(self._tabs()) > 1:
+            notes.append(f"{len(self._tabs())} tabs open; press_key recents switches between them")
+        screenshot: bytes | None = None
+        error: str | None = None
+        if snap.password_focused:
+            error = "a password field has focus: the screen is secure and not captured"
+        else:
+            try:
+                screenshot = await page.screenshot(type="png")
+            except PlaywrightError as exc:
+                error = f"screenshot failed: {_first_line(exc)}"
+                notes.append(error)
+        return Observation(
+            device_id=self.device_id,
+            screen_width=self.viewport[0],
+            screen_height=self.viewport[1],
+            screenshot=screenshot,
+            screenshot_error=error,
+            elements=snap.elements,
+            foreground_app=snap.title,
+            foreground_package=page.url,
+            keyboard_shown=False,
+            secure=snap.password_focused,
+            notes=notes,
+        )
+
+    async def _walk(self, page: Page) -> dict[str, Any]:
+        args = {"maxElements": self.max_elements, "attr": ELEMENT_ATTR, "walkBudget": WALK_BUDGET}
+        for attempt in range(3):
+            try:
+                result: dict[str, Any] = await page.evaluate(SNAPSHOT_JS, args)
+                return result
+            except PlaywrightError as exc:
+                # A navigation that lands mid-walk destroys the context: walk the new document.
+                if attempt == 2 or "context was destroyed" not in str(exc):
+                    raise DeviceError(f"device {self.device_id}: could not read the page: {_first_line(exc)}") from exc
+                await page.wait_for_load_state("domcontentloaded")
+        raise AssertionError("unreachable")
+
+    async def _settle(self, page: Page, *, frames: bool = True) -> str:
+        """Let the page react: two frames, then any navigation it started. Returns a note or ''."""
+        if page.is_closed():
+            return ""
+        try:
+            if frames:
+                await page.evaluate(_TWO_FRAMES_JS)
+        except PlaywrightError:
+            pass  # the document was replaced meanwhile; waiting below covers it
+        try:
+            await page.wait_for_function(_NAVIGATION_DONE_JS, timeout=self.navigation_timeout_s * 1000)
+            await page.wait_for_load_state("domcontentloaded")
+        except PlaywrightTimeoutError:
+            await page.evaluate("() => { window.__fmNav = false; }")
+            return f"a navigation did not finish within {self.navigation_timeout_s:g} s"
+        except PlaywrightError:
+            if not page.is_closed():
+                raise
+        return ""
+
+    # ---- act ---------------------------------------------------------------------
+
+    async def act(self, action: Action) -> ActionOutcome:
+        """Carry out one action; failures come back as ok=False with the reason, never raised."""
+        if isinstance(action, Done | Fail | AskUser):
+            return ActionOutcome(ok=False, error=f"{action.kind} is for the agent loop, not for a device")
+        try:
+            page = await self._current_page()
+            detail = await self._dispatch(page, action)
+        except _Rejected as exc:
+            log.info("device %s: %s rejected: %s", self.device_id, action.kind, exc)
+            return ActionOutcome(ok=False, error=str(exc))
+        except PlaywrightError as exc:
+            log.info("device %s: %s failed: %s", self.device_id, action.kind, _first_line(exc))
+            return ActionOutcome(ok=False, error=f"{action.kind} failed: {_first_line(exc)}")
+        return ActionOutcome(ok=True, detail=detail)
+
+    async def _dispatch(self, page: Page, action: Action) -> str:
+        match action:
+            case Tap(target=t):
+                if t.element is not None:
+                    await (await self._locate(page, t.element)).click()
+                else:
+                    await page.mouse.click(*self._point(t))
+                return await self._after_input(page, f"tapped {_where(t)}")
+            case LongPress(target=t, duration_ms=ms):
+                x, y = await self._resolve_point(page, t)
+                await page.mouse.move(x, y)
+                await page.mouse.down()
+                await asyncio.sleep(ms / 1000)  # the press itself lasts this long
+                await page.mouse.up()
+                return await self._after_input(page, f"long-pressed ({x},{y}) for {ms} ms")
+            case Swipe(start=s, end=e, duration_ms=ms):
+                return await self._swipe(page, s, e, ms)
+            case Scroll(direction=d, target=t):
+                return await self._scroll(page, d, t)
+            case TypeText(text=text, target=t, clear=clear, submit=submit):
+                return await self._type(page, text, t, clear, submit)
+            case PressKey(key=key):
+                return await self._press(page, key)
+            case LaunchApp(app=app):
+                try:
+                    url = normalize_url(app)
+                except ValueError as exc:
+                    raise _Rejected(str(exc)) from None
+                return await self._goto(page, url)
+            case Wait(seconds=seconds):
+                await asyncio.sleep(seconds)
+                return f"waited {seconds:g}s"
+        raise _Rejected(f"action kind {action.kind!r} is not supported by a browser")
+
+    async def _after_input(self, page: Page, detail: str) -> str:
+        note = await self._settle(page)
+        if self._page is not page:
+            detail += f"; a new tab opened: {self._page.url if self._page else 'none'}"
+        return f"{detail}; {note}" if note else detail
+
+    # ---- targets -----------------------------------------------------------------
+
+    async def _locate(self, page: Page, element_id: str) -> Locator:
+        if not _ELEMENT_ID.fullmatch(element_id) or element_id not in self._observed_ids:
+            raise _Rejected(f"unknown element id {element_id!r}: it is not in the last observation; observe again")
+        if page is not self._observed_page:
+            raise _Rejected(f"element {element_id} belongs to another tab than the one in front; observe again")
+        locator = page.locator(f'[{ELEMENT_ATTR}="{element_id}"]')
+        if await locator.count() == 0:
+            raise _Rejected(
+                f"element {element_id} is no longer on the page (it changed or navigated since the last "
+                "observation); observe again"
+            )
+        return locator.first
+
+    def _point(self, t: Target) -> tuple[int, int]:
+        assert t.x is not None and t.y is not None
+        if not (0 <= t.x < self.viewport[0] and 0 <= t.y < self.viewport[1]):
+            raise _Rejected(f"point ({t.x},{t.y}) is outside the {self.viewport[0]}x{self.viewport[1]} viewport")
+        return t.x, t.y
+
+    async def _resolve_point(self, page: Page, t: Target) -> tuple[int, int]:
+        """A target as a viewport point: an element's centre (scrolled into view first) or the point itself."""
+        if t.element is None:
+            return self._point(t)
+        locator = await self._locate(page, t.element)
+        await locator.scroll_into_view_if_needed()
+        box = await locator.bounding_box()
+        if box is None:
+            raise _Rejected(f"element {t.element} is not visible any more; observe again")
+        return int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2)
+
+    # ---- gestures and text ---------------------------------------------------------
+
+    async def _swipe(self, page: Page, start: Target, end: Target, ms: int) -> str:
+        """A mouse drag (selects text, moves sliders); use Scroll to scroll a page."""
+        x0, y0 = await self._resolve_point(page, start)
+        x1, y1 = await self._resolve_point(page, end)
+        steps = max(2, ms // 20)
+        await page.mouse.move(x0, y0)
+        await page.mouse.down()
+        for i in range(1, steps + 1):
+            await page.mouse.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+            await asyncio.sleep(ms / 1000 / steps)  # the drag itself lasts `ms`
+        await page.mouse.up()
+        return await self._after_input(page, f"dragged ({x0},{y0}) -> ({x1},{y1})")
+
+    async def _scroll(self, page: Page, direction: str, t: Target | None) -> str:
+        w, h = self.viewport
+        x, y = await self._resolve_point(page, t) if t is not None else (w // 2, h // 2)
+        dx = {"left": -w, "right": w}.get(direction, 0) * self.scroll_fraction
+        dy = {"up": -h, "down": h}.get(direction, 0) * self.scroll_fraction
+        before = await page.evaluate(_SCROLL_STATE_JS, [x, y])
+        await page.mouse.move(x, y)
+        await page.mouse.wheel(dx, dy)
+        after = await page.evaluate(_SCROLL_SETTLE_JS, [x, y])
+        if after == before:
+            return f"scrolled {direction} at ({x},{y}): nothing moved (already at the edge?)"
+        return f"scrolled {direction} at ({x},{y})"
+
+    async def _type(self, page: Page, text: str, t: Target | None, clear: bool, submit: bool) -> str:
+        if t is not None and t.element is not None:
+            field = await self._locate(page, t.element)
+            if clear:
+                await field.fill(text)
+            else:
+                await field.click()
+                await self._require_focused_field(page, t.element)
+                await page.keyboard.type(text)
+        else:
+            if t is not None:
+                await page.mouse.click(*self._point(t))
+            await self._require_focused_field(page, _where(t) if t else "")
+            if clear:
+                await page.keyboard.press("ControlOrMeta+A")
+                await page.keyboard.press("Backspace")
+            await page.keyboard.type(text)
+        detail = f"typed {len(text)} characters"
+        if submit:
+            await page.keyboard.press("Enter")
+            detail += " and pressed Enter"
+        return await self._after_input(page, detail)
+
+    async def _require_focused_field(self, page: Page, where: str) -> None:
+        if not await page.evaluate(_FOCUSED_EDITABLE_JS, True):
+            what = f"{where} is not a text field" if where else "no text field has focus"
+            raise _Rejected(f"cannot type: {what}; tap a field first or give a target")
+
+    # ---- keys and navigation ---------------------------------------------------------
+
+    async def _press(self, page: Page, key: str) -> str:
+        if key in _KEYS:
+            await page.keyboard.press(_KEYS[key])
+            return await self._after_input(page, f"pressed {_KEYS[key]}")
+        if key == "home":
+            return await self._goto(page, self.start_url)
+        if key == "recents":
+            tabs = self._tabs()
+            if len(tabs) > 1:
+                nxt = tabs[(tabs.index(page) + 1) % len(tabs)] if page in tabs else tabs[-1]
+                await nxt.bring_to_front()
+                self._page = nxt
+            return f"tabs: {await self._describe_tabs()}"
+        if key == "back":
+            return await self._back(page)
+        raise _Rejected(f"key {key!r} is not supported by a browser")
+
+    async def _back(self, page: Page) -> str:
+        before = page.url
+        await page.go_back(wait_until="domcontentloaded")
+        if page.url != before:
+            return f"went back to {page.url}"
+        if len(self._tabs()) > 1:
+            opener = await page.opener()
+            await page.close(run_before_unload=False)
+            if opener is not None and not opener.is_closed():
+                self._page = opener
+            current = await self._current_page()
+            await current.bring_to_front()
+            return f"closed tab {before}; now on {current.url}"
+        raise _Rejected(f"nothing to go back to from {before}")
+
+    async def _goto(self, page: Page, url: str) -> str:
+        try:
+            response = await page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            reason = _first_line(exc)
+            if "net::ERR_" in reason and "ERR_ABORTED" not in reason:
+                # Chromium commits its error page just after goto fails; a goto issued
+                # before that commit would be interrupted by it, so let it land first.
+                with contextlib.suppress(PlaywrightError):
+                    await page.wait_for_url(_ERROR_PAGE, timeout=2000)
+            raise _Rejected(f"could not open {url}: {reason}") from None
+        status = f" (HTTP {response.status})" if response is not None and response.status >= 400 else ""
+        return f"opened {page.url}{status}"
+
+
+def _where(t: Target | None) -> str:
+    if t is None:
+        return ""
+    return f"element {t.element}" if t.element is not None else f"({t.x},{t.y})"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,136 @@
+"""The local tier against the real shipped model (Gemma 3 270M base, via llama-cpp-python)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+pytest.importorskip("llama_cpp", reason="the local tier (llama-cpp-python) is not installed")
+
+from fleetmind.local_models import (  # noqa: E402 - after the importorskip on purpose
+    DEFAULT_MODEL,
+    LlamaModel,
+    LocalModelUnavailable,
+    available,
+    known_models,
+    resolve_model,
+)
+
+pytestmark = pytest.mark.model
+
+# Cases the 270M base model gets right by a clear margin (checked by running it).
+EASY_CASES = [
+    ("The capital of France is", [" Paris", " banana", " seventeen"], 0),
+    ("Monday, Tuesday, Wednesday,", [" Sunday", " Thursday", " purple"], 1),
+    ("One, two, three, four,", [" nine", " apple", " five"], 2),
+]
+
+SCREEN = (
+    "The screen shows the Settings app.\n"
+    "Visible elements:\n"
+    "1. Network and internet\n"
+    "2. Battery\n"
+    "3. Display\n"
+    "4. Sound\n"
+    "Goal: make the screen brighter.\n"
+    "The element to tap is:"
+)
+SCREEN_CANDIDATES = [" 1. Network and internet", " 2. Battery", " 3. Display", " 4. Sound"]
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[LlamaModel]:
+    llm = LlamaModel()
+    llm.load()
+    yield llm
+    llm.close()
+
+
+@pytest.mark.parametrize(("prompt", "candidates", "expected"), EASY_CASES)
+async def test_obvious_continuation_scores_best(
+    model: LlamaModel, prompt: str, candidates: list[str], expected: int
+) -> None:
+    result = await model.score(prompt, candidates)
+    assert len(result.scores) == len(candidates)
+    best = max(range(len(candidates)), key=result.scores.__getitem__)
+    assert best == expected, dict(zip(candidates, result.scores, strict=True))
+    assert all(s < 0 for s in result.scores)
+    assert result.tokens > len(candidates)
+    assert result.latency_ms > 0
+
+
+async def test_scores_are_deterministic(model: LlamaModel) -> None:
+    first = await model.score(SCREEN, SCREEN_CANDIDATES)
+    model.reset()
+    second = await model.score(SCREEN, SCREEN_CANDIDATES)
+    third = await model.score(SCREEN, SCREEN_CANDIDATES)  # prompt now cached
+    assert first.scores == pytest.approx(second.scores, abs=1e-4)
+    assert first.scores == pytest.approx(third.scores, abs=1e-4)
+
+
+async def test_prefix_reuse_matches_naive_reevaluation(model: LlamaModel) -> None:
+    naive = await model.score(SCREEN, SCREEN_CANDIDATES, reuse_prefix=False)
+    model.reset()
+    cold = await model.score(SCREEN, SCREEN_CANDIDATES)
+    warm = await model.score(SCREEN, SCREEN_CANDIDATES)
+    assert cold.scores == pytest.approx(naive.scores, abs=1e-3)
+    assert warm.scores == pytest.approx(naive.scores, abs=1e-3)
+    # Reuse runs the prompt once (or not at all when cached), naive once per candidate.
+    assert warm.evaluated < cold.evaluated < naive.evaluated
+
+
+async def test_cached_prefix_survives_a_changed_suffix(model: LlamaModel) -> None:
+    await model.score(SCREEN, SCREEN_CANDIDATES)
+    changed = SCREEN.replace("brighter", "quieter")
+    reused = await model.score(changed, SCREEN_CANDIDATES)
+    naive = await model.score(changed, SCREEN_CANDIDATES, reuse_prefix=False)
+    assert reused.scores == pytest.approx(naive.scores, abs=1e-3)
+    assert reused.evaluated < naive.evaluated
+
+
+class Action(BaseModel):
+    kind: Literal["tap", "back"]
+
+
+async def test_generate_with_json_schema_returns_valid_json(model: LlamaModel) -> None:
+    schema = {"type": "object", "properties": {"kind": {"enum": ["tap", "back"]}}, "required": ["kind"]}
+    result = await model.generate(SCREEN + "\nAction as JSON: ", json_schema=schema, max_tokens=32)
+    data = json.loads(result.text)
+    assert data["kind"] in ("tap", "back")
+    assert Action.model_validate(data)
+    assert result.tokens_in > 0 and 0 < result.tokens_out <= 32
+
+
+async def test_generate_after_scoring_still_matches_fresh_generate(model: LlamaModel) -> None:
+    # Scoring leaves the prompt cached; generation must not read stale logits from it.
+    prompt = "The capital of France is"
+    await model.score(prompt, [" Paris"])
+    after_score = await model.generate(prompt, max_tokens=4)
+    model.reset()
+    fresh = await model.generate(prompt, max_tokens=4)
+    assert after_score.text == fresh.text
+
+
+def test_resolve_missing_path_names_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.gguf"
+    with pytest.raises(LocalModelUnavailable, match="nowhere.gguf") as info:
+        resolve_model(str(missing))
+    assert DEFAULT_MODEL in str(info.value)
+
+
+def test_resolve_unknown_name_lists_known_models() -> None:
+    with pytest.raises(LocalModelUnavailable, match=DEFAULT_MODEL):
+        resolve_model("no-such-model")
+
+
+def test_resolve_default_is_an_existing_gguf() -> None:
+    path = resolve_model(None)
+    assert path.suffix == ".gguf" and path.is_file()
+    assert resolve_model(DEFAULT_MODEL) == path
+    assert DEFAULT_MODEL in known_models()
+    assert available()
