@@ -308,8 +308,11 @@ class Orchestrator:
     def _lost(self, agent: AgentSession) -> None:
         agent.lost_at = time.monotonic()
         self.registry.set_online(agent.link.session.session_id, False)
-        log.warning("agent %s disconnected; waiting %.0fs for it to come back",
-                    agent.agent_id, self.reconnect_grace_s)
+        busy = self._attempts_on(agent.devices)
+        # An idle agent leaving is ordinary; one leaving with work in hand is worth a warning.
+        log.log(logging.WARNING if busy else logging.INFO,
+                "agent %s disconnected with %d running subtasks; waiting %.0fs for it to come back",
+                agent.agent_id, len(busy), self.reconnect_grace_s)
 
         async def expire() -> None:
             await asyncio.sleep(self.reconnect_grace_s)  # a deadline, not a wait for an event
