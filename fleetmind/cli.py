@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the task failed, 2 bad usage or configuration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -24,20 +25,33 @@ from .orchestrator.server import Orchestrator, TaskRun
 from .orchestrator.store import Event
 from .protocol.messages import TierPolicy
 
-app = typer.Typer(help="Turn one request into work done by GUI agents across a fleet of devices.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Turn one request into work done by GUI agents across a fleet of devices.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 device_app = typer.Typer(help="Attach devices to an orchestrator.", no_args_is_help=True)
 app.add_typer(device_app, name="device")
 console = Console(stderr=True)
 out = Console()
 
-STATUS_STYLE = {"pending": "dim", "ready": "cyan", "running": "yellow", "succeeded": "green",
-                "failed": "red", "cancelled": "magenta", "skipped": "dim strike"}
+STATUS_STYLE = {
+    "pending": "dim",
+    "ready": "cyan",
+    "running": "yellow",
+    "succeeded": "green",
+    "failed": "red",
+    "cancelled": "magenta",
+    "skipped": "dim strike",
+}
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _cloud_model(name: str | None) -> Any:
@@ -64,7 +78,9 @@ class DagView:
             self.request, self.version = d.get("request", self.request), d.get("version", self.version)
             self.deps = {}
             for e in d["edges"]:
-                self.deps.setdefault(e["dst"], []).append(e["src"] + ("" if e["kind"] == "on_success" else f" ({e['kind']})"))
+                self.deps.setdefault(e["dst"], []).append(
+                    e["src"] + ("" if e["kind"] == "on_success" else f" ({e['kind']})")
+                )
             for s in d["subtasks"]:
                 row = self.rows.setdefault(s["id"], {"steps": 0, "last": ""})
                 row.update(goal=s["goal"], status=s["status"], device=s.get("device_id") or "")
@@ -87,9 +103,15 @@ class DagView:
             table.add_column(col, overflow="fold")
         for sid in self.order:
             r = self.rows[sid]
-            table.add_row(sid, r.get("goal", ""), ", ".join(self.deps.get(sid, [])), r.get("device", ""),
-                          Text(r.get("status", ""), style=STATUS_STYLE.get(r.get("status", ""), "")),
-                          str(r["steps"]), r.get("last", "")[:70])
+            table.add_row(
+                sid,
+                r.get("goal", ""),
+                ", ".join(self.deps.get(sid, [])),
+                r.get("device", ""),
+                Text(r.get("status", ""), style=STATUS_STYLE.get(r.get("status", ""), "")),
+                str(r["steps"]),
+                r.get("last", "")[:70],
+            )
         return table
 
 
@@ -110,8 +132,15 @@ def _summary_table(orch: Orchestrator, run: TaskRun) -> Group:
     return Group(t)
 
 
-async def _run(request: str, devices: str, policy: TierPolicy, model_local: str | None,
-               model_cloud: str | None, as_json: bool, seed: int) -> int:
+async def _run(
+    request: str,
+    devices: str,
+    policy: TierPolicy,
+    model_local: str | None,
+    model_cloud: str | None,
+    as_json: bool,
+    seed: int,
+) -> int:
     counts = parse_devices(devices)
     fleet_devices = make_devices(counts, seed=seed)
     cloud = _cloud_model(model_cloud)
@@ -122,8 +151,10 @@ async def _run(request: str, devices: str, policy: TierPolicy, model_local: str 
         if local is None:
             if policy == "local-only" or model_local:
                 raise UsageError(f"the local model is unavailable: {problem}")
-            console.print(f"[yellow]local model unavailable ({problem}); steps the text grounding cannot"
-                          " settle will use the best text match[/]")
+            console.print(
+                f"[yellow]local model unavailable ({problem}); steps the text grounding cannot"
+                " settle will use the best text match[/]"
+            )
     if policy == "cloud-only" and cloud is None:
         raise UsageError("--policy cloud-only needs --model-cloud LITELLM_MODEL")
     view = DagView()
@@ -148,8 +179,18 @@ async def _run(request: str, devices: str, policy: TierPolicy, model_local: str 
                 else:
                     getter.cancel()
         if as_json:
-            out.print_json(json.dumps({**run.graph.snapshot(), "status": run.status, "error": run.error,
-                                       "summary": orch.summary(run), "steps": run.steps}, default=str))
+            out.print_json(
+                json.dumps(
+                    {
+                        **run.graph.snapshot(),
+                        "status": run.status,
+                        "error": run.error,
+                        "summary": orch.summary(run),
+                        "steps": run.steps,
+                    },
+                    default=str,
+                )
+            )
         else:
             console.print(_summary_table(orch, run))
         if local is not None:
@@ -199,9 +240,10 @@ def serve(
         orch = Orchestrator(ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), token=token)
         url = await orch.start(host, port)
         base = url.removesuffix("/agent").replace("ws://", "http://")
-        console.print(f"orchestrator listening\n  agents:  {url}\n  API:     {base}/api/tasks\n"
-                      f"attach virtual phones:  fleetmind device virtual --connect {url}"
-                      + (f" --token {token}" if token else ""))
+        console.print(
+            f"orchestrator listening\n  agents:  {url}\n  API:     {base}/api/tasks\n"
+            f"attach virtual phones:  fleetmind device virtual --connect {url}" + (f" --token {token}" if token else "")
+        )
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, sys.stdin.readline)
@@ -217,10 +259,8 @@ def serve(
                 continue
             console.print(_summary_table(orch, task))
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
 
 
 @device_app.command("virtual")

@@ -85,12 +85,17 @@ class EmbeddedFleet:
 
     async def __aenter__(self) -> EmbeddedFleet:
         planner = self.planner or (ModelPlanner(self.cloud) if self.cloud else ClausePlanner())
-        self.orchestrator = Orchestrator(planner, self.replanner or RetryReplanner(), self.store,
-                                         **self.orchestrator_kwargs)
+        self.orchestrator = Orchestrator(
+            planner, self.replanner or RetryReplanner(), self.store, **self.orchestrator_kwargs
+        )
         url = await self.orchestrator.start()
         for device in self.devices:
-            host = DeviceAgentHost(url, [device], lambda d: GuiAgent(d, local=self.local, cloud=self.cloud),
-                                   agent_id=f"agent-{device.info.id}")
+            host = DeviceAgentHost(
+                url,
+                [device],
+                lambda d: GuiAgent(d, local=self.local, cloud=self.cloud),
+                agent_id=f"agent-{device.info.id}",
+            )
             self.hosts.append(host)
             self._tasks.append(asyncio.create_task(host.run(), name=f"host-{device.info.id}"))
         await self.orchestrator.wait_for_devices(len(self.devices), timeout_s=15)

@@ -31,19 +31,30 @@ async def run(p: VirtualPhone, goal: str, **kw: Any) -> tuple[Any, list[StepReco
     return result, steps
 
 
-@pytest.mark.parametrize(("goal", "check"), [
-    ("Turn on Bluetooth", lambda s: s.settings.bluetooth),
-    ("Turn off Wi-Fi", lambda s: not s.settings.wifi),
-    ("Turn on dark theme", lambda s: s.settings.dark_theme),
-    ("Add a contact named Grace Hopper with phone 555 0199",
-     lambda s: any(c.name == "Grace Hopper" and c.phone == "555 0199" for c in s.contacts)),
-    ("Set an alarm for 7:30 labelled Gym",
-     lambda s: any(a.hour == 7 and a.minute == 30 and a.label == "Gym" for a in s.alarms)),
-    ("Write a note titled Groceries saying milk and eggs",
-     lambda s: any(n.title == "Groceries" and n.body == "milk and eggs" for n in s.notes)),
-    ("Send an SMS to Ada Lovelace saying hello there",
-     lambda s: any(m.to == "555 0100" and m.body == "hello there" for m in s.messages)),
-])
+@pytest.mark.parametrize(
+    ("goal", "check"),
+    [
+        ("Turn on Bluetooth", lambda s: s.settings.bluetooth),
+        ("Turn off Wi-Fi", lambda s: not s.settings.wifi),
+        ("Turn on dark theme", lambda s: s.settings.dark_theme),
+        (
+            "Add a contact named Grace Hopper with phone 555 0199",
+            lambda s: any(c.name == "Grace Hopper" and c.phone == "555 0199" for c in s.contacts),
+        ),
+        (
+            "Set an alarm for 7:30 labelled Gym",
+            lambda s: any(a.hour == 7 and a.minute == 30 and a.label == "Gym" for a in s.alarms),
+        ),
+        (
+            "Write a note titled Groceries saying milk and eggs",
+            lambda s: any(n.title == "Groceries" and n.body == "milk and eggs" for n in s.notes),
+        ),
+        (
+            "Send an SMS to Ada Lovelace saying hello there",
+            lambda s: any(m.to == "555 0100" and m.body == "hello there" for m in s.messages),
+        ),
+    ],
+)
 async def test_goals_change_the_phone_state_they_name(goal: str, check: Any) -> None:
     p = phone()
     assert not check(p.state)
@@ -96,11 +107,12 @@ async def test_cloud_only_policy_acts_by_element_id_and_rejects_hallucinated_ids
         if "App: Settings" in screen:
             return {"thought": "no such element", "action": {"kind": "tap", "target": {"element": "e999"}}}
         line = next(ln for ln in screen.splitlines() if "'Settings'" in ln)
-        return {"thought": "open it", "action": {"kind": "tap", "target": {"element": line[1:line.index("]")]}}}
+        return {"thought": "open it", "action": {"kind": "tap", "target": {"element": line[1 : line.index("]")]}}}
 
     spy = Spy(p, reply)
-    result, steps = await run(p, "Open the settings", cloud=ScriptedModel(spy), tier_policy="cloud-only",
-                              budget=Budget(max_steps=2))
+    result, steps = await run(
+        p, "Open the settings", cloud=ScriptedModel(spy), tier_policy="cloud-only", budget=Budget(max_steps=2)
+    )
     assert steps[0].tier == "cloud" and p.current_package() == "com.android.settings"
     assert steps[1].tier == "rule" and "e999" in steps[1].why  # fell back, said why
     assert result.status == "failed"
@@ -108,8 +120,12 @@ async def test_cloud_only_policy_acts_by_element_id_and_rejects_hallucinated_ids
 
 async def test_ask_user_pauses_for_the_answer() -> None:
     p = phone()
-    answers = iter([{"thought": "which?", "action": {"kind": "ask_user", "question": "Which contact?"}},
-                    {"thought": "ok", "action": {"kind": "done", "answer": "asked"}}])
+    answers = iter(
+        [
+            {"thought": "which?", "action": {"kind": "ask_user", "question": "Which contact?"}},
+            {"thought": "ok", "action": {"kind": "done", "answer": "asked"}},
+        ]
+    )
     spy = Spy(p, lambda _m: next(answers))
     asked: list[str] = []
 
@@ -118,7 +134,8 @@ async def test_ask_user_pauses_for_the_answer() -> None:
         return "Ada"
 
     result = await GuiAgent(p, cloud=ScriptedModel(spy)).run(
-        SubtaskSpec(goal="Call someone", tier_policy="cloud-only"), ask=ask)
+        SubtaskSpec(goal="Call someone", tier_policy="cloud-only"), ask=ask
+    )
     assert asked == ["Which contact?"] and result.status == "succeeded"
 
 
@@ -126,8 +143,13 @@ async def test_ask_user_pauses_for_the_answer() -> None:
 async def test_secure_screens_are_decided_on_device_with_the_real_local_model(local_model: Any) -> None:
     p = phone()
     spy = Spy(p, BACK)
-    result, steps = await run(p, "Check my balance in the Bank", local=local_model, cloud=ScriptedModel(spy),
-                              budget=Budget(max_steps=4, max_cost_usd=1.0))
+    result, steps = await run(
+        p,
+        "Check my balance in the Bank",
+        local=local_model,
+        cloud=ScriptedModel(spy),
+        budget=Budget(max_steps=4, max_cost_usd=1.0),
+    )
     assert spy.seen_secure == 0  # the cloud never saw a secure screen
     private_steps = [s for s in steps if "privacy" in s.why]
     assert private_steps and all(s.tier == "local" for s in private_steps)

@@ -40,11 +40,17 @@ def test_bad_usage_exits_2_with_a_clear_message() -> None:
 
 
 def test_cloud_planner_through_litellm_offline(monkeypatch: object) -> None:
-    plan = {"subtasks": [{"id": "wifi", "goal": "Turn off Wi-Fi", "device": {"kind": "phone"},
-                          "outputs": ["result"]}], "edges": [], "reason": "one step"}
+    plan = {
+        "subtasks": [{"id": "wifi", "goal": "Turn off Wi-Fi", "device": {"kind": "phone"}, "outputs": ["result"]}],
+        "edges": [],
+        "reason": "one step",
+    }
     env = {"FLEETMIND_MOCK_RESPONSE": json.dumps(plan)}
-    result = runner.invoke(app, ["run", "--devices", "phone:1", "--json", "--model-cloud", "gpt-4o-mini",
-                                 "please switch the wifi off"], env=env)
+    result = runner.invoke(
+        app,
+        ["run", "--devices", "phone:1", "--json", "--model-cloud", "gpt-4o-mini", "please switch the wifi off"],
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [s["id"] for s in data["subtasks"]] == ["wifi"]  # the plan came from the (mocked) cloud model
@@ -55,8 +61,19 @@ async def test_virtual_phones_attach_from_another_process() -> None:
     orch = Orchestrator(ClausePlanner(), RetryReplanner())
     url = await orch.start()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fleetmind.cli", "device", "virtual", "--connect", url, "--count", "2",
-        env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "fleetmind.cli",
+        "device",
+        "virtual",
+        "--connect",
+        url,
+        "--count",
+        "2",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         async with asyncio.timeout(60):
             devices = await orch.wait_for_devices(2, timeout_s=60)

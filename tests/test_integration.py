@@ -24,16 +24,30 @@ from fleetmind.protocol.messages import Result
 PLAN = {
     "subtasks": [
         {"id": "a", "goal": "produce alpha", "device": {"kind": "phone"}, "outputs": ["x"]},
-        {"id": "b", "goal": "produce beta", "device": {"kind": "phone"}, "outputs": ["y"],
-         "inputs": {"x": {"from": "a", "output": "x"}}},
-        {"id": "c", "goal": "produce gamma", "device": {"kind": "phone"}, "outputs": ["z"],
-         "inputs": {"x": {"from": "a", "output": "x"}}},
-        {"id": "d", "goal": "combine delta", "device": {"kind": "phone"}, "outputs": ["w"],
-         "inputs": {"y": {"from": "b", "output": "y"}, "z": {"from": "c", "output": "z"}}},
+        {
+            "id": "b",
+            "goal": "produce beta",
+            "device": {"kind": "phone"},
+            "outputs": ["y"],
+            "inputs": {"x": {"from": "a", "output": "x"}},
+        },
+        {
+            "id": "c",
+            "goal": "produce gamma",
+            "device": {"kind": "phone"},
+            "outputs": ["z"],
+            "inputs": {"x": {"from": "a", "output": "x"}},
+        },
+        {
+            "id": "d",
+            "goal": "combine delta",
+            "device": {"kind": "phone"},
+            "outputs": ["w"],
+            "inputs": {"y": {"from": "b", "output": "y"}, "z": {"from": "c", "output": "z"}},
+        },
         {"id": "e", "goal": "produce epsilon", "device": {"kind": "phone"}, "outputs": ["v"]},
     ],
-    "edges": [{"src": "a", "dst": "b"}, {"src": "a", "dst": "c"}, {"src": "b", "dst": "d"},
-              {"src": "c", "dst": "d"}],
+    "edges": [{"src": "a", "dst": "b"}, {"src": "a", "dst": "c"}, {"src": "b", "dst": "d"}, {"src": "c", "dst": "d"}],
 }
 
 
@@ -48,8 +62,9 @@ class StepwiseCloud(ChatModel):
         self.gamma_started = asyncio.Event()
         self.gamma_gate = asyncio.Event()
 
-    async def complete(self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None,
-                       max_tokens: int = 512) -> Completion:
+    async def complete(
+        self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None, max_tokens: int = 512
+    ) -> Completion:
         user = messages[-1]["content"]
         goal = re.search(r"Goal: (.*)", user).group(1)  # type: ignore[union-attr]
         inputs = eval(re.search(r"Inputs: (.*)", user).group(1))  # noqa: S307 - our own repr of a dict
@@ -64,8 +79,7 @@ class StepwiseCloud(ChatModel):
             value = word + "(" + ",".join(f"{k}={v}" for k, v in sorted(inputs.items())) + ")"
             action = {"kind": "done", "answer": value, "outputs": {}}
         text = json.dumps({"thought": "scripted", "action": action})
-        return Completion(text=text, parsed=schema.model_validate_json(text) if schema else None,
-                          cost_usd=0.001)
+        return Completion(text=text, parsed=schema.model_validate_json(text) if schema else None, cost_usd=0.001)
 
 
 async def test_diamond_dag_with_data_flow_survives_a_dropped_connection() -> None:
@@ -73,8 +87,10 @@ async def test_diamond_dag_with_data_flow_survives_a_dropped_connection() -> Non
     orch = Orchestrator(ModelPlanner(ScriptedModel([PLAN])), reconnect_grace_s=30)
     url = await orch.start()
     phones = [VirtualPhone(device_id=f"phone-{i}", seed=i) for i in range(3)]
-    hosts = [DeviceAgentHost(url, [p], lambda d: GuiAgent(d, cloud=cloud), agent_id=f"agent-{i}")
-             for i, p in enumerate(phones)]
+    hosts = [
+        DeviceAgentHost(url, [p], lambda d: GuiAgent(d, cloud=cloud), agent_id=f"agent-{i}")
+        for i, p in enumerate(phones)
+    ]
     host_tasks = [asyncio.create_task(h.run()) for h in hosts]
     results_sent: Counter[str] = Counter()
     for h in hosts:  # count every result a host hands to its link (replays are not re-sends)
@@ -90,8 +106,7 @@ async def test_diamond_dag_with_data_flow_survives_a_dropped_connection() -> Non
             await orch.wait_for_devices(3)
             run = await orch.submit("scripted diamond", policy="cloud-only")
             await cloud.gamma_started.wait()
-            gamma_host = next(h for h in hosts
-                              if any("/c#" in k for k in h._running))  # noqa: SLF001
+            gamma_host = next(h for h in hosts if any("/c#" in k for k in h._running))  # noqa: SLF001
             await gamma_host.drop_connection()
             cloud.gamma_gate.set()  # gamma finishes while its agent is offline
             await gamma_host.wait_connections(2)  # ... and comes back

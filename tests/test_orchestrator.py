@@ -19,8 +19,10 @@ from fleetmind.orchestrator.planner import ModelPlanner, ReplanEvent, RetryRepla
 
 
 def plan(*subtasks: dict[str, Any], edges: tuple[tuple[str, str], ...] = ()) -> ScriptedModel:
-    body = {"subtasks": [{"device": {"kind": "phone"}, "outputs": ["result"], **s} for s in subtasks],
-            "edges": [{"src": a, "dst": b} for a, b in edges]}
+    body = {
+        "subtasks": [{"device": {"kind": "phone"}, "outputs": ["result"], **s} for s in subtasks],
+        "edges": [{"src": a, "dst": b} for a, b in edges],
+    }
     return ScriptedModel([body])
 
 
@@ -36,15 +38,15 @@ class Behaviour(ChatModel):
         self.blocked = asyncio.Event()
         self.gate = asyncio.Event()
 
-    async def complete(self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None,
-                       max_tokens: int = 512) -> Completion:
+    async def complete(
+        self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None, max_tokens: int = 512
+    ) -> Completion:
         goal = re.search(r"Goal: (.*)", messages[-1]["content"]).group(1)  # type: ignore[union-attr]
         goal = goal.split(" (start from", 1)[0]  # a remediation counts as one more attempt of its goal
         self.attempts[goal] += 1
         action: dict[str, Any] = {"kind": "done", "answer": f"{goal} ok"}
-        if m := re.search(r"fail:(\d+)", goal):
-            if self.attempts[goal] <= int(m.group(1)):
-                action = {"kind": "fail", "reason": f"{goal} broke"}
+        if (m := re.search(r"fail:(\d+)", goal)) and self.attempts[goal] <= int(m.group(1)):
+            action = {"kind": "fail", "reason": f"{goal} broke"}
         if "block" in goal:
             self.blocked.set()
             await self.gate.wait()
@@ -53,8 +55,12 @@ class Behaviour(ChatModel):
 
 
 def fleet(planner_model: ScriptedModel, cloud: ChatModel, phones: int = 2, **orch: Any) -> EmbeddedFleet:
-    return EmbeddedFleet([VirtualPhone(device_id=f"phone-{i + 1}") for i in range(phones)], cloud=cloud,
-                         planner=ModelPlanner(planner_model), orchestrator_kwargs=orch)
+    return EmbeddedFleet(
+        [VirtualPhone(device_id=f"phone-{i + 1}") for i in range(phones)],
+        cloud=cloud,
+        planner=ModelPlanner(planner_model),
+        orchestrator_kwargs=orch,
+    )
 
 
 async def test_failed_attempts_retry_same_device_then_another_then_remediate() -> None:
@@ -73,8 +79,9 @@ async def test_failed_attempts_retry_same_device_then_another_then_remediate() -
 
 async def test_unrecoverable_failure_skips_dependents_and_fails_the_task() -> None:
     cloud = Behaviour()
-    model = plan({"id": "a", "goal": "step fail:99", "max_attempts": 1}, {"id": "b", "goal": "after"},
-                 edges=(("a", "b"),))
+    model = plan(
+        {"id": "a", "goal": "step fail:99", "max_attempts": 1}, {"id": "b", "goal": "after"}, edges=(("a", "b"),)
+    )
     async with asyncio.timeout(60), fleet(model, cloud, phones=1) as f:
         run = await f.orchestrator.run("x", policy="cloud-only")
     statuses = {s.id: s.status for s in run.graph.subtasks()}
@@ -140,10 +147,12 @@ class SlowReplanner(RetryReplanner):
 async def test_dispatch_waits_while_the_replanner_decides() -> None:
     cloud = Behaviour()
     replanner = SlowReplanner()
-    model = plan({"id": "a", "goal": "first fail:1", "max_attempts": 1},
-                 {"id": "b", "goal": "second"}, edges=(("a", "b"),))
-    f = EmbeddedFleet([VirtualPhone(device_id="phone-1")], cloud=cloud, planner=ModelPlanner(model),
-                      replanner=replanner)
+    model = plan(
+        {"id": "a", "goal": "first fail:1", "max_attempts": 1}, {"id": "b", "goal": "second"}, edges=(("a", "b"),)
+    )
+    f = EmbeddedFleet(
+        [VirtualPhone(device_id="phone-1")], cloud=cloud, planner=ModelPlanner(model), replanner=replanner
+    )
     async with asyncio.timeout(60), f:
         run = await f.orchestrator.submit("x", policy="cloud-only")
         await replanner.started.wait()

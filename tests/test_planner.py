@@ -50,8 +50,7 @@ async def test_plan_that_never_validates_fails_clearly() -> None:
 
 
 async def test_clause_planner_parallel_then_sequential_with_borrowed_verb() -> None:
-    patch = await ClausePlanner().plan(
-        "Turn on Wi-Fi and dark theme, then add a contact named Ada", DEVICES)
+    patch = await ClausePlanner().plan("Turn on Wi-Fi and dark theme, then add a contact named Ada", DEVICES)
     graph = TaskGraph("t")
     graph.apply(patch)
     goals = {s.id: s.goal for s in graph.subtasks()}
@@ -62,7 +61,8 @@ async def test_clause_planner_parallel_then_sequential_with_borrowed_verb() -> N
 
 async def test_clause_planner_device_kind_privacy_and_data_flow() -> None:
     patch = await ClausePlanner().plan(
-        "Search the web for the weather, then send it to Ada; check my bank balance", DEVICES)
+        "Search the web for the weather, then send it to Ada; check my bank balance", DEVICES
+    )
     graph = TaskGraph("t")
     graph.apply(patch)
     s1, s2, s3 = graph.subtasks()
@@ -93,16 +93,22 @@ def test_subtask_spec_rejects_bad_ids() -> None:
         SubtaskSpec(id="has space", goal="x")
 
 
-@pytest.mark.parametrize(("request_text", "clauses"), [
-    ("Write a note titled Groceries saying milk and eggs",
-     ["Write a note titled Groceries saying milk and eggs"]),
-    ("Open Settings and turn on Bluetooth", ["Open Settings and turn on Bluetooth"]),
-    ("Turn off Wi-Fi, Bluetooth and airplane mode",
-     ["Turn off Wi-Fi", "Turn off Bluetooth", "Turn off airplane mode"]),
-    ('Send "salt and pepper" to Bob', ['Send "salt and pepper" to Bob']),
-    ("Add a contact named Bob and send an SMS to Ada saying hi",
-     ["Add a contact named Bob", "Send an SMS to Ada saying hi"]),
-])
+@pytest.mark.parametrize(
+    ("request_text", "clauses"),
+    [
+        ("Write a note titled Groceries saying milk and eggs", ["Write a note titled Groceries saying milk and eggs"]),
+        ("Open Settings and turn on Bluetooth", ["Open Settings and turn on Bluetooth"]),
+        (
+            "Turn off Wi-Fi, Bluetooth and airplane mode",
+            ["Turn off Wi-Fi", "Turn off Bluetooth", "Turn off airplane mode"],
+        ),
+        ('Send "salt and pepper" to Bob', ['Send "salt and pepper" to Bob']),
+        (
+            "Add a contact named Bob and send an SMS to Ada saying hi",
+            ["Add a contact named Bob", "Send an SMS to Ada saying hi"],
+        ),
+    ],
+)
 async def test_clause_planner_splits_only_between_clauses(request_text: str, clauses: list[str]) -> None:
     graph = TaskGraph("t")
     graph.apply(await ClausePlanner().plan(request_text, DEVICES))

@@ -5,12 +5,15 @@ import pytest
 from fleetmind.agents.router import Step, route, sensitive_reason
 
 
-@pytest.mark.parametrize("step", [
-    Step(private_subtask=True, cloud_available=True, budget_left_usd=1),
-    Step(secure_screen=True, cloud_available=True, budget_left_usd=1, stuck=True),
-    Step(sensitive="screen shows a credential", cloud_available=True, budget_left_usd=1, policy="cloud-only"),
-    Step(private_subtask=True, cloud_available=True, budget_left_usd=1, local_confidence=0.0),
-])
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step(private_subtask=True, cloud_available=True, budget_left_usd=1),
+        Step(secure_screen=True, cloud_available=True, budget_left_usd=1, stuck=True),
+        Step(sensitive="screen shows a credential", cloud_available=True, budget_left_usd=1, policy="cloud-only"),
+        Step(private_subtask=True, cloud_available=True, budget_left_usd=1, local_confidence=0.0),
+    ],
+)
 def test_private_steps_never_go_to_the_cloud(step: Step) -> None:
     decision = route(step)
     assert decision.tier == "local" and decision.reason.startswith("privacy")

@@ -48,39 +48,75 @@ def test_requirements_kind_capability_and_named_device() -> None:
     assert not meets(DeviceRequirement(kind="phone", capabilities=("sms",)), devices[2])
     assert not meets(DeviceRequirement(kind="phone"), devices[1])
     assert capable_devices(DeviceRequirement(device_id="p2"), devices) == ["p2"]
-    out = decide_dispatch([ReadySubtask("web", DeviceRequirement(kind="browser")),
-                           ReadySubtask("sms", DeviceRequirement(capabilities=("sms",)))],
-                          devices, running_total=0, max_concurrent=8)
+    out = decide_dispatch(
+        [
+            ReadySubtask("web", DeviceRequirement(kind="browser")),
+            ReadySubtask("sms", DeviceRequirement(capabilities=("sms",))),
+        ],
+        devices,
+        running_total=0,
+        max_concurrent=8,
+    )
     assert {(d.subtask_id, d.device_id) for d in out} == {("web", "b1"), ("sms", "p1")}
 
 
 def test_offline_busy_pinned_and_avoided_devices_are_respected() -> None:
-    devices = [DeviceView("p1", "phone", online=False), DeviceView("p2", "phone", running=1),
-               DeviceView("p3", "phone"), DeviceView("p4", "phone")]
-    assert decide_dispatch([ReadySubtask("a", PHONE, pinned_device="p4")], devices,
-                           running_total=0, max_concurrent=8)[0].device_id == "p4"
-    assert decide_dispatch([ReadySubtask("a", PHONE, avoid=frozenset({"p3"}))], devices,
-                           running_total=0, max_concurrent=8)[0].device_id == "p4"
-    assert decide_dispatch([ReadySubtask("a", PHONE, pinned_device="p1")], devices,
-                           running_total=0, max_concurrent=8) == []
+    devices = [
+        DeviceView("p1", "phone", online=False),
+        DeviceView("p2", "phone", running=1),
+        DeviceView("p3", "phone"),
+        DeviceView("p4", "phone"),
+    ]
+    assert (
+        decide_dispatch([ReadySubtask("a", PHONE, pinned_device="p4")], devices, running_total=0, max_concurrent=8)[
+            0
+        ].device_id
+        == "p4"
+    )
+    assert (
+        decide_dispatch(
+            [ReadySubtask("a", PHONE, avoid=frozenset({"p3"}))], devices, running_total=0, max_concurrent=8
+        )[0].device_id
+        == "p4"
+    )
+    assert (
+        decide_dispatch([ReadySubtask("a", PHONE, pinned_device="p1")], devices, running_total=0, max_concurrent=8)
+        == []
+    )
 
 
 def test_failure_policy_same_device_then_another_then_replanner() -> None:
-    first = decide_failure(attempts_on_device=1, max_attempts=2, device_id="p1", device_online=True,
-                           tried=["p1"], capable=["p1", "p2"])
+    first = decide_failure(
+        attempts_on_device=1, max_attempts=2, device_id="p1", device_online=True, tried=["p1"], capable=["p1", "p2"]
+    )
     assert first.action == "retry_same" and first.device_id == "p1"
-    second = decide_failure(attempts_on_device=2, max_attempts=2, device_id="p1", device_online=True,
-                            tried=["p1"], capable=["p1", "p2"])
+    second = decide_failure(
+        attempts_on_device=2, max_attempts=2, device_id="p1", device_online=True, tried=["p1"], capable=["p1", "p2"]
+    )
     assert second.action == "redispatch"
-    third = decide_failure(attempts_on_device=2, max_attempts=2, device_id="p2", device_online=True,
-                           tried=["p1", "p2"], capable=["p1", "p2"])
+    third = decide_failure(
+        attempts_on_device=2,
+        max_attempts=2,
+        device_id="p2",
+        device_online=True,
+        tried=["p1", "p2"],
+        capable=["p1", "p2"],
+    )
     assert third.action == "replan"
 
 
 def test_vanished_device_or_non_retryable_error_moves_on_at_once() -> None:
-    gone = decide_failure(attempts_on_device=1, max_attempts=3, device_id="p1", device_online=False,
-                          tried=["p1"], capable=["p1", "p2"])
+    gone = decide_failure(
+        attempts_on_device=1, max_attempts=3, device_id="p1", device_online=False, tried=["p1"], capable=["p1", "p2"]
+    )
     assert gone.action == "redispatch"
-    final = decide_failure(attempts_on_device=1, max_attempts=3, device_id="p1", device_online=True,
-                           tried=["p1"], capable=["p1"], retryable=False)
+    final = decide_failure(
+        attempts_on_device=1,
+        max_attempts=3,
+        device_id="p1",
+        device_online=True,
+        tried=["p1"],
+        capable=["p1"],
+        retryable=False,
+    )
     assert final.action == "replan"

@@ -61,8 +61,13 @@ class LiteLLMModel(ChatModel):
         max_tokens: int = 512,
     ) -> Completion:
         litellm = _litellm()
-        kwargs: dict[str, Any] = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
-                                  "timeout": self.timeout_s, "temperature": 0}
+        kwargs: dict[str, Any] = {
+            "model": self.name,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "timeout": self.timeout_s,
+            "temperature": 0,
+        }
         if schema is not None:
             kwargs["response_format"] = schema
         if self.api_base:
@@ -77,7 +82,9 @@ class LiteLLMModel(ChatModel):
         except litellm.exceptions.AuthenticationError as exc:
             raise ModelUnavailable(f"{self.name}: the API key was refused; set the provider's key variable") from exc
         except (litellm.exceptions.APIConnectionError, litellm.exceptions.Timeout) as exc:
-            raise ModelUnavailable(f"{self.name} cannot be reached ({exc}); check the network or use --policy local-only") from exc
+            raise ModelUnavailable(
+                f"{self.name} cannot be reached ({exc}); check the network or use --policy local-only"
+            ) from exc
         except Exception as exc:
             raise ModelError(f"{self.name} failed: {exc}") from exc
         text = response.choices[0].message.content or ""

@@ -24,22 +24,72 @@ from ..devices.base import (
     UIElement,
 )
 
-_STOP = frozenset("""a an the to of on in for with and or my me please then it its this that is
-be by at as from into up all your new""".split())
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "on",
+        "in",
+        "for",
+        "with",
+        "and",
+        "or",
+        "my",
+        "me",
+        "please",
+        "then",
+        "it",
+        "its",
+        "this",
+        "that",
+        "is",
+        "be",
+        "by",
+        "at",
+        "as",
+        "from",
+        "into",
+        "up",
+        "all",
+        "your",
+        "new",
+    ]
+)
 _ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
 _OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
 _SUBMIT = frozenset({"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply"})
 _SYNONYMS = {
-    "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
-    "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},
-    "sms": {"message", "messages", "sms"}, "text": {"message", "messages"},
-    "message": {"message", "messages", "chat"}, "alarm": {"alarm", "alarms", "clock"},
-    "dark": {"dark"}, "number": {"phone", "number"}, "phone": {"phone", "number"},
+    "add": {"create", "new", "add"},
+    "create": {"create", "new", "add"},
+    "new": {"create", "new", "add"},
+    "wifi": {"wi-fi", "wifi", "wlan"},
+    "wi-fi": {"wi-fi", "wifi", "wlan"},
+    "sms": {"message", "messages", "sms"},
+    "text": {"message", "messages"},
+    "message": {"message", "messages", "chat"},
+    "alarm": {"alarm", "alarms", "clock"},
+    "dark": {"dark"},
+    "number": {"phone", "number"},
+    "phone": {"phone", "number"},
 }
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
-    "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume",
-                 "language", "setting", "settings"},
+    "settings": {
+        "wi-fi",
+        "wifi",
+        "bluetooth",
+        "airplane",
+        "dark",
+        "theme",
+        "brightness",
+        "volume",
+        "language",
+        "setting",
+        "settings",
+    },
     "contacts": {"contact", "contacts", "phone", "number"},
     "messages": {"sms", "message", "messages", "text"},
     "clock": {"alarm", "alarms", "timer", "clock"},
@@ -59,8 +109,15 @@ _FIELD_CUES: dict[str, tuple[str, ...]] = {
     "password": ("password", "passcode"),
 }
 """Field -> the words a goal uses to introduce that field's value."""
-_FIELD_ALIASES = {"text message": "message", "body": "message", "number": "phone", "recipient": "to", "subject": "title",
-                  "note": "message", "description": "message"}
+_FIELD_ALIASES = {
+    "text message": "message",
+    "body": "message",
+    "number": "phone",
+    "recipient": "to",
+    "subject": "title",
+    "note": "message",
+    "description": "message",
+}
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)", re.I)
 _VALUE_SHAPES = {
     "phone": re.compile(r"\+?\d[\d\s().-]{2,}\d"),
@@ -215,16 +272,15 @@ _NAVIGATE = frozenset({"open", "launch", "go", "start", "show", "app"})
 def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
     """Why the screen shows the goal done, or None."""
     destination = goal.words - _NAVIGATE
-    if goal.words & _NAVIGATE and destination and obs.foreground_app:
-        if destination <= content_words(obs.foreground_app):
-            return f"{obs.foreground_app} is open"
+    if goal.words & _NAVIGATE and destination and destination <= content_words(obs.foreground_app):
+        return f"{obs.foreground_app} is open"
     if goal.want_on is not None:
         toggles = [e for e in obs.elements if _toggle_matches(goal, e)]
         if toggles and all(e.checked == goal.want_on for e in toggles):
             names = ", ".join(sorted({e.label for e in toggles}))
             return f"{names} {'on' if goal.want_on else 'off'}"
     typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
-    submitted = bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1]:])
+    submitted = bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
     if goal.values and submitted:
         shown = " ".join(e.text for e in obs.elements if not e.editable)
         if all(v in shown for v in goal.values.values()):
@@ -267,9 +323,13 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             if value is None and cue is None:
                 value = goal.values.get("text")
             if value and value != el.text and field_name(el) not in typed:
-                out.append(Candidate(
-                    TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
-                    f"type {value} into {el.label}", 3.0))
+                out.append(
+                    Candidate(
+                        TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
+                        f"type {value} into {el.label}",
+                        3.0,
+                    )
+                )
             continue
         if not (el.clickable or el.checkable) or not el.label:
             continue

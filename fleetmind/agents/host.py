@@ -110,7 +110,8 @@ class DeviceAgentHost:
     async def _serve(self, ws: ClientConnection) -> None:
         session = self.link.session if self.link else None
         hello = Hello(
-            agent_id=self.agent_id, token=self.token,
+            agent_id=self.agent_id,
+            token=self.token,
             devices=[profile_of(d) for d in self.devices.values()],
             resume=Resume(session_id=session.session_id, last_seq=session.last_received) if session else None,
             running=sorted(self._running),
@@ -128,8 +129,9 @@ class DeviceAgentHost:
                     task.cancel()
             self.link = Link(Session(welcome.session_id))
         replayed = await self.link.attach(ws, welcome.last_seq)
-        log.info("connected to %s as %s (session %s, replayed %d)",
-                 self.url, self.agent_id, welcome.session_id, replayed)
+        log.info(
+            "connected to %s as %s (session %s, replayed %d)", self.url, self.agent_id, welcome.session_id, replayed
+        )
         self.connected.set()
         async with self._connection_made:
             self.connections += 1
@@ -165,8 +167,9 @@ class DeviceAgentHost:
             await self.link.send(Reject(subtask_id=msg.subtask_id, reason=f"no device {msg.device_id} here"))
             return
         if msg.device_id in self._busy:
-            await self.link.send(Reject(subtask_id=msg.subtask_id,
-                                        reason=f"{msg.device_id} is busy with {self._busy[msg.device_id]}"))
+            await self.link.send(
+                Reject(subtask_id=msg.subtask_id, reason=f"{msg.device_id} is busy with {self._busy[msg.device_id]}")
+            )
             return
         await self.link.send(Accept(subtask_id=msg.subtask_id, corr=msg.id))
         self._busy[msg.device_id] = msg.subtask_id
@@ -175,14 +178,29 @@ class DeviceAgentHost:
     async def _run(self, msg: Assign) -> None:
         assert self.link is not None
         link = self.link
-        spec = SubtaskSpec(goal=msg.goal, inputs=msg.inputs, outputs=msg.outputs, privacy=msg.privacy,
-                           budget=msg.budget, tier_policy=msg.tier_policy)
+        spec = SubtaskSpec(
+            goal=msg.goal,
+            inputs=msg.inputs,
+            outputs=msg.outputs,
+            privacy=msg.privacy,
+            budget=msg.budget,
+            tier_policy=msg.tier_policy,
+        )
 
         async def on_step(record: StepRecord) -> None:
-            await link.send(Progress(
-                subtask_id=msg.subtask_id, step=record.step, action=record.action.model_dump(mode="json"),
-                summary=record.summary, tier=record.tier, why=record.why, tokens=record.tokens,
-                cost_usd=record.cost_usd, latency_ms=round(record.latency_ms, 1)))
+            await link.send(
+                Progress(
+                    subtask_id=msg.subtask_id,
+                    step=record.step,
+                    action=record.action.model_dump(mode="json"),
+                    summary=record.summary,
+                    tier=record.tier,
+                    why=record.why,
+                    tokens=record.tokens,
+                    cost_usd=record.cost_usd,
+                    latency_ms=round(record.latency_ms, 1),
+                )
+            )
 
         async def ask(question: str) -> str:
             future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -214,9 +232,17 @@ class DeviceAgentHost:
         self.finished.add(msg.subtask_id)
         status = "cancelled" if cancelled else result.status
         with contextlib.suppress(Exception):
-            await self.link.send(Result(
-                subtask_id=msg.subtask_id, status=status, outputs=result.outputs, summary=result.summary,
-                error=result.error, steps=result.steps, cost_usd=result.cost_usd))
+            await self.link.send(
+                Result(
+                    subtask_id=msg.subtask_id,
+                    status=status,
+                    outputs=result.outputs,
+                    summary=result.summary,
+                    error=result.error,
+                    steps=result.steps,
+                    cost_usd=result.cost_usd,
+                )
+            )
 
     async def close(self) -> None:
         """Cancel running subtasks and close the devices."""

@@ -50,8 +50,9 @@ class LocalModel(ChatModel):
             prompt, json_schema=schema.model_json_schema() if schema else None, max_tokens=max_tokens
         )
         parsed = parse_json_as(gen.text, schema) if schema is not None else None
-        return Completion(text=gen.text, parsed=parsed, tokens_in=gen.tokens_in, tokens_out=gen.tokens_out,
-                          latency_ms=gen.latency_ms)
+        return Completion(
+            text=gen.text, parsed=parsed, tokens_in=gen.tokens_in, tokens_out=gen.tokens_out, latency_ms=gen.latency_ms
+        )
 
     async def close(self) -> None:
         self._llama.close()

@@ -137,8 +137,16 @@ class GuiAgent:
         """Work on `spec` until done, failed or out of steps."""
         self._spec, self._goal = spec, parse_goal(spec.goal, spec.inputs)
         self._on_step, self._ask = on_step, ask
-        state: LoopState = {"step": 0, "unchanged": 0, "failures": 0, "history": [], "pending": None,
-                            "result": None, "cost_usd": 0.0, "prev_digest": ""}
+        state: LoopState = {
+            "step": 0,
+            "unchanged": 0,
+            "failures": 0,
+            "history": [],
+            "pending": None,
+            "result": None,
+            "cost_usd": 0.0,
+            "prev_digest": "",
+        }
         final = await self._graph.ainvoke(state, {"recursion_limit": spec.budget.max_steps * 3 + 10})
         result: LoopResult | None = final.get("result")
         if result is None:  # pragma: no cover - every path to END sets a result
@@ -156,45 +164,62 @@ class GuiAgent:
         spec, goal, obs = self._spec, self._goal, state["obs"]
         step = state["step"] + 1
         if step > spec.budget.max_steps:
-            return {"result": self._result("failed", f"step budget of {spec.budget.max_steps} spent",
-                                           state, error="step budget spent")}
+            return {
+                "result": self._result(
+                    "failed", f"step budget of {spec.budget.max_steps} spent", state, error="step budget spent"
+                )
+            }
         start = time.perf_counter()
         # cloud-only means the cloud model decides every step, text grounding included.
         done_reason = satisfied(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
         if done_reason:
             action: Action = Done(answer=done_reason, why="the screen shows the goal done")
-            return {"pending": StepRecord(step, action, describe_action(action, obs), "rule",
-                                          "goal check: " + done_reason), "step": step}
-        cands = sorted(candidates(goal, obs, self.device.info.apps, state["history"]),
-                       key=lambda c: c.score, reverse=True)
+            return {
+                "pending": StepRecord(step, action, describe_action(action, obs), "rule", "goal check: " + done_reason),
+                "step": step,
+            }
+        cands = sorted(
+            candidates(goal, obs, self.device.info.apps, state["history"]), key=lambda c: c.score, reverse=True
+        )
         record = await self._choose(step, goal, obs, cands, state)
         record.latency_ms = (time.perf_counter() - start) * 1000
         return {"pending": record, "step": step}
 
-    async def _choose(self, step: int, goal: Goal, obs: Observation, cands: list[Candidate],
-                      state: LoopState) -> StepRecord:
+    async def _choose(
+        self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], state: LoopState
+    ) -> StepRecord:
         spec = self._spec
         margin = cands[0].score - cands[1].score if len(cands) > 1 else 9.0
         stuck = state["unchanged"] >= 2 or state["failures"] >= 2
         grounded = cands[0].score >= RULE_MIN_SCORE and margin >= RULE_MIN_MARGIN and not stuck
         if grounded and spec.tier_policy != "cloud-only":
             best = cands[0]
-            return StepRecord(step, best.action, describe_action(best.action, obs), "rule",
-                              f"the goal names it (score {best.score:.1f}, margin {margin:.1f})")
+            return StepRecord(
+                step,
+                best.action,
+                describe_action(best.action, obs),
+                "rule",
+                f"the goal names it (score {best.score:.1f}, margin {margin:.1f})",
+            )
         texts = [e.text for e in obs.elements if e.text]
         base = Step(
-            policy=spec.tier_policy, private_subtask=spec.privacy == "private", secure_screen=obs.secure,
-            sensitive=sensitive_reason(texts), local_available=self.local is not None,
+            policy=spec.tier_policy,
+            private_subtask=spec.privacy == "private",
+            secure_screen=obs.secure,
+            sensitive=sensitive_reason(texts),
+            local_available=self.local is not None,
             cloud_available=self.cloud is not None,
-            budget_left_usd=spec.budget.max_cost_usd - state["cost_usd"], stuck=stuck,
+            budget_left_usd=spec.budget.max_cost_usd - state["cost_usd"],
+            stuck=stuck,
             confidence_threshold=self.confidence_threshold,
         )
         decision = route(base)
         if decision.tier == "blocked":
             if self.local is None and self.cloud is None:
                 best = cands[0]
-                return StepRecord(step, best.action, describe_action(best.action, obs), "rule",
-                                  "no model available; best text match")
+                return StepRecord(
+                    step, best.action, describe_action(best.action, obs), "rule", "no model available; best text match"
+                )
             action = Fail(reason=decision.reason)
             return StepRecord(step, action, describe_action(action, obs), "rule", decision.reason)
         if decision.tier == "local" and self.local is not None:
@@ -208,24 +233,31 @@ class GuiAgent:
         except ModelError as exc:
             log.warning("cloud step failed, falling back to the best text match: %s", exc)
             best = cands[0]
-            return StepRecord(step, best.action, describe_action(best.action, obs), "rule",
-                              f"cloud failed ({exc}); best text match")
+            return StepRecord(
+                step, best.action, describe_action(best.action, obs), "rule", f"cloud failed ({exc}); best text match"
+            )
 
     async def _local(self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], why: str) -> StepRecord:
         assert self.local is not None
         top = cands[:RANK_TOP_K]
         screen = ", ".join(e.label for e in obs.elements if e.label)[:600]
-        prompt = (f"Phone screen ({obs.foreground_app or 'home'}): {screen}\n"
-                  f"Goal: {goal.text}\nThe best next step is to")
+        prompt = f"Phone screen ({obs.foreground_app or 'home'}): {screen}\nGoal: {goal.text}\nThe best next step is to"
         ranking = await self.local.rank(prompt, [" " + c.text for c in top])
         # The model's likelihood, nudged by the text-match prior.
         combined = [s + 0.5 * c.score for s, c in zip(ranking.scores, top, strict=True)]
         order = sorted(range(len(top)), key=combined.__getitem__, reverse=True)
         best = top[order[0]]
         gap = combined[order[0]] - combined[order[1]] if len(order) > 1 else 9.0
-        record = StepRecord(step, best.action, describe_action(best.action, obs), "local",
-                            f"{why}; {self.local.name} ranked {len(top)} candidates (margin {gap:.2f})",
-                            tokens=ranking.tokens, latency_ms=ranking.latency_ms, confidence=gap)
+        record = StepRecord(
+            step,
+            best.action,
+            describe_action(best.action, obs),
+            "local",
+            f"{why}; {self.local.name} ranked {len(top)} candidates (margin {gap:.2f})",
+            tokens=ranking.tokens,
+            latency_ms=ranking.latency_ms,
+            confidence=gap,
+        )
         return record
 
     async def _cloud(self, step: int, obs: Observation, state: LoopState, why: str) -> StepRecord:
@@ -233,17 +265,26 @@ class GuiAgent:
         messages = cloud_messages(self._spec, obs, state["history"])
         completion = await self.cloud.complete(messages, schema=CloudStep)
         try:
-            parsed = completion.parsed if isinstance(completion.parsed, CloudStep) else (
-                CloudStep.model_validate_json(completion.text))
+            parsed = (
+                completion.parsed
+                if isinstance(completion.parsed, CloudStep)
+                else (CloudStep.model_validate_json(completion.text))
+            )
         except ValidationError as exc:
             raise ModelError(f"{self.cloud.name} answered no valid action: {exc}") from exc
         action = parsed.action
         target = getattr(action, "target", None)
         if target is not None and target.element is not None and obs.element(target.element) is None:
             raise ModelError(f"{self.cloud.name} chose element {target.element}, which is not on screen")
-        return StepRecord(step, action, describe_action(action, obs), "cloud",
-                          f"{why}; {parsed.thought}".strip("; "),
-                          tokens=completion.tokens_in + completion.tokens_out, cost_usd=completion.cost_usd)
+        return StepRecord(
+            step,
+            action,
+            describe_action(action, obs),
+            "cloud",
+            f"{why}; {parsed.thought}".strip("; "),
+            tokens=completion.tokens_in + completion.tokens_out,
+            cost_usd=completion.cost_usd,
+        )
 
     async def _act(self, state: LoopState) -> LoopState:
         record, obs = state["pending"], state["obs"]
@@ -260,11 +301,17 @@ class GuiAgent:
             outputs.update(action.outputs)
             update["result"] = LoopResult("succeeded", answer or "done", outputs, steps=record.step, cost_usd=cost)
         elif isinstance(action, Fail):
-            update["result"] = LoopResult("failed", action.reason, error=action.reason, steps=record.step, cost_usd=cost)
+            update["result"] = LoopResult(
+                "failed", action.reason, error=action.reason, steps=record.step, cost_usd=cost
+            )
         elif isinstance(action, AskUser):
             if self._ask is None:
-                update["result"] = LoopResult("failed", f"needs the user: {action.question}",
-                                              error="a question nobody can answer here", steps=record.step)
+                update["result"] = LoopResult(
+                    "failed",
+                    f"needs the user: {action.question}",
+                    error="a question nobody can answer here",
+                    steps=record.step,
+                )
             else:
                 answer = await self._ask(action.question)
                 update["history"] = [*history, f"user:{answer}"]
@@ -277,8 +324,9 @@ class GuiAgent:
         update["step"] = record.step
         return update
 
-    def _result(self, status: Literal["succeeded", "failed"], summary: str, state: LoopState,
-                error: str | None = None) -> LoopResult:
+    def _result(
+        self, status: Literal["succeeded", "failed"], summary: str, state: LoopState, error: str | None = None
+    ) -> LoopResult:
         return LoopResult(status, summary, error=error, steps=state["step"], cost_usd=state["cost_usd"])
 
 
@@ -296,14 +344,19 @@ def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str]) -> l
     for e in obs.elements:
         flags = [f for f in ("clickable", "editable", "checkable", "checked", "scrollable") if getattr(e, f)]
         b = e.bounds
-        rows.append(f"[{e.id}] {e.cls.rsplit('.', 1)[-1]} {e.label!r} ({b.left},{b.top},{b.right},{b.bottom}) "
-                    + " ".join(flags))
-    system = ("You operate a device's GUI one action at a time. Answer JSON {thought, action}; action.kind is"
-              " one of tap, long_press, swipe, scroll, type_text, press_key, launch_app, wait, done, ask_user,"
-              " fail. Targets are {element: id} from the list, or {x, y} in device pixels (origin top-left).")
-    user = (f"Goal: {spec.goal}\nInputs: {spec.inputs}\nApp: {obs.foreground_app}\n"
-            f"Screen ({obs.screen_width}x{obs.screen_height}):\n" + "\n".join(rows)
-            + f"\nDone so far: {history[-8:]}")
+        rows.append(
+            f"[{e.id}] {e.cls.rsplit('.', 1)[-1]} {e.label!r} ({b.left},{b.top},{b.right},{b.bottom}) "
+            + " ".join(flags)
+        )
+    system = (
+        "You operate a device's GUI one action at a time. Answer JSON {thought, action}; action.kind is"
+        " one of tap, long_press, swipe, scroll, type_text, press_key, launch_app, wait, done, ask_user,"
+        " fail. Targets are {element: id} from the list, or {x, y} in device pixels (origin top-left)."
+    )
+    user = (
+        f"Goal: {spec.goal}\nInputs: {spec.inputs}\nApp: {obs.foreground_app}\n"
+        f"Screen ({obs.screen_width}x{obs.screen_height}):\n" + "\n".join(rows) + f"\nDone so far: {history[-8:]}"
+    )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

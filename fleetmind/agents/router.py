@@ -64,20 +64,31 @@ def route(step: Step) -> Decision:
     """Pick the tier for one step."""
     private = step.private_subtask or step.secure_screen or step.sensitive
     if private:
-        why = ("private subtask" if step.private_subtask
-               else "secure screen" if step.secure_screen else str(step.sensitive))
+        why = (
+            "private subtask"
+            if step.private_subtask
+            else "secure screen"
+            if step.secure_screen
+            else str(step.sensitive)
+        )
         if step.local_available:
             return Decision("local", f"privacy: {why} stays on the device")
         return Decision("blocked", f"privacy: {why} may not go to the cloud and no local model is loaded")
     if step.policy == "local-only":
-        return (Decision("local", "policy local-only") if step.local_available
-                else Decision("blocked", "policy local-only but no local model is loaded"))
+        return (
+            Decision("local", "policy local-only")
+            if step.local_available
+            else Decision("blocked", "policy local-only but no local model is loaded")
+        )
     cloud_ok = step.cloud_available and step.budget_left_usd >= step.est_cloud_cost_usd
     if step.policy == "cloud-only":
         if step.cloud_available and not cloud_ok:
             return Decision("blocked", "policy cloud-only but the budget is spent")
-        return (Decision("cloud", "policy cloud-only") if step.cloud_available
-                else Decision("blocked", "policy cloud-only but no cloud model is configured"))
+        return (
+            Decision("cloud", "policy cloud-only")
+            if step.cloud_available
+            else Decision("blocked", "policy cloud-only but no cloud model is configured")
+        )
     if not cloud_ok:
         if not step.local_available:
             return Decision("blocked", "no local model and no cloud model (or budget) available")

@@ -115,9 +115,7 @@ class Observation(BaseModel):
     ts: float = Field(default_factory=time.time)
     screen_width: int
     screen_height: int
-    screenshot: bytes | None = Field(
-        None, description="PNG bytes; None when the screen is secure or capture failed."
-    )
+    screenshot: bytes | None = Field(None, description="PNG bytes; None when the screen is secure or capture failed.")
     screenshot_error: str | None = Field(None, description="Why screenshot is None.")
     elements: list[UIElement] = Field(default_factory=list)
     foreground_app: str = Field("", description="Human-readable name of the app in front.")

@@ -137,9 +137,7 @@ class RemoveEdge(BaseModel):
     dst: str
 
 
-PatchOp = Annotated[
-    AddSubtask | UpdateSubtask | RemoveSubtask | AddEdge | RemoveEdge, Field(discriminator="op")
-]
+PatchOp = Annotated[AddSubtask | UpdateSubtask | RemoveSubtask | AddEdge | RemoveEdge, Field(discriminator="op")]
 
 
 class GraphPatch(BaseModel):
@@ -150,7 +148,9 @@ class GraphPatch(BaseModel):
 
     @classmethod
     def from_specs(
-        cls, specs: Iterable[SubtaskSpec], edges: Iterable[tuple[str, str, EdgeKind]] = (),
+        cls,
+        specs: Iterable[SubtaskSpec],
+        edges: Iterable[tuple[str, str, EdgeKind]] = (),
         reason: str = "",
     ) -> GraphPatch:
         """A patch that adds these subtasks and edges."""
@@ -189,7 +189,7 @@ class TaskGraph:
         self.request = request
         self.version = 0
         self.patches: list[GraphPatch] = []
-        self._g: nx.DiGraph = nx.DiGraph()
+        self._g: nx.DiGraph[str] = nx.DiGraph()
 
     # reading ---------------------------------------------------------------
 
@@ -238,8 +238,7 @@ class TaskGraph:
         for s in self.subtasks():
             if s.status in ("failed", "cancelled"):
                 handled = any(
-                    self._g.edges[s.id, n]["kind"] == "on_failure"
-                    and self.subtask(n).status == "succeeded"
+                    self._g.edges[s.id, n]["kind"] == "on_failure" and self.subtask(n).status == "succeeded"
                     for n in self._g.successors(s.id)
                 )
                 if not handled:
@@ -368,8 +367,9 @@ class TaskGraph:
         work = {n: self.subtask(n).estimated_steps for n in g}
         total = sum(work.values())
         if not g:
-            return GraphMetrics(subtasks=0, critical_path=[], critical_path_work=0,
-                                width=0, total_work=0, parallelism=0.0)
+            return GraphMetrics(
+                subtasks=0, critical_path=[], critical_path_work=0, width=0, total_work=0, parallelism=0.0
+            )
         # Longest path by node weight: push each node's work onto its outgoing edges.
         best: dict[str, tuple[int, list[str]]] = {}
         for n in nx.topological_sort(g):
@@ -394,10 +394,10 @@ def _edge_satisfied(kind: EdgeKind, upstream_status: str) -> bool:
     return upstream_status in ("succeeded", "failed")
 
 
-def _width(g: nx.DiGraph) -> int:
+def _width(g: nx.DiGraph[str]) -> int:
     """Largest antichain, exactly: Dilworth's theorem via a maximum bipartite matching."""
     closure = nx.transitive_closure_dag(g)
-    b = nx.Graph()
+    b: nx.Graph[tuple[str, str]] = nx.Graph()
     left = [("L", n) for n in g]
     b.add_nodes_from(left)
     b.add_nodes_from(("R", n) for n in g)
@@ -406,19 +406,19 @@ def _width(g: nx.DiGraph) -> int:
     return int(g.number_of_nodes() - len(matching) // 2)
 
 
-def _status(g: nx.DiGraph, sid: str) -> str:
+def _status(g: nx.DiGraph[str], sid: str) -> str:
     s: Subtask = g.nodes[sid]["subtask"]
     return s.status
 
 
-def _frozen_reason(g: nx.DiGraph, sid: str, what: str) -> str | None:
+def _frozen_reason(g: nx.DiGraph[str], sid: str, what: str) -> str | None:
     status = _status(g, sid)
     if status not in EDITABLE:
         return f"cannot {what} subtask {sid!r}: it is {status}"
     return None
 
 
-def _apply_op(g: nx.DiGraph, op: Any) -> list[str]:
+def _apply_op(g: nx.DiGraph[str], op: Any) -> list[str]:
     """Apply one op to the trial graph; returns why it cannot apply (empty = applied)."""
     if isinstance(op, AddSubtask):
         sid = op.subtask.id
@@ -443,10 +443,7 @@ def _apply_op(g: nx.DiGraph, op: Any) -> list[str]:
         # Removing a node drops its out-edges: that would change a frozen successor's dependencies.
         frozen = [n for n in g.successors(op.id) if _status(g, n) not in EDITABLE]
         if frozen:
-            return [
-                f"cannot remove subtask {op.id!r}: {n!r} depends on it and is {_status(g, n)}"
-                for n in frozen
-            ]
+            return [f"cannot remove subtask {op.id!r}: {n!r} depends on it and is {_status(g, n)}" for n in frozen]
         g.remove_node(op.id)
         return []
     if isinstance(op, AddEdge):
@@ -473,7 +470,7 @@ def _apply_op(g: nx.DiGraph, op: Any) -> list[str]:
     return [f"unknown op {op!r}"]  # pragma: no cover - the union is closed
 
 
-def _check_invariants(g: nx.DiGraph) -> list[str]:
+def _check_invariants(g: nx.DiGraph[str]) -> list[str]:
     """Whole-graph invariants after all ops: acyclic, references resolve."""
     reasons: list[str] = []
     if not nx.is_directed_acyclic_graph(g):
@@ -497,7 +494,6 @@ def _check_invariants(g: nx.DiGraph) -> list[str]:
                 )
             elif value.output not in g.nodes[value.subtask]["subtask"].outputs:
                 reasons.append(
-                    f"input {sid}.{name} references {value} but {value.subtask!r} declares no"
-                    f" output {value.output!r}"
+                    f"input {sid}.{name} references {value} but {value.subtask!r} declares no output {value.output!r}"
                 )
     return reasons

@@ -43,7 +43,10 @@ class StructuredModel(Protocol):
     name: str
 
     async def complete(
-        self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None,
+        self,
+        messages: list[dict[str, str]],
+        *,
+        schema: type[BaseModel] | None = None,
         max_tokens: int = 512,
     ) -> Any: ...
 
@@ -72,9 +75,7 @@ class Plan(BaseModel):
     reason: str = ""
 
     def to_patch(self) -> GraphPatch:
-        return GraphPatch.from_specs(
-            self.subtasks, [(e.src, e.dst, e.kind) for e in self.edges], reason=self.reason
-        )
+        return GraphPatch.from_specs(self.subtasks, [(e.src, e.dst, e.kind) for e in self.edges], reason=self.reason)
 
 
 class Planner(Protocol):
@@ -113,9 +114,7 @@ personal messages privacy "private"."""
 def _devices_text(devices: Sequence[DeviceProfile]) -> str:
     if not devices:
         return "No devices are connected yet; use kind phone or browser."
-    return "\n".join(
-        f"- {d.id}: {d.kind} ({d.platform}); apps: {', '.join(d.apps[:20]) or 'n/a'}" for d in devices
-    )
+    return "\n".join(f"- {d.id}: {d.kind} ({d.platform}); apps: {', '.join(d.apps[:20]) or 'n/a'}" for d in devices)
 
 
 def validate_patch(patch: GraphPatch, graph: TaskGraph | None = None) -> list[str]:
@@ -147,8 +146,10 @@ class ModelPlanner:
         for attempt in range(self.max_repairs + 1):
             try:
                 completion = await self.model.complete(messages, schema=Plan)
-                plan = completion.parsed if isinstance(completion.parsed, Plan) else (
-                    Plan.model_validate_json(completion.text)
+                plan = (
+                    completion.parsed
+                    if isinstance(completion.parsed, Plan)
+                    else (Plan.model_validate_json(completion.text))
                 )
                 patch = plan.to_patch()
                 reasons = validate_patch(patch)
@@ -159,11 +160,14 @@ class ModelPlanner:
                 return patch
             log.info("plan attempt %d rejected: %s", attempt + 1, reasons)
             messages.append({"role": "assistant", "content": getattr(completion, "text", "")})
-            messages.append({
-                "role": "user",
-                "content": "That plan is invalid:\n" + "\n".join(f"- {r}" for r in reasons)
-                + "\nReturn a corrected plan.",
-            })
+            messages.append(
+                {
+                    "role": "user",
+                    "content": "That plan is invalid:\n"
+                    + "\n".join(f"- {r}" for r in reasons)
+                    + "\nReturn a corrected plan.",
+                }
+            )
         raise PlanningFailed(
             f"{self.model.name} gave no valid plan after {self.max_repairs + 1} attempts;"
             " rephrase the request or use a stronger planning model (--model-cloud)",
@@ -173,7 +177,59 @@ class ModelPlanner:
 
 # --- clause planner ------------------------------------------------------------
 
-_VERBS = frozenset(["turn", "switch", "enable", "disable", "open", "add", "create", "send", "set", "search", "find", "go", "call", "text", "write", "make", "delete", "remove", "check", "read", "take", "book", "install", "play", "change", "save", "copy", "share", "look", "get", "tell", "note", "schedule", "start", "stop", "log", "sign", "visit", "browse", "compose", "reply", "buy", "order", "lower", "raise", "increase", "decrease", "mute", "unmute"])
+_VERBS = frozenset(
+    [
+        "turn",
+        "switch",
+        "enable",
+        "disable",
+        "open",
+        "add",
+        "create",
+        "send",
+        "set",
+        "search",
+        "find",
+        "go",
+        "call",
+        "text",
+        "write",
+        "make",
+        "delete",
+        "remove",
+        "check",
+        "read",
+        "take",
+        "book",
+        "install",
+        "play",
+        "change",
+        "save",
+        "copy",
+        "share",
+        "look",
+        "get",
+        "tell",
+        "note",
+        "schedule",
+        "start",
+        "stop",
+        "log",
+        "sign",
+        "visit",
+        "browse",
+        "compose",
+        "reply",
+        "buy",
+        "order",
+        "lower",
+        "raise",
+        "increase",
+        "decrease",
+        "mute",
+        "unmute",
+    ]
+)
 _BROWSER_WORDS = re.compile(r"\b(web ?site|web|browser|url|https?://\S+|www\.\S+|google|search the web)\b", re.I)
 _PRIVATE_WORDS = re.compile(r"\b(bank|password|passcode|pin|login|log in|sign in|medical|salary)\b", re.I)
 _REFERS_BACK = re.compile(r"\b(it|that|them|this|the result|the answer)\b", re.I)
@@ -203,8 +259,11 @@ def _split(request: str) -> list[list[str]]:
         return re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], text)
 
     masked = re.sub(r"[\"“][^\"”]*[\"”]", hide, request)
-    stages = [st for st in re.split(r"\s*(?:,\s*)?\b(?:and then|then|after that|afterwards)\b\s*|;\s*",
-                                    masked, flags=re.I) if st and st.strip(" ,.")]
+    stages = [
+        st
+        for st in re.split(r"\s*(?:,\s*)?\b(?:and then|then|after that|afterwards)\b\s*|;\s*", masked, flags=re.I)
+        if st and st.strip(" ,.")
+    ]
     out = []
     for stage in stages:
         pieces = re.split(r"(\s*,\s*and\b\s*|\s+and\s+|\s*,\s*)", stage, flags=re.I)
@@ -247,7 +306,7 @@ class ClausePlanner:
         stages = _split(request.strip())
         if not stages:
             raise PlanningFailed(f"nothing to do in the request {request!r}; say what to do")
-        kinds = {d.kind for d in devices}
+        kinds: set[str] = {d.kind for d in devices}
         specs: list[SubtaskSpec] = []
         edges: list[tuple[str, str, EdgeKind]] = []
         previous: list[str] = []
@@ -267,11 +326,16 @@ class ClausePlanner:
                 if previous and _REFERS_BACK.search(clause):
                     for p in previous:
                         inputs[f"{p}_result"] = Ref.model_validate({"from": p, "output": "result"})
-                specs.append(SubtaskSpec(
-                    id=sid, goal=goal[:1].upper() + goal[1:],
-                    device=DeviceRequirement(kind=kind), inputs=inputs, outputs=["result"],
-                    privacy="private" if _PRIVATE_WORDS.search(clause) else "normal",
-                ))
+                specs.append(
+                    SubtaskSpec(
+                        id=sid,
+                        goal=goal[:1].upper() + goal[1:],
+                        device=DeviceRequirement(kind=kind),
+                        inputs=inputs,
+                        outputs=["result"],
+                        privacy="private" if _PRIVATE_WORDS.search(clause) else "normal",
+                    )
+                )
                 edges += [(p, sid, "on_success") for p in previous]
                 current.append(sid)
             previous = current
@@ -309,12 +373,14 @@ class RetryReplanner:
             fix_id = f"{failed.id}-fix"
             if fix_id in graph:
                 continue
-            spec = failed.spec.model_copy(update={
-                "id": fix_id,
-                "goal": f"{failed.goal} (start from the home screen; an earlier try failed: "
-                        f"{(event.error or 'unknown error')[:120]})",
-                "max_attempts": 1,
-            })
+            spec = failed.spec.model_copy(
+                update={
+                    "id": fix_id,
+                    "goal": f"{failed.goal} (start from the home screen; an earlier try failed: "
+                    f"{(event.error or 'unknown error')[:120]})",
+                    "max_attempts": 1,
+                }
+            )
             ops.append(AddSubtask(subtask=spec))
             ops.append(AddEdge(src=failed.id, dst=fix_id, kind="on_failure"))
             for succ in graph.successors(failed.id):
@@ -324,8 +390,11 @@ class RetryReplanner:
                 ops.append(RemoveEdge(src=failed.id, dst=succ))
                 ops.append(AddEdge(src=fix_id, dst=succ, kind=kind))
                 inputs = {
-                    k: (Ref.model_validate({"from": fix_id, "output": v.output})
-                        if isinstance(v, Ref) and v.subtask == failed.id else v)
+                    k: (
+                        Ref.model_validate({"from": fix_id, "output": v.output})
+                        if isinstance(v, Ref) and v.subtask == failed.id
+                        else v
+                    )
                     for k, v in graph.subtask(succ).inputs.items()
                 }
                 ops.append(UpdateSubtask(id=succ, inputs=inputs))
@@ -346,20 +415,31 @@ class ModelReplanner:
         if not failed:
             return None
         messages = [
-            {"role": "system", "content": _PLAN_SYSTEM + "\nNow a subtask failed. Return a"
-             " GraphPatch: ops (add_subtask, update_subtask, remove_subtask, add_edge,"
-             " remove_edge) that works around the failure, or empty ops to accept it."
-             " Running and finished subtasks cannot be changed."},
-            {"role": "user", "content": json.dumps({
-                "graph": graph.snapshot(),
-                "events": [e.__dict__ for e in failed],
-            }, default=str)},
+            {
+                "role": "system",
+                "content": _PLAN_SYSTEM + "\nNow a subtask failed. Return a"
+                " GraphPatch: ops (add_subtask, update_subtask, remove_subtask, add_edge,"
+                " remove_edge) that works around the failure, or empty ops to accept it."
+                " Running and finished subtasks cannot be changed.",
+            },
+            {
+                "role": "user",
+                "content": json.dumps(
+                    {
+                        "graph": graph.snapshot(),
+                        "events": [e.__dict__ for e in failed],
+                    },
+                    default=str,
+                ),
+            },
         ]
         for _ in range(self.max_repairs + 1):
             completion = await self.model.complete(messages, schema=GraphPatch)
             try:
-                patch = completion.parsed if isinstance(completion.parsed, GraphPatch) else (
-                    GraphPatch.model_validate_json(completion.text)
+                patch = (
+                    completion.parsed
+                    if isinstance(completion.parsed, GraphPatch)
+                    else (GraphPatch.model_validate_json(completion.text))
                 )
             except ValidationError as exc:
                 reasons = [str(exc)]

@@ -84,7 +84,8 @@ def decide_dispatch(
         if len(out) >= slots:
             break
         options = [
-            d for d in free.values()
+            d
+            for d in free.values()
             if meets(sub.requirement, d)
             and d.id not in sub.avoid
             and (sub.pinned_device is None or d.id == sub.pinned_device)
@@ -129,7 +130,8 @@ def decide_failure(
     """
     if retryable and device_online and attempts_on_device < max_attempts:
         return FailureDecision(
-            "retry_same", f"attempt {attempts_on_device + 1} of {max_attempts} on {device_id}",
+            "retry_same",
+            f"attempt {attempts_on_device + 1} of {max_attempts} on {device_id}",
             device_id,
         )
     untried = [d for d in capable if d not in set(tried)]

@@ -155,9 +155,7 @@ class Orchestrator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen for agents; returns the agent endpoint URL (ws://host:port/agent)."""
-        self._server = await serve(
-            self._handle, host, port, process_request=self._http, max_size=MAX_FRAME_BYTES
-        )
+        self._server = await serve(self._handle, host, port, process_request=self._http, max_size=MAX_FRAME_BYTES)
         sock = next(iter(self._server.sockets))
         bound_host, bound_port = sock.getsockname()[:2]
         self.url = f"ws://{bound_host}:{bound_port}/agent"
@@ -217,8 +215,12 @@ class Orchestrator:
         graph = TaskGraph(task_id, request)
         graph.apply(patch)
         run = TaskRun(
-            id=task_id, request=request, graph=graph, policy=policy,
-            budget=budget or Budget(), done=asyncio.get_running_loop().create_future(),
+            id=task_id,
+            request=request,
+            graph=graph,
+            policy=policy,
+            budget=budget or Budget(),
+            done=asyncio.get_running_loop().create_future(),
         )
         self.runs[task_id] = run
         self._emit(run, "graph_created", {**graph.snapshot(), "metrics": graph.metrics().model_dump()})
@@ -257,7 +259,9 @@ class Orchestrator:
         except (TimeoutError, ConnectionClosed, ProtocolError):
             return  # receive() already told the peer what was wrong
         if not isinstance(first, Hello):
-            await send_unsequenced(ws, Error(code="expected_hello", message=f"first message must be hello, got {first.type}"), None)
+            await send_unsequenced(
+                ws, Error(code="expected_hello", message=f"first message must be hello, got {first.type}"), None
+            )
             await ws.close(CLOSE_PROTOCOL_VIOLATION, "expected hello")
             return
         if self.token is not None and first.token != self.token:
@@ -269,13 +273,23 @@ class Orchestrator:
         agent.devices = [d.id for d in first.devices]
         agent.lost_at = None
         session = agent.link.session
-        await send_unsequenced(ws, Welcome(
-            session_id=session.session_id, last_seq=session.last_received,
-            resumed=[a.wire_id for a in self._attempts_on(agent.devices)],
-        ), session)
+        await send_unsequenced(
+            ws,
+            Welcome(
+                session_id=session.session_id,
+                last_seq=session.last_received,
+                resumed=[a.wire_id for a in self._attempts_on(agent.devices)],
+            ),
+            session,
+        )
         replayed = await agent.link.attach(ws, peer_last)
-        log.info("agent %s connected (session %s, %d devices, replayed %d)",
-                 first.agent_id, session.session_id, len(first.devices), replayed)
+        log.info(
+            "agent %s connected (session %s, %d devices, replayed %d)",
+            first.agent_id,
+            session.session_id,
+            len(first.devices),
+            replayed,
+        )
         self._devices_changed.set()
         self._wake.set()
         try:
@@ -294,8 +308,9 @@ class Orchestrator:
             agent = self.sessions[hello.resume.session_id]
             return agent, hello.resume.last_seq
         if hello.resume:
-            log.warning("agent %s resumes unknown session %s; starting a new one",
-                        hello.agent_id, hello.resume.session_id)
+            log.warning(
+                "agent %s resumes unknown session %s; starting a new one", hello.agent_id, hello.resume.session_id
+            )
         # A new session for a device we think is busy means the agent restarted:
         # whatever it was running is gone.
         for attempt in self._attempts_on([d.id for d in hello.devices]):
@@ -310,9 +325,13 @@ class Orchestrator:
         self.registry.set_online(agent.link.session.session_id, False)
         busy = self._attempts_on(agent.devices)
         # An idle agent leaving is ordinary; one leaving with work in hand is worth a warning.
-        log.log(logging.WARNING if busy else logging.INFO,
-                "agent %s disconnected with %d running subtasks; waiting %.0fs for it to come back",
-                agent.agent_id, len(busy), self.reconnect_grace_s)
+        log.log(
+            logging.WARNING if busy else logging.INFO,
+            "agent %s disconnected with %d running subtasks; waiting %.0fs for it to come back",
+            agent.agent_id,
+            len(busy),
+            self.reconnect_grace_s,
+        )
 
         async def expire() -> None:
             await asyncio.sleep(self.reconnect_grace_s)  # a deadline, not a wait for an event
@@ -321,7 +340,9 @@ class Orchestrator:
                     await self._attempt_failed_by_wire(
                         attempt.wire_id,
                         f"device {attempt.device_id} vanished (agent {agent.agent_id} gone"
-                        f" for {self.reconnect_grace_s:.0f}s)", retryable=False)
+                        f" for {self.reconnect_grace_s:.0f}s)",
+                        retryable=False,
+                    )
 
         self._spawn(expire())
 
@@ -339,8 +360,11 @@ class Orchestrator:
             case Question():
                 run, sid = self._locate(message.subtask_id)
                 if run:
-                    self._emit(run, "question", {"subtask": sid, "wire_id": message.subtask_id,
-                                                 "question": message.question, "id": message.id})
+                    self._emit(
+                        run,
+                        "question",
+                        {"subtask": sid, "wire_id": message.subtask_id, "question": message.question, "id": message.id},
+                    )
             case Error():
                 log.warning("agent %s reports an error: %s", agent.agent_id, message.message)
             case _:
@@ -361,9 +385,17 @@ class Orchestrator:
         run, sid = self._locate(message.subtask_id)
         if run is None:
             return
-        step = {"subtask": sid, "step": message.step, "summary": message.summary, "tier": message.tier,
-                "why": message.why, "tokens": message.tokens, "cost_usd": message.cost_usd,
-                "latency_ms": message.latency_ms, "action": message.action}
+        step = {
+            "subtask": sid,
+            "step": message.step,
+            "summary": message.summary,
+            "tier": message.tier,
+            "why": message.why,
+            "tokens": message.tokens,
+            "cost_usd": message.cost_usd,
+            "latency_ms": message.latency_ms,
+            "action": message.action,
+        }
         run.steps.append(step)
         self._emit(run, "step_progress", step)
 
@@ -375,14 +407,22 @@ class Orchestrator:
         attempt = run.running.pop(sid)
         await self._release(attempt)
         if message.status == "succeeded":
-            run.graph.mark_finished(sid, SubtaskResult(
-                status="succeeded", outputs=message.outputs, summary=message.summary,
-                steps=message.steps, cost_usd=message.cost_usd))
+            run.graph.mark_finished(
+                sid,
+                SubtaskResult(
+                    status="succeeded",
+                    outputs=message.outputs,
+                    summary=message.summary,
+                    steps=message.steps,
+                    cost_usd=message.cost_usd,
+                ),
+            )
             self._emit_state(run, sid)
             self._wake.set()
             return
-        await self._attempt_failed(run, sid, attempt, message.error or message.summary or "failed",
-                                   retryable=message.status != "cancelled")
+        await self._attempt_failed(
+            run, sid, attempt, message.error or message.summary or "failed", retryable=message.status != "cancelled"
+        )
 
     # failures and replanning -----------------------------------------------------------
 
@@ -489,11 +529,14 @@ class Orchestrator:
                 run.unplaceable_since.pop(sub.id, None)
                 pin = run.pins.get(sub.id)
                 pin_entry = self.registry.get(pin) if pin else None
-                candidates.append(ReadySubtask(
-                    id=key, requirement=sub.device,
-                    pinned_device=pin if pin_entry and pin_entry.online else None,
-                    avoid=frozenset(run.avoid.get(sub.id, ())),
-                ))
+                candidates.append(
+                    ReadySubtask(
+                        id=key,
+                        requirement=sub.device,
+                        pinned_device=pin if pin_entry and pin_entry.online else None,
+                        avoid=frozenset(run.avoid.get(sub.id, ())),
+                    )
+                )
                 owners[key] = run
         running_total = sum(len(r.running) for r in self.runs.values())
         for d in decide_dispatch(candidates, views, running_total=running_total, max_concurrent=self.max_concurrent):
@@ -502,8 +545,10 @@ class Orchestrator:
 
     async def _fail_unplaceable(self, run: TaskRun, sid: str) -> None:
         sub = run.graph.subtask(sid)
-        error = (f"no device can run subtask {sid}: it needs {sub.device.describe()}; attach one"
-                 f" (fleetmind device {sub.device.kind or 'virtual'} --connect {self.url})")
+        error = (
+            f"no device can run subtask {sid}: it needs {sub.device.describe()}; attach one"
+            f" (fleetmind device {sub.device.kind or 'virtual'} --connect {self.url})"
+        )
         run.graph.mark_finished(sid, SubtaskResult(status="failed", error=error))
         self._emit_state(run, sid)
         self._wake.set()
@@ -519,14 +564,28 @@ class Orchestrator:
         entry.running.add(attempt.wire_id)
         entry.assigned_total += 1
         attempt.timer = asyncio.get_running_loop().call_later(
-            sub.timeout_s, lambda: self._spawn(self._attempt_failed_by_wire(
-                attempt.wire_id, f"timed out after {sub.timeout_s:.0f}s", retryable=True)))
+            sub.timeout_s,
+            lambda: self._spawn(
+                self._attempt_failed_by_wire(attempt.wire_id, f"timed out after {sub.timeout_s:.0f}s", retryable=True)
+            ),
+        )
         self._emit_state(run, sid)
-        await self._send_to_device(device_id, Assign(
-            subtask_id=attempt.wire_id, task_id=run.id, device_id=device_id, goal=sub.goal,
-            inputs=graph.resolve_inputs(sid), outputs=sub.outputs, privacy=sub.privacy,
-            budget=run.budget, deadline_s=sub.timeout_s, tier_policy=run.policy, attempt=sub.attempts,
-        ))
+        await self._send_to_device(
+            device_id,
+            Assign(
+                subtask_id=attempt.wire_id,
+                task_id=run.id,
+                device_id=device_id,
+                goal=sub.goal,
+                inputs=graph.resolve_inputs(sid),
+                outputs=sub.outputs,
+                privacy=sub.privacy,
+                budget=run.budget,
+                deadline_s=sub.timeout_s,
+                tier_policy=run.policy,
+                attempt=sub.attempts,
+            ),
+        )
 
     async def _release(self, attempt: Attempt) -> None:
         if attempt.timer:
@@ -548,8 +607,11 @@ class Orchestrator:
     def _finish(self, run: TaskRun) -> None:
         if run.done.done():
             return
-        run.status = "succeeded" if run.graph.succeeded else (
-            "cancelled" if all(s.status == "cancelled" for s in run.graph.subtasks()) else "failed")
+        run.status = (
+            "succeeded"
+            if run.graph.succeeded
+            else ("cancelled" if all(s.status == "cancelled" for s in run.graph.subtasks()) else "failed")
+        )
         failed = [s for s in run.graph.subtasks() if s.status == "failed"]
         run.error = "; ".join(f"{s.id}: {s.result.error if s.result else 'failed'}" for s in failed) or None
         self._emit(run, "task_finished", {"status": run.status, "error": run.error, "summary": self.summary(run)})
@@ -570,10 +632,17 @@ class Orchestrator:
 
     def _emit_state(self, run: TaskRun, sid: str) -> None:
         sub = run.graph.subtask(sid)
-        self._emit(run, "subtask_state", {
-            "subtask": sid, "status": sub.status, "device": sub.device_id, "attempts": sub.attempts,
-            "result": sub.result.model_dump() if sub.result else None,
-        })
+        self._emit(
+            run,
+            "subtask_state",
+            {
+                "subtask": sid,
+                "status": sub.status,
+                "device": sub.device_id,
+                "attempts": sub.attempts,
+                "result": sub.result.model_dump() if sub.result else None,
+            },
+        )
 
     def _emit(self, run: TaskRun, kind: str, data: dict[str, Any]) -> None:
         event = self.store.append(Event(task_id=run.id, kind=kind, data=data))
@@ -597,21 +666,33 @@ class Orchestrator:
             if path == "/api/tasks":
                 return _json_response(HTTPStatus.OK, {"tasks": self.store.tasks()})
             if path == "/api/devices":
-                return _json_response(HTTPStatus.OK, {"devices": [
-                    {**e.profile.model_dump(), "online": e.online, "running": sorted(e.running)}
-                    for e in self.registry.entries()]})
+                return _json_response(
+                    HTTPStatus.OK,
+                    {
+                        "devices": [
+                            {**e.profile.model_dump(), "online": e.online, "running": sorted(e.running)}
+                            for e in self.registry.entries()
+                        ]
+                    },
+                )
             if path.startswith("/api/tasks/"):
                 task_id = path.rsplit("/", 1)[1]
                 run = self.runs.get(task_id)
                 if run is None:
                     return _json_response(HTTPStatus.NOT_FOUND, {"error": f"no task {task_id}"})
-                return _json_response(HTTPStatus.OK, {**run.graph.snapshot(), "status": run.status,
-                                                      "summary": self.summary(run)})
+                return _json_response(
+                    HTTPStatus.OK, {**run.graph.snapshot(), "status": run.status, "summary": self.summary(run)}
+                )
             return _json_response(HTTPStatus.NOT_FOUND, {"error": f"no API route {path}"})
         if path == "/":
-            return _json_response(HTTPStatus.OK, {
-                "fleetmind": "orchestrator", "agent_endpoint": self.url,
-                "api": ["/api/tasks", "/api/tasks/<id>", "/api/devices"]})
+            return _json_response(
+                HTTPStatus.OK,
+                {
+                    "fleetmind": "orchestrator",
+                    "agent_endpoint": self.url,
+                    "api": ["/api/tasks", "/api/tasks/<id>", "/api/devices"],
+                },
+            )
         return _json_response(HTTPStatus.NOT_FOUND, {"error": f"nothing at {path}"})
 
 

@@ -18,8 +18,9 @@ class Event(BaseModel):
     """One thing that happened to a task; what clients stream and the store keeps."""
 
     task_id: str
-    kind: str = Field(description="graph_created, graph_patched, subtask_state, step_progress, "
-                                  "question, task_finished, log")
+    kind: str = Field(
+        description="graph_created, graph_patched, subtask_state, step_progress, question, task_finished, log"
+    )
     data: dict[str, Any] = Field(default_factory=dict)
     ts: float = Field(default_factory=time.time)
     seq: int = 0
@@ -57,8 +58,8 @@ class SQLiteStore:
     def events(self, task_id: str, after: int = 0) -> list[Event]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, task_id, kind, ts, data FROM events WHERE task_id=? AND seq>?"
-                " ORDER BY seq", (task_id, after),
+                "SELECT seq, task_id, kind, ts, data FROM events WHERE task_id=? AND seq>? ORDER BY seq",
+                (task_id, after),
             ).fetchall()
         return [Event(seq=r[0], task_id=r[1], kind=r[2], ts=r[3], data=json.loads(r[4])) for r in rows]
 
@@ -77,8 +78,7 @@ class SQLiteStore:
         for task_id, first, last, created, finished in rows:
             request = json.loads(created).get("request", "") if created else ""
             status = json.loads(finished).get("status", "") if finished else "running"
-            out.append({"task_id": task_id, "request": request, "status": status,
-                        "started": first, "updated": last})
+            out.append({"task_id": task_id, "request": request, "status": status, "started": first, "updated": last})
         return out
 
     def close(self) -> None:

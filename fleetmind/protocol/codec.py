@@ -73,15 +73,12 @@ def decode(frame: str | bytes) -> Message:
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "union_tag_invalid":
-            err = ProtocolError(
-                "unknown_type", f"unknown message type {raw.get('type')!r}", "type"
-            )
+            err = ProtocolError("unknown_type", f"unknown message type {raw.get('type')!r}", "type")
         else:
             field = _field_path(first["loc"])
             err = ProtocolError(
                 "invalid_field",
-                f"field '{field}' of a {raw.get('type')!r} message: {first['msg']}"
-                f" (got {first.get('input')!r})",
+                f"field '{field}' of a {raw.get('type')!r} message: {first['msg']} (got {first.get('input')!r})",
                 field,
             )
         err.message_id = msg_id

@@ -198,8 +198,7 @@ class Error(Envelope):
 
 
 Message = Annotated[
-    Hello | Accept | Reject | Progress | Question | Result | Ack
-    | Welcome | Assign | Cancel | Answer | Error,
+    Hello | Accept | Reject | Progress | Question | Result | Ack | Welcome | Assign | Cancel | Answer | Error,
     Field(discriminator="type"),
 ]
 

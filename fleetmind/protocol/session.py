@@ -35,9 +35,7 @@ class Session:
         update: dict[str, int] = {"ack": self.last_received, "seq": 0}
         if message.type not in UNSEQUENCED:
             if len(self._unacked) >= self.max_unacked:
-                raise ReplayOverflow(
-                    f"session {self.session_id}: {self.max_unacked} messages unacknowledged"
-                )
+                raise ReplayOverflow(f"session {self.session_id}: {self.max_unacked} messages unacknowledged")
             update["seq"] = self.next_seq
             self.next_seq += 1
         stamped = message.model_copy(update=update)
