@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fleetmind-installed
-DEMO_REQUEST ?= Turn on Wi-Fi and dark theme, then add a contact named Ada Lovelace with phone 555 0100
+DEMO_REQUEST ?= Turn on Wi-Fi and dark theme, then add a contact named Ada Lovelace with phone 555 0100, then send an SMS to Ada Lovelace saying it is done
 
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export CMAKE_BUILD_PARALLEL_LEVEL := $(shell nproc 2>/dev/null || echo 2)

@@ -35,6 +35,7 @@ app.add_typer(device_app, name="device")
 console = Console(stderr=True)
 out = Console()
 
+TIER_STYLE = {"rule": "cyan", "local": "green", "cloud": "magenta"}
 STATUS_STYLE = {
     "pending": "dim",
     "ready": "cyan",
@@ -110,7 +111,7 @@ class DagView:
                 r.get("device", ""),
                 Text(r.get("status", ""), style=STATUS_STYLE.get(r.get("status", ""), "")),
                 str(r["steps"]),
-                r.get("last", "")[:70],
+                Text(r.get("last", "")[:70]),  # Text: "[rule]" is not a style
             )
         return table
 
@@ -129,7 +130,13 @@ def _summary_table(orch: Orchestrator, run: TaskRun) -> Group:
                 t.add_row(f"{sid}.{k}", v)
     if run.error:
         t.add_row("error", Text(run.error, style="red"))
-    return Group(t)
+    steps = Table(title="steps", title_justify="left", box=None, show_edge=False)
+    for col in ("subtask", "#", "tier", "action", "why"):
+        steps.add_column(col, overflow="fold")
+    for st in run.steps:
+        steps.add_row(st["subtask"], str(st["step"]), Text(st["tier"], style=TIER_STYLE.get(st["tier"], "")),
+                      Text(st["summary"]), Text(st["why"][:60], style="dim"))
+    return Group(steps, Text(""), t)
 
 
 async def _run(

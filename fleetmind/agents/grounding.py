@@ -60,6 +60,8 @@ _STOP = frozenset(
 )
 _ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
 _OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
+_PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip", "while using the app"})
+"""Answers to prompts that stand between the agent and the app (permissions, pop-ups)."""
 _SUBMIT = frozenset({"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply"})
 _SYNONYMS = {
     "add": {"create", "new", "add"},
@@ -201,7 +203,9 @@ def content_words(text: str) -> set[str]:
         if w in _STOP:
             continue
         out.add(w)
-        out |= _SYNONYMS.get(w, set())
+        for synonym in _SYNONYMS.get(w, ()):  # one more hop: sms -> message -> chat
+            out.add(synonym)
+            out |= _SYNONYMS.get(synonym, set())
         if w.endswith("s") and len(w) > 3:
             out.add(w[:-1])
     return out
@@ -229,7 +233,9 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     values = extract_values(text)
     for name, value in (inputs or {}).items():
         if value:  # an upstream result fills the field it is named for, else the message
-            values.setdefault(field_key(name) or ("message" if "message" not in values else name), value)
+            key = field_key(name) or ("message" if "message" not in values else None)
+            if key:
+                values.setdefault(key, value)
     asks = bool(re.search(r"\b(find|what|which|read|get|look up|tell|how many|check)\b", text, re.I))
     return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks)
 
@@ -315,6 +321,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     out: list[Candidate] = []
     typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
     typed_values = {h.split(":", 2)[2] for h in history if h.startswith("typed:")}
+    fields_left = 0
     last = history[-1] if history else ""
     for el in obs.elements:
         if el.editable:
@@ -323,15 +330,19 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             if value is None and cue is None:
                 value = goal.values.get("text")
             if value and value != el.text and field_name(el) not in typed:
+                score = 3.0 - 0.6 * fields_left  # fill forms top to bottom
+                fields_left += 1
                 out.append(
                     Candidate(
                         TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
                         f"type {value} into {el.label}",
-                        3.0,
+                        score,
                     )
                 )
             continue
-        if not (el.clickable or el.checkable) or not el.label:
+        if not (el.clickable or el.checkable) or not el.label or not el.enabled:
+            continue
+        if _duplicates_a_key_or_launch(el, apps, obs):
             continue
         label = el.label
         score = _overlap(goal, label)
@@ -342,6 +353,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             shown = {e.text for e in obs.elements}
             filled = all(v in shown or v in typed_values for v in goal.values.values())
             score = 3.5 if filled else 0.1
+        if lower in _PROCEED:
+            score = max(score, 1.2)  # a prompt in the way: let the app do its job
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
         out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {label}"), f"tap {label}", score))
@@ -357,9 +370,21 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     if any(e.scrollable for e in obs.elements):
         out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", 0.05))
     if not on_home:
-        out.append(Candidate(PressKey(key="back", why="go back"), "go back", 0.0))
-    out.append(Candidate(Done(why="the goal looks complete"), "finish", -0.5))
+        out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
+    out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
     return out
+
+
+_SYSTEM_NAV = re.compile(r"^com\.android\.systemui:id/(back|home|recent_apps)$")
+
+
+def _duplicates_a_key_or_launch(el: UIElement, apps: list[str], obs: Observation) -> bool:
+    """Android's own Back/Home/Overview buttons are the back/home keys; a home-screen
+    icon is the app's launch. One candidate per effect keeps the choice clear."""
+    if _SYSTEM_NAV.match(el.resource_id):
+        return True
+    on_home = obs.foreground_app.lower() in ("", "home", "launcher")
+    return on_home and el.label.lower() in {a.lower() for a in apps}
 
 
 def history_entry(action: Action, obs: Observation) -> str:

@@ -32,6 +32,7 @@ from ..devices.base import (
 from ..protocol.messages import Budget, Privacy, TierPolicy
 from .grounding import Candidate, Goal, candidates, extract_answer, history_entry, parse_goal, satisfied
 from .models import ChatModel, ModelError
+from .ranking import Method, rank_candidates
 from .router import Step, route, sensitive_reason
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ class LoopState(TypedDict, total=False):
     pending: StepRecord | None
     result: LoopResult | None
     cost_usd: float
+    tried: dict[str, int]
+    """How often each action was taken on each screen (digest|action): loops cost score."""
 
 
 OnStep = Callable[[StepRecord], Awaitable[None]]
@@ -115,8 +118,10 @@ class GuiAgent:
         local: ChatModel | None = None,
         cloud: ChatModel | None = None,
         confidence_threshold: float = 0.5,
+        ranking: Method = "channel",
     ) -> None:
         self.device = device
+        self.ranking: Method = ranking
         self.local = local
         self.cloud = cloud
         self.confidence_threshold = confidence_threshold
@@ -178,9 +183,12 @@ class GuiAgent:
                 "pending": StepRecord(step, action, describe_action(action, obs), "rule", "goal check: " + done_reason),
                 "step": step,
             }
-        cands = sorted(
-            candidates(goal, obs, self.device.info.apps, state["history"]), key=lambda c: c.score, reverse=True
-        )
+        cands = candidates(goal, obs, self.device.info.apps, state["history"])
+        tried = state.get("tried", {})
+        for c in cands:  # what was done on this very screen before and led back here: try something else
+            c.score -= tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0)
+        cands.sort(key=lambda c: c.score, reverse=True)
+
         record = await self._choose(step, goal, obs, cands, state)
         record.latency_ms = (time.perf_counter() - start) * 1000
         return {"pending": record, "step": step}
@@ -240,25 +248,18 @@ class GuiAgent:
     async def _local(self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], why: str) -> StepRecord:
         assert self.local is not None
         top = cands[:RANK_TOP_K]
-        screen = ", ".join(e.label for e in obs.elements if e.label)[:600]
-        prompt = f"Phone screen ({obs.foreground_app or 'home'}): {screen}\nGoal: {goal.text}\nThe best next step is to"
-        ranking = await self.local.rank(prompt, [" " + c.text for c in top])
-        # The model's likelihood, nudged by the text-match prior.
-        combined = [s + 0.5 * c.score for s, c in zip(ranking.scores, top, strict=True)]
-        order = sorted(range(len(top)), key=combined.__getitem__, reverse=True)
-        best = top[order[0]]
-        gap = combined[order[0]] - combined[order[1]] if len(order) > 1 else 9.0
-        record = StepRecord(
+        ranked = await rank_candidates(self.local, goal.text, obs, top, method=self.ranking)
+        best = top[ranked.order[0]]
+        return StepRecord(
             step,
             best.action,
             describe_action(best.action, obs),
             "local",
-            f"{why}; {self.local.name} ranked {len(top)} candidates (margin {gap:.2f})",
-            tokens=ranking.tokens,
-            latency_ms=ranking.latency_ms,
-            confidence=gap,
+            f"{why}; {self.local.name} ranked {len(top)} candidates (margin {ranked.margin:.2f})",
+            tokens=ranked.tokens,
+            latency_ms=ranked.latency_ms,
+            confidence=ranked.margin,
         )
-        return record
 
     async def _cloud(self, step: int, obs: Observation, state: LoopState, why: str) -> StepRecord:
         assert self.cloud is not None
@@ -293,8 +294,13 @@ class GuiAgent:
             await self._on_step(record)
         cost = state["cost_usd"] + record.cost_usd
         action = record.action
-        history = [*state["history"], history_entry(action, obs)]
-        update: LoopState = {"pending": None, "cost_usd": cost, "history": history, "prev_digest": obs.digest}
+        entry = history_entry(action, obs)
+        history = [*state["history"], entry]
+        tried = dict(state.get("tried", {}))
+        tried[f"{obs.digest}|{entry}"] = tried.get(f"{obs.digest}|{entry}", 0) + 1
+        update: LoopState = {
+            "pending": None, "cost_usd": cost, "history": history, "prev_digest": obs.digest, "tried": tried,
+        }
         if isinstance(action, Done):
             answer = action.answer or extract_answer(self._goal, obs)
             outputs = {name: answer for name in self._spec.outputs}
