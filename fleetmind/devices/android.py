@@ -32,14 +32,12 @@ import asyncio
 import io
 import logging
 import re
-import socket
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import adbutils
-from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
 from PIL import Image
 
+from .adb_link import AdbLink, DumpTimeout
 from .android_apps import APP_LABELS, DEFAULT_SENSITIVE_APPS, HOME_PACKAGES, app_label, find_package, is_sensitive
 from .base import (
     Action,
@@ -63,15 +61,7 @@ from .base import (
     UIElement,
     Wait,
 )
-from .dumpsys import (
-    broadcast_ok,
-    input_text_arg,
-    parse_focus,
-    parse_keyboard_shown,
-    parse_packages,
-    parse_rotation,
-    parse_wm_size,
-)
+from .dumpsys import broadcast_ok, input_text_arg, parse_focus, parse_keyboard_shown, parse_packages
 from .uidump import HierarchyError, parse_hierarchy
 
 __all__ = ["KEYCODES", "AndroidDevice"]
@@ -81,42 +71,11 @@ log = logging.getLogger(__name__)
 KEYCODES: dict[str, int] = {"back": 4, "home": 3, "enter": 66, "recents": 187, "delete": 67, "tab": 61, "escape": 111}
 """`PressKey.key` -> Android KEYCODE."""
 
-DUMP_PATH = "/data/local/tmp/uidump.xml"
 KEYCODE_PASTE = 279
 KEYCODE_MOVE_END = 123
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|www\.|(sms|smsto|tel|mailto|geo|market):)")
 _SHELL_ERROR = re.compile(r"^(Error|Exception|java\.lang\.\w+|/system/bin/sh: .*not found)", re.M)
-
-
-class _DirectConnection(adbutils.AdbConnection):  # type: ignore[misc]
-    """An adbutils connection that never spawns `adb start-server` when the port is closed."""
-
-    def _safe_connect(self) -> socket.socket:
-        return self._create_socket()  # type: ignore[no-any-return]
-
-
-class _Client(adbutils.AdbClient):  # type: ignore[misc]
-    """adbutils' client with a timeout on every socket and the server version asked once."""
-
-    def __init__(self, host: str, port: int, timeout_s: float) -> None:
-        super().__init__(host=host, port=port)
-        self.timeout_s = timeout_s
-        self._version: int | None = None
-
-    def make_connection(self, timeout: float | None = None) -> adbutils.AdbConnection:
-        conn = _DirectConnection(self.host, self.port)
-        conn.conn.settimeout(min(t for t in (timeout, self.timeout_s) if t))
-        return conn
-
-    def server_version(self) -> int:
-        if self._version is None:
-            self._version = int(super().server_version())
-        return self._version
-
-
-class _DumpTimeout(Exception):
-    """`uiautomator dump` did not finish within hierarchy_timeout_s."""
 
 
 def _all_black(png: bytes) -> bool:
@@ -165,9 +124,6 @@ class AndroidDevice(Device):
         verify_element_ids: bool = True,
         device_id: str | None = None,
     ) -> None:
-        self.serial = serial
-        self.adb_host = adb_host
-        self.adb_port = adb_port
         self.use_uiautomator2 = use_uiautomator2
         self.hierarchy_timeout_s = hierarchy_timeout_s
         self.command_timeout_s = command_timeout_s
@@ -175,23 +131,27 @@ class AndroidDevice(Device):
         self.labels = {**APP_LABELS, **(app_labels or {})}
         self.verify_element_ids = verify_element_ids
         self._device_id = device_id
-        self._client = _Client(adb_host, adb_port, command_timeout_s)
-        self._adb: adbutils.AdbDevice | None = None
+        self._link = AdbLink(adb_host, adb_port, serial, command_timeout_s)
         self._u2: Any = None
         self._screen = (0, 0)
         self._packages: list[str] = []
         self._third_party: list[str] = []
         self._last: Observation | None = None
         self._acted = False  # an action ran since the last observation
-        self._typed_into: UIElement | None = None  # the field the last tap focused
+        self._field_len: int | None = None  # at most this many characters in the field the last tap focused
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ connecting
 
     @property
+    def serial(self) -> str | None:
+        """The device's adb serial (found at connect() when none was given)."""
+        return self._link.serial
+
+    @property
     def where(self) -> str:
         """The ADB server address, host:port."""
-        return f"{self.adb_host}:{self.adb_port}"
+        return self._link.where
 
     @classmethod
     async def connect_wifi(cls, address: str, **options: Any) -> AndroidDevice:
@@ -202,8 +162,8 @@ class AndroidDevice(Device):
         if ":" not in address:
             address += ":5555"
         device = cls(address, **options)
-        message = await device._call(lambda: device._client.connect(address, timeout=device.command_timeout_s))
-        if not str(message).startswith(("connected to", "already connected to")):
+        message = await asyncio.to_thread(device._link.connect_wifi, address)
+        if not message.startswith(("connected to", "already connected to")):
             raise DeviceError(
                 f"adb could not connect to {address}: {message}. Turn on Wireless debugging on the phone "
                 "(Android 11+: pair first with `adb pair HOST:PORT`; older: `adb tcpip 5555` over USB), "
@@ -214,110 +174,31 @@ class AndroidDevice(Device):
     async def connect(self) -> AndroidDevice:
         """Find the device, read its screen and apps, try uiautomator2; returns self. Idempotent."""
         async with self._lock:
-            if self._adb is None:
+            if not self._link.is_open:
                 await asyncio.to_thread(self._connect_sync)
         return self
 
     def _connect_sync(self) -> None:
-        try:
-            socket.create_connection((self.adb_host, self.adb_port), timeout=3).close()
-        except OSError as exc:
-            raise DeviceError(
-                f"no ADB server at {self.where} ({exc.strerror or exc}): start it with `adb start-server` "
-                "(or `fleetmind device virtual --adb-port N` for virtual phones), or pass adb_host/adb_port"
-            ) from None
-        infos = self._sync(lambda: self._client.list())
-        listed = ", ".join(f"{i.serial} ({i.state})" for i in infos) or "none"
-        if self.serial is None:
-            ready = [i for i in infos if i.state == "device"]
-            if len(ready) > 1:
-                raise DeviceError(f"{len(ready)} devices are connected ({listed}): pass the serial of one")
-            if not ready:
-                if infos:
-                    self._check_state(infos[0].serial, infos[0].state)
-                raise DeviceError(
-                    f"no Android device is connected to the ADB server at {self.where}: plug one in with USB "
-                    "debugging on, or `adb connect HOST:PORT`; list devices with `adb devices`"
-                )
-            self.serial = ready[0].serial
-        else:
-            match = next((i for i in infos if i.serial == self.serial), None)
-            if match is None:
-                raise DeviceError(
-                    f"no device '{self.serial}' on the ADB server at {self.where} (connected: {listed}); "
-                    "list devices with `adb devices`"
-                )
-            self._check_state(match.serial, match.state)
-        self._adb = self._client.device(self.serial)
-        self._screen = self._read_screen_sync()[0]
-        self._packages = parse_packages(self._shell_sync(["pm", "list", "packages"]))
-        self._third_party = parse_packages(self._shell_sync(["pm", "list", "packages", "-3"]))
+        link = self._link
+        link.open()
+        self._screen = link.screen()[0]
+        self._packages = parse_packages(link.shell(["pm", "list", "packages"]))
+        self._third_party = parse_packages(link.shell(["pm", "list", "packages", "-3"]))
         if self.use_uiautomator2 is not False:
-            self._start_uiautomator2()
+            try:
+                self._u2 = link.uiautomator2()
+            except Exception as exc:  # uiautomator2 raises many kinds; any of them means "not here"
+                if self.use_uiautomator2:
+                    link.close()
+                    raise DeviceError(
+                        f"uiautomator2 could not start on {self.serial}: {exc}; "
+                        "pass use_uiautomator2=None to fall back to plain adb"
+                    ) from None
+                log.info("android %s: uiautomator2 unavailable (%s); using plain adb", self.serial, str(exc)[:200])
         log.info("android %s: connected via %s (%s)", self.serial, self.where, "uiautomator2" if self._u2 else "adb")
 
-    def _check_state(self, serial: str, state: str) -> None:
-        if state == "unauthorized":
-            raise DeviceError(
-                f"device {serial} is unauthorized: unlock it and accept the USB debugging prompt on the phone "
-                "(tick 'Always allow'), then retry"
-            )
-        if state != "device":
-            raise DeviceError(
-                f"device {serial} is {state}: reconnect its cable or run `adb reconnect`, "
-                "then check it shows as 'device' in `adb devices`"
-            )
-
-    def _start_uiautomator2(self) -> None:
-        try:
-            import uiautomator2
-
-            self._u2 = uiautomator2.connect(self._adb)
-        except Exception as exc:  # uiautomator2 raises many kinds; any of them means "not here"
-            if self.use_uiautomator2:
-                raise DeviceError(
-                    f"uiautomator2 could not start on {self.serial}: {exc}; "
-                    "pass use_uiautomator2=None to fall back to plain adb"
-                ) from None
-            log.info("android %s: uiautomator2 unavailable (%s); using plain adb", self.serial, str(exc)[:200])
-            self._u2 = None
-
-    # ------------------------------------------------------------------ adb calls
-
-    def _explain(self, exc: Exception) -> DeviceError:
-        text = str(exc)
-        if isinstance(exc, AdbConnectionError) or (isinstance(exc, AdbTimeout) and "connect" in text):
-            return DeviceError(f"lost the ADB server at {self.where} ({text}): is it still running? `adb devices`")
-        if isinstance(exc, AdbTimeout):
-            return DeviceError(f"{self.serial}: adb call timed out ({text}); the phone may be busy or asleep")
-        if "unauthorized" in text:
-            return DeviceError(f"device {self.serial} is unauthorized: accept the USB debugging prompt on the phone")
-        if "offline" in text:
-            return DeviceError(f"device {self.serial} is offline: reconnect it or run `adb reconnect`")
-        if "not found" in text:
-            return DeviceError(
-                f"device {self.serial} is gone from the ADB server ({text}); list devices with `adb devices`"
-            )
-        return DeviceError(f"{self.serial}: adb error: {text}")
-
-    def _sync(self, fn: Any) -> Any:
-        try:
-            return fn()
-        except (AdbError, OSError) as exc:
-            raise self._explain(exc) from None
-
-    async def _call(self, fn: Any) -> Any:
-        return await asyncio.to_thread(self._sync, fn)
-
-    def _shell_sync(self, cmd: list[str], timeout: float | None = None, binary: bool = False) -> Any:
-        adb = self._adb
-        assert adb is not None, "connect() first"
-        return self._sync(
-            lambda: adb.shell(cmd, timeout=timeout or self.command_timeout_s, encoding=None if binary else "utf-8")
-        )
-
     async def _shell(self, *cmd: str) -> str:
-        return str(await asyncio.to_thread(self._shell_sync, list(cmd)))
+        return await asyncio.to_thread(self._link.shell, list(cmd))
 
     async def _run(self, *cmd: str, what: str) -> str:
         """A shell command whose printed error (Error: ..., not found) makes the action fail."""
@@ -326,14 +207,6 @@ class AndroidDevice(Device):
         if m:
             raise DeviceError(f"{what} failed: {out[m.start() :].strip()[:300]}")
         return out
-
-    def _read_screen_sync(self) -> tuple[tuple[int, int], int]:
-        size = parse_wm_size(self._shell_sync(["wm", "size"]))
-        rotation = parse_rotation(self._shell_sync(["dumpsys", "display"]))
-        if size is None:
-            raise DeviceError(f"{self.serial}: `wm size` printed no screen size; is the device fully booted?")
-        w, h = size
-        return ((h, w) if rotation % 2 else (w, h)), rotation
 
     # ------------------------------------------------------------------ info
 
@@ -345,7 +218,7 @@ class AndroidDevice(Device):
     @property
     def info(self) -> DeviceInfo:
         """Profile of the connected phone; DeviceError before `await connect()`."""
-        if self._adb is None:
+        if not self._link.is_open:
             raise DeviceError("the AndroidDevice is not connected yet: `await device.connect()` first")
         known = {app_label(p, self.labels) for p in self._packages if p in self.labels}
         unknown = [p for p in self._third_party if p not in self.labels and p not in HOME_PACKAGES]
@@ -367,7 +240,7 @@ class AndroidDevice(Device):
         window, ime, screen, (elements, notes) = await asyncio.gather(
             self._shell("dumpsys", "window", "windows"),
             self._shell("dumpsys", "input_method"),
-            asyncio.to_thread(self._read_screen_sync),
+            asyncio.to_thread(self._link.screen),
             self._hierarchy(),
         )
         (width, height), _ = screen
@@ -402,38 +275,27 @@ class AndroidDevice(Device):
             secure=bool(reasons),
             notes=notes,
         )
-        self._last, self._acted, self._typed_into = obs, False, None
+        self._last, self._acted, self._field_len = obs, False, None
         return obs
 
     async def _screenshot(self) -> tuple[bytes | None, str | None, bool]:
         """(png, error, all_black): the capture, or why there is none."""
-        data = await asyncio.to_thread(self._shell_sync, ["screencap", "-p"], None, True)
-        if not isinstance(data, bytes) or not data.startswith(PNG_MAGIC):
-            shown = data[:80] if isinstance(data, bytes) else data
-            return None, f"screencap returned no PNG ({shown!r})", False
+        data = await asyncio.to_thread(self._link.shell_bytes, ["screencap", "-p"])
+        if not data.startswith(PNG_MAGIC):
+            return None, f"screencap returned no PNG ({data[:80]!r})", False
         if await asyncio.to_thread(_all_black, data):
             return None, "the capture is all black: the app most likely sets FLAG_SECURE; it is withheld", True
         return data, None, False
 
     def _dump_sync(self) -> str:
         if self._u2 is not None:
-            try:
-                return str(self._u2.dump_hierarchy())
+            try:  # bounded: uiautomator2's own default waits 300 s
+                xml = self._u2.jsonrpc.dumpWindowHierarchy(False, 50, http_timeout=self.hierarchy_timeout_s)
+                if xml:
+                    return str(xml)
             except Exception as exc:  # fall through to the adb dump
                 log.info("android %s: uiautomator2 dump failed (%s); using uiautomator dump", self.serial, exc)
-        adb = self._adb
-        assert adb is not None, "connect() first"
-        command = f"rm -f {DUMP_PATH}; uiautomator dump {DUMP_PATH} && echo success"
-        try:
-            out = adb.shell(command, timeout=self.hierarchy_timeout_s)
-        except AdbTimeout:
-            raise _DumpTimeout from None
-        except (AdbError, OSError) as exc:
-            raise self._explain(exc) from None
-        if "ERROR" in out or "success" not in out:
-            raise HierarchyError(f"uiautomator dump failed: {out.strip()[:200]}")
-        data = self._sync(lambda: b"".join(adb.sync.iter_content(DUMP_PATH)))
-        return bytes(data).decode("utf-8", errors="replace")
+        return self._link.dump_hierarchy(self.hierarchy_timeout_s)
 
     async def _hierarchy(self) -> tuple[list[UIElement], list[str]]:
         """The elements, dumping at most twice; on failure none, with the reasons as notes."""
@@ -442,7 +304,7 @@ class AndroidDevice(Device):
             try:
                 xml = await asyncio.to_thread(self._dump_sync)
                 return parse_hierarchy(xml), notes
-            except _DumpTimeout:
+            except DumpTimeout:
                 notes.append(f"UI hierarchy dump {attempt} timed out after {self.hierarchy_timeout_s:g}s")
             except HierarchyError as exc:
                 notes.append(f"UI hierarchy dump {attempt} failed: {exc}")
@@ -525,7 +387,7 @@ class AndroidDevice(Device):
         try:
             xml = await asyncio.to_thread(self._dump_sync)
             now = {e.id: e for e in parse_hierarchy(xml)}
-        except (_DumpTimeout, DeviceError, HierarchyError) as exc:
+        except (DumpTimeout, DeviceError, HierarchyError) as exc:
             log.info("android %s: could not re-check %s (%s); using it as observed", self.serial, seen.id, exc)
             return
         current = now.get(seen.id)
@@ -537,7 +399,8 @@ class AndroidDevice(Device):
 
     def _note_tap(self, target: Target) -> None:
         el = self._last.element(target.element) if self._last and target.element else None
-        self._typed_into = el if el is not None and el.editable else None
+        # An empty field shows its hint as text: counting it too only costs a few harmless deletes.
+        self._field_len = len(el.text) if el is not None and el.editable else None
 
     async def _scroll(self, direction: str, target: Target | None) -> str:
         width, height = self._screen
@@ -583,6 +446,8 @@ class AndroidDevice(Device):
             steps.append(await self._clear())
         if text:
             steps.append(await self._type(text))
+            if self._field_len is not None:
+                self._field_len += len(text)
         if submit:
             await self._run("input", "keyevent", str(KEYCODES["enter"]), what="submit")
             steps.append("pressed enter")
@@ -595,12 +460,13 @@ class AndroidDevice(Device):
                 return "cleared the field (uiautomator2)"
             except Exception as exc:
                 log.info("android %s: uiautomator2 clear_text failed (%s)", self.serial, exc)
-        field = self._typed_into or next(
-            (e for e in (self._last.elements if self._last else []) if e.editable and e.focused), None
-        )
-        # The cursor goes to the end, then one DEL per character shown (a hint is deleted harmlessly).
-        count = max(len(field.text), 1) if field is not None else 64
-        await self._run("input", "keyevent", str(KEYCODE_MOVE_END), *["67"] * count, what="clear the field")
+        count = self._field_len
+        if count is None:
+            focused = [e for e in (self._last.elements if self._last else []) if e.editable and e.focused]
+            count = len(focused[0].text) if focused else 64
+        # The cursor goes to the end, then one DEL per character.
+        await self._run("input", "keyevent", str(KEYCODE_MOVE_END), *["67"] * max(count, 1), what="clear the field")
+        self._field_len = 0
         return f"cleared the field ({count} deletes)"
 
     async def _type(self, text: str) -> str:
@@ -662,7 +528,7 @@ class AndroidDevice(Device):
                 await asyncio.to_thread(u2.stop_uiautomator, False)
             except Exception as exc:
                 log.info("android %s: stopping uiautomator2 failed (%s)", self.serial, exc)
-        self._adb = None
+        self._link.close()
 
     def __repr__(self) -> str:
         return f"AndroidDevice({self.serial!r}, adb={self.where})"

@@ -15,9 +15,13 @@ __all__ = ["Handset"]
 class Handset:
     """One phone attached to an `AdbServer`.
 
+    adb_state: what `adb devices` says of it: "device", or "unauthorized" / "offline"
+        to see how a client handles a phone that refuses it (every service then FAILs).
     hang_dumps: how many of the next `uiautomator dump` runs hang (as a real
         dump stuck on an animating screen does) until the client gives up;
         negative: every one. Set it to test a driver's timeout and fallback.
+    hide_window_flags: `dumpsys window` leaves out the `fl=` flag lines, as some
+        vendor builds do, so FLAG_SECURE shows only as an all-black capture.
     clipboard: the text the simulated clipboard holds (set by the Clipper
         broadcast `am broadcast -a clipper.set -e text ...`, pasted by
         `input keyevent 279`).
@@ -28,7 +32,9 @@ class Handset:
     transport_id: int
     files: VirtualFiles
     clipboard: str = ""
+    adb_state: str = "device"
     hang_dumps: int = 0
+    hide_window_flags: bool = False
     select_all: bool = False  # after CTRL+A: the next delete or typing replaces the field
     extra_settings: dict[tuple[str, str], str] = field(default_factory=dict)
 

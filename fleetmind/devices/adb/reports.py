@@ -155,7 +155,7 @@ def window_dump(h: Handset) -> str:
             f"    mDisplayId=0 rootTaskId=1 mSession=Session{{{_hash(package)} 1234:u0a10{i}}}",
             f"    mOwnerUid=10{100 + i} showForAllUsers=false package={package} appop=NONE",
             f"    mAttrs={{(0,0)(fillxfill) sim={{adjust=resize}} ty={kind} fmt=TRANSLUCENT",
-            f"      fl={flags}",
+            *([] if h.hide_window_flags else [f"      fl={flags}"]),
             "      pfl=NO_MOVE_ANIMATION}",
             f"    Requested w={SCREEN_W} h={SCREEN_H} mLayoutSeq=42",
             "    isOnScreen=true isVisible=true",

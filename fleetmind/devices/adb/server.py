@@ -28,23 +28,10 @@ from collections.abc import Mapping, Sequence
 from fleetmind.devices.virtual import VirtualPhone
 
 from .commands import COMMANDS
-from .files import FilesError
 from .handset import Handset
 from .shell import Shell
-from .wire import (
-    MAX_SYNC_DATA,
-    MAX_SYNC_PATH,
-    OKAY,
-    ProtocolError,
-    block,
-    fail,
-    parse_length,
-    sync_dent,
-    sync_fail,
-    sync_header,
-    sync_stat,
-    unpack_sync_header,
-)
+from .sync import serve_sync
+from .wire import OKAY, ProtocolError, block, fail, parse_length
 
 __all__ = ["ADB_SERVER_VERSION", "AdbServer", "emulator_serial", "virtual_phones"]
 
@@ -219,7 +206,7 @@ class AdbServer:
                     return
                 request = await self._request(reader)
             else:
-                handset = self._any()  # as adb does for a service sent without choosing a device
+                handset = self._usable(self._any())  # as adb does for a service sent without choosing a device
             await self._device(handset, request, reader, writer)
         except (ProtocolError, Refused) as exc:
             log.info("adb server: FAIL %s", exc)
@@ -232,6 +219,18 @@ class AdbServer:
         h = self.handsets.get(serial)
         if h is None:
             raise Refused(f"device '{serial}' not found")
+        return h
+
+    @staticmethod
+    def _usable(h: Handset) -> Handset:
+        # adb's own words for a phone it cannot talk to.
+        if h.adb_state == "unauthorized":
+            raise Refused(
+                "device unauthorized.\nThis adb server's $ADB_VENDOR_KEYS is not set\n"
+                "Try 'adb kill-server' if that seems wrong.\nOtherwise check for a confirmation dialog on your device."
+            )
+        if h.adb_state != "device":
+            raise Refused(f"device {h.adb_state}")
         return h
 
     def _any(self) -> Handset:
@@ -258,9 +257,9 @@ class AdbServer:
 
     def _devices(self, long: bool) -> str:
         if not long:
-            return "".join(f"{s}\tdevice\n" for s in self.handsets)
+            return "".join(f"{s}\t{h.adb_state}\n" for s, h in self.handsets.items())
         return "".join(
-            f"{s:<22} device product:fleetmind_virtual model:Virtual_Phone device:virtual "
+            f"{s:<22} {h.adb_state} product:fleetmind_virtual model:Virtual_Phone device:virtual "
             f"transport_id:{h.transport_id}\n"
             for s, h in self.handsets.items()
         )
@@ -269,12 +268,15 @@ class AdbServer:
         """Answer a host service; returns the handset when the request selected a transport."""
         if request.startswith("host-serial:"):
             serial, command = self._split_serial(request[len("host-serial:") :])
-            return await self._host_device(self._find(serial), command, writer)
+            await self._host_device(self._find(serial), command, writer)
+            return None
         if request.startswith("host-transport-id:"):
             tid, _, command = request[len("host-transport-id:") :].partition(":")
-            return await self._host_device(self._by_id(tid), command, writer)
+            await self._host_device(self._by_id(tid), command, writer)
+            return None
         if request.startswith(("host-usb:", "host-local:")):
-            return await self._host_device(self._any(), request.split(":", 1)[1], writer)
+            await self._host_device(self._any(), request.split(":", 1)[1], writer)
+            return None
         service = request[len("host:") :]
         reply: bytes
         if service == "version":
@@ -320,7 +322,8 @@ class AdbServer:
 
     async def _select(self, service: str, writer: asyncio.StreamWriter) -> Handset | None:
         if service.startswith(("get-state", "get-serialno", "get-devpath")):
-            return await self._host_device(self._any(), service, writer)
+            await self._host_device(self._any(), service, writer)
+            return None
         tport = service.startswith("tport:")
         target = service.split(":", 1)[1] if tport else service
         if target.startswith("serial:"):
@@ -333,6 +336,7 @@ class AdbServer:
             h = self._any()
         else:
             raise Refused(f"unknown host service 'host:{service}'")
+        self._usable(h)
         writer.write(OKAY + (struct.pack("<Q", h.transport_id) if tport else b""))
         await writer.drain()
         return h
@@ -340,13 +344,13 @@ class AdbServer:
     async def _host_device(self, h: Handset, command: str, writer: asyncio.StreamWriter) -> None:
         """host-serial:<s>:<command> and friends: questions the server answers about one device."""
         if command == "get-state":
-            reply = OKAY + block("device")
+            reply = OKAY + block(h.adb_state)
         elif command == "get-serialno":
             reply = OKAY + block(h.serial)
         elif command == "get-devpath":
             reply = OKAY + block(f"virtual:{h.transport_id}")
         elif command == "features":
-            reply = OKAY + block(DEVICE_FEATURES)
+            reply = OKAY + block(DEVICE_FEATURES if self._usable(h) else "")
         elif command == "list-forward":
             reply = OKAY + block("")
         elif command == "killforward-all":
@@ -384,7 +388,7 @@ class AdbServer:
             return
         if request == "sync:":
             writer.write(OKAY)
-            await self._sync(h, reader, writer)
+            await serve_sync(h.files, reader, writer, self.request_timeout_s)
             return
         if request.startswith(_SOCKETS):
             raise Refused(f"closed: nothing listens on {request} on a virtual phone (it runs no on-device servers)")
@@ -395,75 +399,3 @@ class AdbServer:
         if request.startswith(_UNSUPPORTED):
             raise Refused(f"service '{name}' is not supported by virtual phones")
         raise Refused(f"unknown device service '{request}'")
-
-    async def _sync(self, h: Handset, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """The file-sync protocol: STAT, LIST, RECV, SEND, QUIT, until the client quits or leaves."""
-        while True:
-            ident, length = unpack_sync_header(await asyncio.wait_for(reader.readexactly(8), self.request_timeout_s))
-            if ident == b"QUIT":
-                return
-            if ident not in (b"STAT", b"LIST", b"RECV", b"SEND"):
-                writer.write(sync_fail(f"unknown sync command {ident!r}: use STAT, LIST, RECV, SEND or QUIT"))
-                await writer.drain()
-                return
-            if length > MAX_SYNC_PATH:
-                writer.write(sync_fail(f"path of {length} bytes is longer than {MAX_SYNC_PATH}"))
-                await writer.drain()
-                return
-            path = (await asyncio.wait_for(reader.readexactly(length), self.request_timeout_s)).decode(errors="replace")
-            if ident == b"STAT":
-                st = h.files.stat(path)
-                writer.write(sync_stat(st.mode, st.size, st.mtime) if st else sync_stat(0, 0, 0))
-            elif ident == b"LIST":
-                try:
-                    entries = h.files.listdir(path)
-                except FilesError:
-                    entries = []  # adbd lists nothing for a missing directory
-                for name, st in entries:
-                    writer.write(sync_dent(st.mode, st.size, st.mtime, name))
-                writer.write(b"DONE" + bytes(16))
-            elif ident == b"RECV":
-                await self._send_file(h, path, writer)
-            elif not await self._receive_file(h, path, reader, writer):
-                return
-            await writer.drain()
-
-    async def _send_file(self, h: Handset, path: str, writer: asyncio.StreamWriter) -> None:
-        try:
-            for chunk in h.files.read(path):
-                writer.write(sync_header(b"DATA", len(chunk)) + chunk)
-                await writer.drain()
-        except FilesError as exc:
-            writer.write(sync_fail(str(exc)))
-            return
-        writer.write(sync_header(b"DONE", 0))
-
-    async def _receive_file(
-        self, h: Handset, spec: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        """SEND: DATA packets then DONE <mtime>; False if the client broke the protocol."""
-        path = spec.rpartition(",")[0] if "," in spec else spec
-        data = bytearray()
-        too_big = False
-        while True:
-            ident, value = unpack_sync_header(await asyncio.wait_for(reader.readexactly(8), self.request_timeout_s))
-            if ident == b"DONE":
-                break
-            if ident != b"DATA" or value > MAX_SYNC_DATA:
-                writer.write(sync_fail(f"expected DATA of at most {MAX_SYNC_DATA} bytes or DONE, got {ident!r}"))
-                return False
-            chunk = await asyncio.wait_for(reader.readexactly(value), self.request_timeout_s)
-            if len(data) + len(chunk) > h.files.max_file_bytes:
-                too_big = True  # keep reading so the reply lands after the client's DONE
-            else:
-                data += chunk
-        if too_big:
-            writer.write(sync_fail(f"{path}: File too large (limit {h.files.max_file_bytes} bytes)"))
-            return True
-        try:
-            h.files.write(path, bytes(data), mtime=value or None)
-        except FilesError as exc:
-            writer.write(sync_fail(str(exc)))
-            return True
-        writer.write(sync_header(OKAY, 0))
-        return True

@@ -250,6 +250,8 @@ class Shell:
             return Outcome.text(err=f"/system/bin/sh: {argv[0]}: not found\n", status=127)
         try:
             return command(self.handset, [name, *argv[1:]], stdin)
+        except Hang:
+            raise
         except DeviceError as exc:
             log.debug("%s: %s: %s", self.handset.serial, name, exc)
             return Outcome.text(err=f"Error: {exc}\n", status=1)
@@ -257,6 +259,9 @@ class Shell:
             return Outcome.text(err=f"{name}: {exc}\n", status=1)
         except (UsageError, ValueError) as exc:
             return Outcome.text(err=f"{name}: {exc}\n", status=1)
+        except Exception as exc:  # a bug in one command must not cost the client its connection
+            log.exception("%s: %s crashed", self.handset.serial, name)
+            return Outcome.text(err=f"{name}: internal error: {exc!r}\n", status=1)
 
     def _redirect_in(self, cmd: _Simple, stdin: bytes) -> bytes:
         for op, target in cmd.redirects:
