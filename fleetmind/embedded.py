@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .agents.host import DeviceAgentHost
 from .agents.loop import GuiAgent
@@ -40,21 +41,48 @@ def parse_devices(spec: str) -> dict[str, int]:
     return out
 
 
-def make_devices(counts: dict[str, int], *, seed: int = 0) -> list[Device]:
-    """Virtual devices for the embedded fleet."""
-    from .devices.virtual import VirtualPhone
+Transport = Literal["adb", "direct"]
 
-    devices: list[Device] = []
-    for i in range(counts.get("phone", 0)):
-        devices.append(VirtualPhone(device_id=f"phone-{i + 1}", seed=seed + i))
-    if counts.get("browser"):
-        try:
-            from .devices.browser import BrowserDevice  # type: ignore[import-not-found]
-        except ImportError as exc:
-            raise UsageError("browser devices are not available in this build yet; use --devices phone:N") from exc
-        for i in range(counts["browser"]):
-            devices.append(BrowserDevice(device_id=f"browser-{i + 1}"))
-    return devices
+
+@contextlib.asynccontextmanager
+async def virtual_devices(
+    counts: dict[str, int], *, seed: int = 0, transport: Transport = "adb"
+) -> AsyncIterator[list[Device]]:
+    """Start the virtual devices of an embedded fleet; closes them on exit.
+
+    Phones are VirtualPhones. With `transport="adb"` (the default) they sit behind
+    an ADB-protocol server on loopback and are driven by `AndroidDevice` through
+    adbutils, the code path of a real phone; `"direct"` drives them in process.
+    Browsers are Debian's Chromium through Playwright.
+    """
+    from .devices.adb import AdbServer, virtual_phones
+
+    async with contextlib.AsyncExitStack() as stack:
+        devices: list[Device] = []
+        phones = virtual_phones(counts.get("phone", 0), seed=seed)
+        if phones and transport == "adb":
+            from .devices.android import AndroidDevice
+
+            server = await stack.enter_async_context(AdbServer(phones))
+            for i, serial in enumerate(server.serials):
+                device = AndroidDevice(serial, adb_port=server.port, use_uiautomator2=False, device_id=f"phone-{i + 1}")
+                devices.append(await device.connect())
+                stack.push_async_callback(device.close)
+        else:
+            for i, phone in enumerate(phones.values()):
+                phone.device_id = f"phone-{i + 1}"
+                devices.append(phone)
+        if counts.get("browser"):
+            from .devices.browser import INSTALL_COMMAND, BrowserDevice, find_chromium
+
+            if find_chromium() is None:
+                raise UsageError(f"browser devices need Debian's Chromium: {INSTALL_COMMAND}")
+            for i in range(counts["browser"]):
+                browser = BrowserDevice(device_id=f"browser-{i + 1}")
+                await browser.start()
+                stack.push_async_callback(browser.close)
+                devices.append(browser)
+        yield devices
 
 
 def load_local_model(spec: str | None) -> tuple[ChatModel | None, str | None]:

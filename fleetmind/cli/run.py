@@ -1,66 +1,23 @@
-"""`fleetmind run | serve | device | doctor`: the command line.
-
-Exit codes: 0 success, 1 the task failed, 2 bad usage or configuration.
-"""
+"""`fleetmind run`: one request on an embedded fleet, with the DAG shown live."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
-import os
-import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .embedded import EmbeddedFleet, UsageError, load_local_model, make_devices, parse_devices
-from .orchestrator.planner import PlanningFailed
-from .orchestrator.server import Orchestrator, TaskRun
-from .orchestrator.store import Event
-from .protocol.messages import TierPolicy
-
-app = typer.Typer(
-    help="Turn one request into work done by GUI agents across a fleet of devices.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-device_app = typer.Typer(help="Attach devices to an orchestrator.", no_args_is_help=True)
-app.add_typer(device_app, name="device")
-console = Console(stderr=True)
-out = Console()
-
-TIER_STYLE = {"rule": "cyan", "local": "green", "cloud": "magenta"}
-STATUS_STYLE = {
-    "pending": "dim",
-    "ready": "cyan",
-    "running": "yellow",
-    "succeeded": "green",
-    "failed": "red",
-    "cancelled": "magenta",
-    "skipped": "dim strike",
-}
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
-def _cloud_model(name: str | None) -> Any:
-    if not name:
-        return None
-    from .agents.cloud import LiteLLMModel
-
-    return LiteLLMModel(name, mock_response=os.environ.get("FLEETMIND_MOCK_RESPONSE"))
+from ..embedded import EmbeddedFleet, UsageError, load_local_model, parse_devices, virtual_devices
+from ..orchestrator.planner import PlanningFailed
+from ..orchestrator.server import Orchestrator, TaskRun
+from ..orchestrator.store import Event
+from ..protocol.messages import TierPolicy
+from .common import STATUS_STYLE, TIER_STYLE, app, cloud_model, console, fail, out, setup_logging
 
 
 class DagView:
@@ -116,7 +73,8 @@ class DagView:
         return table
 
 
-def _summary_table(orch: Orchestrator, run: TaskRun) -> Group:
+def summary_table(orch: Orchestrator, run: TaskRun) -> Group:
+    """The end-of-task report: steps with their tiers, then totals and outputs."""
     s = orch.summary(run)
     t = Table(show_header=False, box=None)
     t.add_row("status", Text(run.status, style=STATUS_STYLE.get(run.status, "")))
@@ -147,10 +105,10 @@ async def _run(
     model_cloud: str | None,
     as_json: bool,
     seed: int,
+    transport: str,
 ) -> int:
     counts = parse_devices(devices)
-    fleet_devices = make_devices(counts, seed=seed)
-    cloud = _cloud_model(model_cloud)
+    cloud = cloud_model(model_cloud)
     local = None
     if policy != "cloud-only":
         with console.status("loading the local model..."):
@@ -165,7 +123,10 @@ async def _run(
     if policy == "cloud-only" and cloud is None:
         raise UsageError("--policy cloud-only needs --model-cloud LITELLM_MODEL")
     view = DagView()
-    async with EmbeddedFleet(fleet_devices, local=local, cloud=cloud) as fleet:
+    async with (
+        virtual_devices(counts, seed=seed, transport=transport) as fleet_devices,  # type: ignore[arg-type]
+        EmbeddedFleet(fleet_devices, local=local, cloud=cloud) as fleet,
+    ):
         orch = fleet.orchestrator
         events = orch.subscribe()
         try:
@@ -199,7 +160,7 @@ async def _run(
                 )
             )
         else:
-            console.print(_summary_table(orch, run))
+            console.print(summary_table(orch, run))
         if local is not None:
             await local.close()
         return 0 if run.status == "succeeded" else 1
@@ -214,101 +175,21 @@ def run(
     model_cloud: Annotated[str | None, typer.Option(help="litellm model name, e.g. gpt-4o-mini")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the virtual devices")] = 0,
+    transport: Annotated[
+        str, typer.Option(help="How virtual phones are reached: adb (an ADB server on loopback) or direct")
+    ] = "adb",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run one request on an embedded fleet: orchestrator, virtual devices and their agents."""
-    _setup_logging(verbose)
+    setup_logging(verbose)
     if policy not in ("auto", "local-only", "cloud-only"):
-        console.print(f"[red]--policy {policy!r}: use auto, local-only or cloud-only[/]")
-        raise typer.Exit(2)
+        raise fail(f"--policy {policy!r}: use auto, local-only or cloud-only")
+    if transport not in ("adb", "direct"):
+        raise fail(f"--transport {transport!r}: use adb or direct")
     try:
-        code = asyncio.run(_run(request, devices, policy, model_local, model_cloud, as_json, seed))  # type: ignore[arg-type]
-    except UsageError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
-    raise typer.Exit(code)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port")] = 8765,
-    token: Annotated[str | None, typer.Option(help="Token agents and API clients must present")] = None,
-    model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-) -> None:
-    """Run the orchestrator alone; devices attach from other processes. Type requests at the prompt."""
-    _setup_logging(verbose)
-
-    async def main() -> None:
-        from .orchestrator.planner import ClausePlanner, ModelPlanner, RetryReplanner
-
-        cloud = _cloud_model(model_cloud)
-        orch = Orchestrator(ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), token=token)
-        url = await orch.start(host, port)
-        base = url.removesuffix("/agent").replace("ws://", "http://")
-        console.print(
-            f"orchestrator listening\n  agents:  {url}\n  API:     {base}/api/tasks\n"
-            f"attach virtual phones:  fleetmind device virtual --connect {url}" + (f" --token {token}" if token else "")
+        code = asyncio.run(
+            _run(request, devices, policy, model_local, model_cloud, as_json, seed, transport)  # type: ignore[arg-type]
         )
-        loop = asyncio.get_running_loop()
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
-                await asyncio.Event().wait()  # no terminal: keep serving until killed
-            request = line.strip()
-            if not request:
-                continue
-            try:
-                task = await orch.run(request)
-            except PlanningFailed as exc:
-                console.print(f"[red]{exc}[/]")
-                continue
-            console.print(_summary_table(orch, task))
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
-
-
-@device_app.command("virtual")
-def device_virtual(
-    connect: Annotated[str, typer.Option(help="Orchestrator agent URL, ws://HOST:PORT/agent")],
-    count: Annotated[int, typer.Option(help="How many virtual phones")] = 1,
-    token: Annotated[str | None, typer.Option(help="Token the orchestrator asks for")] = None,
-    model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the virtual phones")] = 0,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-) -> None:
-    """Attach virtual phones to an orchestrator from this process."""
-    _setup_logging(verbose)
-    from .agents.host import DeviceAgentHost, HostError
-    from .agents.loop import GuiAgent
-
-    async def main() -> None:
-        devices = make_devices({"phone": count}, seed=seed)
-        local, problem = load_local_model(model_local)
-        if local is None:
-            console.print(f"[yellow]local model unavailable: {problem}[/]")
-        host = DeviceAgentHost(connect, devices, lambda d: GuiAgent(d, local=local), token=token)
-        console.print(f"attaching {', '.join(host.devices)} to {connect}")
-        await host.run()
-
-    try:
-        asyncio.run(main())
-    except HostError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
-    except (OSError, TimeoutError) as exc:
-        console.print(f"[red]cannot reach {connect}: {exc}; is `fleetmind serve` running?[/]")
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        pass
-
-
-def main() -> None:
-    """Console entry point."""
-    app()
-
-
-if __name__ == "__main__":
-    main()
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)

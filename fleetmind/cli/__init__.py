@@ -1,0 +1,17 @@
+"""`fleetmind run | serve | device | bench | doctor`: the command line.
+
+Exit codes: 0 success, 1 the task failed, 2 bad usage or configuration.
+Each command lives in its own module; importing them registers them on `app`.
+"""
+
+from __future__ import annotations
+
+from . import device, doctor, run, serve  # noqa: E402,F401,I001 - registers the commands
+from .common import app, device_app
+
+__all__ = ["app", "device_app", "main"]
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

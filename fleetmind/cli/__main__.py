@@ -1,0 +1,5 @@
+"""`python -m fleetmind.cli`."""
+
+from . import main
+
+main()

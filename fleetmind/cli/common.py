@@ -1,0 +1,61 @@
+"""What every command shares: the typer apps, consoles, logging and model set-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Turn one request into work done by GUI agents across a fleet of devices.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+device_app = typer.Typer(help="Attach devices to an orchestrator.", no_args_is_help=True)
+app.add_typer(device_app, name="device")
+console = Console(stderr=True)
+"""Progress, tables and errors: stderr, so stdout stays clean for --json."""
+out = Console()
+
+TIER_STYLE = {"rule": "cyan", "local": "green", "cloud": "magenta"}
+STATUS_STYLE = {
+    "pending": "dim",
+    "ready": "cyan",
+    "running": "yellow",
+    "succeeded": "green",
+    "failed": "red",
+    "cancelled": "magenta",
+    "skipped": "dim strike",
+}
+
+
+def setup_logging(verbose: bool) -> None:
+    """Warnings only, unless --verbose."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cloud_model(name: str | None) -> Any:
+    """The cloud tier for `--model-cloud`, or None.
+
+    FLEETMIND_MOCK_RESPONSE makes every cloud call answer that text without any
+    network (litellm's mock_response): a dry run of the cloud path.
+    """
+    if not name:
+        return None
+    from ..agents.cloud import LiteLLMModel
+
+    return LiteLLMModel(name, mock_response=os.environ.get("FLEETMIND_MOCK_RESPONSE"))
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error and return the Exit to raise."""
+    console.print(f"[red]{message}[/]")
+    return typer.Exit(code)

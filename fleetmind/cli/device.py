@@ -1,0 +1,144 @@
+"""`fleetmind device virtual | android | browser`: attach devices to an orchestrator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import typer
+
+from ..devices.base import Device, DeviceError
+from ..embedded import load_local_model
+from .common import console, device_app, fail, setup_logging
+
+ConnectOpt = Annotated[str | None, typer.Option("--connect", help="Orchestrator agent URL, ws://HOST:PORT/agent")]
+TokenOpt = Annotated[str | None, typer.Option(help="Token the orchestrator asks for")]
+ModelOpt = Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
+
+
+async def _serve_devices(devices: list[Device], connect: str, token: str | None, model_local: str | None) -> None:
+    """Run a device-agent host for `devices` until stopped; reconnects by itself."""
+    from ..agents.host import DeviceAgentHost
+    from ..agents.loop import GuiAgent
+
+    local, problem = load_local_model(model_local)
+    if local is None:
+        console.print(f"[yellow]local model unavailable ({problem}); only text grounding will decide steps[/]")
+    host = DeviceAgentHost(connect, devices, lambda d: GuiAgent(d, local=local), token=token)
+    console.print(f"attaching {', '.join(host.devices)} to {connect} (Ctrl-C to stop)")
+    try:
+        await host.run()
+    finally:
+        await host.close()
+
+
+def _run(main: Callable[[], Awaitable[None]], connect: str | None) -> None:
+    """Run a device command, turning the errors users can fix into exit code 2."""
+    from ..agents.host import HostError
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except (HostError, DeviceError) as exc:
+        raise fail(str(exc)) from None
+    except (OSError, TimeoutError) as exc:
+        raise fail(f"cannot reach {connect}: {exc}; is `fleetmind serve` running there?") from None
+
+
+@device_app.command("virtual")
+def virtual(
+    connect: ConnectOpt = None,
+    adb_port: Annotated[int | None, typer.Option(help="Serve the phones behind an ADB server on this port")] = None,
+    count: Annotated[int, typer.Option(min=1, max=64, help="How many virtual phones")] = 1,
+    token: TokenOpt = None,
+    model_local: ModelOpt = None,
+    seed: Annotated[int, typer.Option(help="Seed of the virtual phones")] = 0,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Virtual phones: as agents of an orchestrator (--connect), or behind an ADB server (--adb-port)."""
+    setup_logging(verbose)
+    if (connect is None) == (adb_port is None):
+        raise fail("give exactly one of --connect URL (attach as agents) or --adb-port N (serve over ADB)")
+    from ..devices.adb import AdbServer, virtual_phones
+
+    phones = virtual_phones(count, seed=seed)
+
+    async def serve_adb() -> None:
+        server = AdbServer(phones, port=adb_port or 0)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise fail(f"cannot listen on 127.0.0.1:{adb_port} ({exc.strerror}); pick another --adb-port") from None
+        console.print(
+            f"ADB server on 127.0.0.1:{server.port} serving {', '.join(server.serials)}\n"
+            f"  adb -P {server.port} devices -l\n"
+            f"  fleetmind device android --adb-port {server.port} --serial {server.serials[0]} --connect URL"
+        )
+        try:
+            await server.wait_closed()
+        finally:
+            await server.stop()
+
+    async def attach() -> None:
+        devices: list[Device] = []
+        for i, phone in enumerate(phones.values()):
+            phone.device_id = f"phone-{i + 1}"
+            devices.append(phone)
+        assert connect is not None
+        await _serve_devices(devices, connect, token, model_local)
+
+    _run(attach if connect else serve_adb, connect)
+
+
+@device_app.command("android")
+def android(
+    connect: ConnectOpt = None,
+    serial: Annotated[str | None, typer.Option(help="Device serial (see `adb devices`); default: the only one")] = None,
+    adb_host: Annotated[str, typer.Option(help="ADB server host")] = "127.0.0.1",
+    adb_port: Annotated[int, typer.Option(help="ADB server port")] = 5037,
+    adb_connect: Annotated[str | None, typer.Option(help="Wi-Fi adb: `adb connect HOST[:PORT]` first")] = None,
+    token: TokenOpt = None,
+    model_local: ModelOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Attach a real Android phone (or emulator) reached through adb."""
+    setup_logging(verbose)
+    if connect is None:
+        raise fail("--connect URL is required: the orchestrator's agent endpoint, e.g. ws://127.0.0.1:8765/agent")
+    from ..devices.android import AndroidDevice
+
+    async def main() -> None:
+        if adb_connect:
+            device = await AndroidDevice.connect_wifi(adb_connect, adb_host=adb_host, adb_port=adb_port)
+        else:
+            device = await AndroidDevice(serial, adb_host=adb_host, adb_port=adb_port).connect()
+        await _serve_devices([device], connect, token, model_local)
+
+    _run(main, connect)
+
+
+@device_app.command("browser")
+def browser(
+    connect: ConnectOpt = None,
+    headless: Annotated[bool, typer.Option(help="Run Chromium without a window")] = True,
+    start_url: Annotated[str, typer.Option(help="Page the browser starts on (its 'home')")] = "about:blank",
+    device_id: Annotated[str, typer.Option(help="Id to announce")] = "browser-1",
+    token: TokenOpt = None,
+    model_local: ModelOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Attach a Chromium browser (Debian's package, driven by Playwright)."""
+    setup_logging(verbose)
+    if connect is None:
+        raise fail("--connect URL is required: the orchestrator's agent endpoint, e.g. ws://127.0.0.1:8765/agent")
+    from ..devices.browser import BrowserDevice
+
+    async def main() -> None:
+        device = BrowserDevice(device_id, headless=headless, start_url=start_url)
+        await device.start()
+        await _serve_devices([device], connect, token, model_local)
+
+    _run(main, connect)
