@@ -55,6 +55,8 @@ FORM = """<!doctype html><title>Form</title>
 <form action="/result"><input id="q" name="q" aria-label="Search"></form>
 <div id="pad" style="width:400px;height:100px;background:#ddd;user-select:none">drag pad</div>
 <p id="padlog">idle</p>
+<button style="display:none">Hidden</button><p style="visibility:hidden">Invisible</p>
+<p style="position:absolute;top:2000px">Below the fold</p>
 <script>
   window.clicks = 0;
   const pad = document.getElementById('pad');
@@ -156,6 +158,7 @@ async def test_info_and_screenshot_is_a_viewport_png(device: BrowserDevice, base
     name = by_rid(obs, "name")
     assert (name.cls, name.description, name.editable) == ("textbox", "Name", True)
     assert find(obs, "Go", "button").clickable
+    assert not {"Hidden", "Invisible", "Below the fold"} & labels(obs)
     for e in obs.elements:
         assert 0 <= e.bounds.left < e.bounds.right <= 1280 and 0 <= e.bounds.top < e.bounds.bottom <= 800
 
@@ -370,3 +373,11 @@ async def test_normalize_url() -> None:
     assert normalize_url("about:blank") == "about:blank"
     with pytest.raises(ValueError, match="takes a URL"):
         normalize_url("My App")
+
+
+async def test_a_browser_that_went_away_is_started_again(device: BrowserDevice, base_url: str) -> None:
+    browser = device.page.context.browser
+    assert browser is not None
+    await browser.close()
+    obs = await device.observe()  # a new Chromium, on start_url
+    assert obs.foreground_package == f"{base_url}/form" and obs.screenshot is not None

@@ -20,7 +20,9 @@ __all__ = ["CHROMIUM_ARGS", "CHROMIUM_CANDIDATES", "INSTALL_COMMAND", "find_chro
 # loading, Google API keys) that a headless, offline driver does not want.
 CHROMIUM_CANDIDATES: tuple[Path, ...] = (Path("/usr/lib/chromium/chromium"), Path("/usr/bin/chromium"))
 
-INSTALL_COMMAND = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver"
+INSTALL_COMMAND = (
+    "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-liberation"
+)
 
 CHROMIUM_ARGS: tuple[str, ...] = (
     # Root in a container has no user namespaces for the sandbox.

@@ -6,18 +6,19 @@ creates a fresh, empty `--user-data-dir` under the system temp dir and deletes i
 when the browser closes, so no profile survives a device and none needs our
 cleanup; and a plain browser leaves room to open more isolated contexts later.
 
-Tabs. Every page the context opens (a `target=_blank` link, `window.open`)
-becomes the current page as soon as Playwright reports it; after each pointer
-or key action the device waits two animation frames, which in practice is long
-enough for a popup to be reported before the next observe(). `press_key
-recents` switches to the next tab (cyclically) and lists the open tabs in the
-outcome's detail; `press_key back` in a tab with no history closes that tab and
-returns to the one that opened it, as Chrome on Android does. When the current
-tab closes, the most recent remaining one takes its place.
+Tabs (`tabs.Tabs`). Every page the context opens comes to the front as soon
+as Playwright reports it. That report comes a little after the click that caused
+it, so hooks installed in every document (`page_scripts.PAGE_HOOKS_JS`) note a
+successful `window.open` or an unprevented click/submit aimed at `_blank`, and
+after each input the device waits for the new tab when one was announced (and
+only then). `press_key recents` switches to the next tab (cyclically) and lists
+the open tabs in the outcome's detail; `press_key back` in a tab with no
+history closes that tab and returns to the one that opened it, as Chrome on
+Android does.
 
-Navigation. An init script records, through the Navigation API, when the
+Navigation. The same hooks record, through the Navigation API, when the
 document starts a cross-document navigation (link, form, `location = ...`);
-after an action the device waits until a new document replaced it, so the next
+after an input the device waits until a new document replaced it, so the next
 observe() never reads a page that is about to go away.
 """
 
@@ -28,9 +29,8 @@ import contextlib
 import logging
 import os
 import re
-from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Locator, Page, Playwright, async_playwright
+from playwright.async_api import Browser, Locator, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -56,95 +56,18 @@ from fleetmind.devices.base import (
 )
 
 from .chromium import CHROMIUM_ARGS, resolve_chromium
+from .gestures import KEYS, drag, focused_field_takes_text, long_press, type_into_focused, wheel
+from .page_scripts import AFTER_INPUT_JS, NAVIGATION_DONE_JS, PAGE_HOOKS_JS, RESET_NAVIGATION_JS
 from .snapshot import ELEMENT_ATTR, SNAPSHOT_JS, WALK_BUDGET, parse_snapshot
+from .tabs import Tabs
+from .urls import normalize_url
 
 __all__ = ["BrowserDevice", "normalize_url"]
 
 log = logging.getLogger(__name__)
 
-# Set to true when this document begins replacing itself; a new document starts false.
-_NAVIGATION_TRACKER_JS = """
-if (window === window.top && window.navigation) {
-  window.__fmNav = false;
-  window.navigation.addEventListener('navigate', (e) => {
-    if (!e.destination.sameDocument) window.__fmNav = true;
-  });
-}
-"""
-_NAVIGATION_DONE_JS = "() => !window.__fmNav"
-_TWO_FRAMES_JS = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))"
-
-# Scroll offsets of the window and of every scroll container under a point.
-_SCROLL_STATE_JS = """
-([x, y]) => {
-  const out = [window.scrollX, window.scrollY];
-  for (let el = document.elementFromPoint(x, y); el; el = el.parentElement) out.push(el.scrollLeft, el.scrollTop);
-  return out.join(',');
-}
-"""
-# Resolves once the scroll offsets under a point held still for three frames (or after 1 s).
-_SCROLL_SETTLE_JS = """
-async ([x, y]) => {
-  const state = () => {
-    const out = [window.scrollX, window.scrollY];
-    for (let el = document.elementFromPoint(x, y); el; el = el.parentElement) out.push(el.scrollLeft, el.scrollTop);
-    return out.join(',');
-  };
-  const start = performance.now();
-  let last = state(), still = 0;
-  while (still < 3 && performance.now() - start < 1000) {
-    await new Promise((r) => requestAnimationFrame(r));
-    const now = state();
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
-  return last;
-}
-"""
-# Whether the focused element takes text; puts the caret at its end when asked.
-_FOCUSED_EDITABLE_JS = """
-(caretToEnd) => {
-  let el = document.activeElement;
-  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-  if (!el) return false;
-  const typed = (el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'image',
-    'range', 'color', 'hidden'].includes((el.type || '').toLowerCase())) || el.tagName === 'TEXTAREA';
-  if (!typed && !el.isContentEditable) return false;
-  if (caretToEnd) {
-    if (typed) {
-      try { el.setSelectionRange(el.value.length, el.value.length); } catch (e) { /* email/number inputs */ }
-    } else {
-      const range = document.createRange();
-      range.selectNodeContents(el);
-      range.collapse(false);
-      const sel = window.getSelection();
-      sel.removeAllRanges();
-      sel.addRange(range);
-    }
-  }
-  return true;
-}
-"""
-
 _ERROR_PAGE = re.compile(r"^chrome-error://")
-_KEYS = {"enter": "Enter", "tab": "Tab", "escape": "Escape", "delete": "Backspace"}
 _ELEMENT_ID = re.compile(r"e[1-9][0-9]*")
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_HOST_PORT = re.compile(r"^[^/:]+:\d+(/|$)")
-
-
-def normalize_url(app: str) -> str:
-    """The URL `launch_app` opens: `app` as given when it has a scheme, else https://app.
-
-    `localhost:8000/x` counts as having no scheme (it is a host and port).
-    Raises ValueError for text that cannot be a URL (empty, or with spaces).
-    """
-    url = app.strip()
-    if not url or any(ch.isspace() for ch in url):
-        raise ValueError(f"launch_app on a browser takes a URL, got {app!r}")
-    if _SCHEME.match(url) and not _HOST_PORT.match(url):
-        return url
-    return "https://" + url
 
 
 class _Rejected(Exception):
@@ -193,8 +116,7 @@ class BrowserDevice(Device):
         self._lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
-        self._context: BrowserContext | None = None
-        self._page: Page | None = None
+        self._tabs: Tabs | None = None
         self._observed_page: Page | None = None
         self._observed_ids: frozenset[str] = frozenset()
 
@@ -216,14 +138,15 @@ class BrowserDevice(Device):
     @property
     def page(self) -> Page:
         """The Playwright page in front, for skills and tests that need the raw browser."""
-        if self._page is None or self._page.is_closed():
+        page = self._tabs.front_or_none if self._tabs is not None else None
+        if page is None:
             raise DeviceError(f"browser device {self.device_id!r} has no open page; call start() first")
-        return self._page
+        return page
 
     async def start(self) -> None:
         """Launch Chromium and open `start_url`; does nothing when already started."""
         async with self._lock:
-            if self._context is not None:
+            if self._tabs is not None:
                 return
             executable = resolve_chromium(self.executable)
             pw = await async_playwright().start()
@@ -236,13 +159,14 @@ class BrowserDevice(Device):
                 )
                 context.set_default_timeout(self.action_timeout_s * 1000)
                 context.set_default_navigation_timeout(self.navigation_timeout_s * 1000)
-                await context.add_init_script(_NAVIGATION_TRACKER_JS)
-                context.on("page", self._on_new_page)
-                self._playwright, self._browser, self._context = pw, browser, context
-                page = await context.new_page()
-                self._page = page
+                await context.add_init_script(PAGE_HOOKS_JS)
+                self._playwright, self._browser, self._tabs = pw, browser, Tabs(context, self.device_id)
+                page = await self._tabs.front()
                 if self.start_url != "about:blank":
-                    await page.goto(self.start_url, wait_until="domcontentloaded")
+                    try:
+                        await page.goto(self.start_url, wait_until="domcontentloaded")
+                    except PlaywrightError as exc:  # the browser works; only the page is missing
+                        log.warning("device %s: start_url %s: %s", self.device_id, self.start_url, _first_line(exc))
             except BaseException as exc:
                 await self._shutdown(pw)
                 if isinstance(exc, PlaywrightError):
@@ -256,7 +180,7 @@ class BrowserDevice(Device):
             await self._shutdown(self._playwright)
 
     async def _shutdown(self, pw: Playwright | None) -> None:
-        browser, self._browser, self._context, self._page, self._playwright = self._browser, None, None, None, None
+        browser, self._browser, self._tabs, self._playwright = self._browser, None, None, None
         self._observed_page, self._observed_ids = None, frozenset()
         try:
             if browser is not None:
@@ -272,56 +196,28 @@ class BrowserDevice(Device):
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    # ---- tabs --------------------------------------------------------------
-
-    def _on_new_page(self, page: Page) -> None:
-        # Fires for every page of the context, the ones we open included.
-        log.info("device %s: tab %s opened and in front", self.device_id, page.url)
-        self._page = page
-        page.on("close", self._on_page_closed)
-
-    def _on_page_closed(self, page: Page) -> None:
-        if page is not self._page or self._context is None:
-            return
-        remaining = [p for p in self._context.pages if not p.is_closed() and p is not page]
-        self._page = remaining[-1] if remaining else None
-
     async def _current_page(self) -> Page:
+        if self._browser is not None and not self._browser.is_connected():
+            log.warning("device %s: Chromium went away; starting a new one", self.device_id)
+            await self.close()
         await self.start()
-        assert self._context is not None
-        if self._page is None or self._page.is_closed():
-            open_pages = [p for p in self._context.pages if not p.is_closed()]
-            if open_pages:
-                self._page = open_pages[-1]
-            else:
-                self._page = await self._context.new_page()
-        assert self._page is not None
-        return self._page
-
-    def _tabs(self) -> list[Page]:
-        assert self._context is not None
-        return [p for p in self._context.pages if not p.is_closed()]
-
-    async def _describe_tabs(self) -> str:
-        rows = []
-        for i, p in enumerate(self._tabs()):
-            mark = "*" if p is self._page else " "
-            rows.append(f"{mark}[{i}] {await p.title()!r} {p.url}")
-        return "; ".join(rows)
+        assert self._tabs is not None
+        return await self._tabs.front()
 
     # ---- observe -------------------------------------------------------------
 
     async def observe(self) -> Observation:
         """Screenshot of the viewport plus the visible elements, stamped so act() can find them."""
         page = await self._current_page()
-        await self._settle(page, frames=False)
+        await self._settle(page)
         raw = await self._walk(page)
         snap = parse_snapshot(raw, max_elements=self.max_elements)
         self._observed_page = page
         self._observed_ids = frozenset(e.id for e in snap.elements)
         notes = list(snap.notes)
-        if len(self._tabs()) > 1:
-            notes.append(f"{len(self._tabs())} tabs open; press_key recents switches between them")
+        assert self._tabs is not None
+        if len(self._tabs.pages()) > 1:
+            notes.append(f"{len(self._tabs.pages())} tabs open; press_key recents switches between them")
         screenshot: bytes | None = None
         error: str | None = None
         if snap.password_focused:
@@ -346,11 +242,11 @@ class BrowserDevice(Device):
             notes=notes,
         )
 
-    async def _walk(self, page: Page) -> dict[str, Any]:
+    async def _walk(self, page: Page) -> str:
         args = {"maxElements": self.max_elements, "attr": ELEMENT_ATTR, "walkBudget": WALK_BUDGET}
         for attempt in range(3):
             try:
-                result: dict[str, Any] = await page.evaluate(SNAPSHOT_JS, args)
+                result: str = await page.evaluate(SNAPSHOT_JS, args)
                 return result
             except PlaywrightError as exc:
                 # A navigation that lands mid-walk destroys the context: walk the new document.
@@ -359,20 +255,15 @@ class BrowserDevice(Device):
                 await page.wait_for_load_state("domcontentloaded")
         raise AssertionError("unreachable")
 
-    async def _settle(self, page: Page, *, frames: bool = True) -> str:
-        """Let the page react: two frames, then any navigation it started. Returns a note or ''."""
+    async def _settle(self, page: Page) -> str:
+        """Wait out a navigation the page started, if any. Returns a note, or ''."""
         if page.is_closed():
             return ""
         try:
-            if frames:
-                await page.evaluate(_TWO_FRAMES_JS)
-        except PlaywrightError:
-            pass  # the document was replaced meanwhile; waiting below covers it
-        try:
-            await page.wait_for_function(_NAVIGATION_DONE_JS, timeout=self.navigation_timeout_s * 1000)
+            await page.wait_for_function(NAVIGATION_DONE_JS, timeout=self.navigation_timeout_s * 1000)
             await page.wait_for_load_state("domcontentloaded")
         except PlaywrightTimeoutError:
-            await page.evaluate("() => { window.__fmNav = false; }")
+            await page.evaluate(RESET_NAVIGATION_JS)
             return f"a navigation did not finish within {self.navigation_timeout_s:g} s"
         except PlaywrightError:
             if not page.is_closed():
@@ -382,11 +273,16 @@ class BrowserDevice(Device):
     # ---- act ---------------------------------------------------------------------
 
     async def act(self, action: Action) -> ActionOutcome:
-        """Carry out one action; failures come back as ok=False with the reason, never raised."""
+        """Carry out one action; failures come back as ok=False with the reason.
+
+        Raises DeviceError only when the browser cannot be started at all.
+        """
         if isinstance(action, Done | Fail | AskUser):
             return ActionOutcome(ok=False, error=f"{action.kind} is for the agent loop, not for a device")
         try:
             page = await self._current_page()
+            assert self._tabs is not None
+            self._tabs.opened.clear()
             detail = await self._dispatch(page, action)
         except _Rejected as exc:
             log.info("device %s: %s rejected: %s", self.device_id, action.kind, exc)
@@ -406,13 +302,13 @@ class BrowserDevice(Device):
                 return await self._after_input(page, f"tapped {_where(t)}")
             case LongPress(target=t, duration_ms=ms):
                 x, y = await self._resolve_point(page, t)
-                await page.mouse.move(x, y)
-                await page.mouse.down()
-                await asyncio.sleep(ms / 1000)  # the press itself lasts this long
-                await page.mouse.up()
+                await long_press(page, x, y, ms)
                 return await self._after_input(page, f"long-pressed ({x},{y}) for {ms} ms")
             case Swipe(start=s, end=e, duration_ms=ms):
-                return await self._swipe(page, s, e, ms)
+                # A mouse drag (selects text, moves sliders); Scroll is what scrolls a page.
+                p0, p1 = await self._resolve_point(page, s), await self._resolve_point(page, e)
+                await drag(page, p0, p1, ms)
+                return await self._after_input(page, f"dragged {p0} -> {p1}")
             case Scroll(direction=d, target=t):
                 return await self._scroll(page, d, t)
             case TypeText(text=text, target=t, clear=clear, submit=submit):
@@ -431,10 +327,23 @@ class BrowserDevice(Device):
         raise _Rejected(f"action kind {action.kind!r} is not supported by a browser")
 
     async def _after_input(self, page: Page, detail: str) -> str:
-        note = await self._settle(page)
-        if self._page is not page:
-            detail += f"; a new tab opened: {self._page.url if self._page else 'none'}"
-        return f"{detail}; {note}" if note else detail
+        """Let the page react to an input: a tab it opens comes to front, a navigation lands."""
+        assert self._tabs is not None
+        notes = [detail]
+        tab_expected = False
+        if not page.is_closed():
+            with contextlib.suppress(PlaywrightError):  # replaced by a navigation: _settle waits for it
+                tab_expected = await page.evaluate(AFTER_INPUT_JS)
+        if tab_expected and not self._tabs.opened.is_set():
+            try:
+                await asyncio.wait_for(self._tabs.opened.wait(), self.action_timeout_s)
+            except TimeoutError:
+                notes.append(f"the page asked for a new tab but none opened within {self.action_timeout_s:g} s")
+        notes.append(await self._settle(page))
+        front = self._tabs.front_or_none
+        if front is not page:
+            notes.append(f"a new tab is in front: {front.url if front else 'none'}")
+        return "; ".join(n for n in notes if n)
 
     # ---- targets -----------------------------------------------------------------
 
@@ -470,29 +379,12 @@ class BrowserDevice(Device):
 
     # ---- gestures and text ---------------------------------------------------------
 
-    async def _swipe(self, page: Page, start: Target, end: Target, ms: int) -> str:
-        """A mouse drag (selects text, moves sliders); use Scroll to scroll a page."""
-        x0, y0 = await self._resolve_point(page, start)
-        x1, y1 = await self._resolve_point(page, end)
-        steps = max(2, ms // 20)
-        await page.mouse.move(x0, y0)
-        await page.mouse.down()
-        for i in range(1, steps + 1):
-            await page.mouse.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
-            await asyncio.sleep(ms / 1000 / steps)  # the drag itself lasts `ms`
-        await page.mouse.up()
-        return await self._after_input(page, f"dragged ({x0},{y0}) -> ({x1},{y1})")
-
     async def _scroll(self, page: Page, direction: str, t: Target | None) -> str:
         w, h = self.viewport
         x, y = await self._resolve_point(page, t) if t is not None else (w // 2, h // 2)
         dx = {"left": -w, "right": w}.get(direction, 0) * self.scroll_fraction
         dy = {"up": -h, "down": h}.get(direction, 0) * self.scroll_fraction
-        before = await page.evaluate(_SCROLL_STATE_JS, [x, y])
-        await page.mouse.move(x, y)
-        await page.mouse.wheel(dx, dy)
-        after = await page.evaluate(_SCROLL_SETTLE_JS, [x, y])
-        if after == before:
+        if not await wheel(page, x, y, dx, dy):
             return f"scrolled {direction} at ({x},{y}): nothing moved (already at the edge?)"
         return f"scrolled {direction} at ({x},{y})"
 
@@ -503,16 +395,13 @@ class BrowserDevice(Device):
                 await field.fill(text)
             else:
                 await field.click()
-                await self._require_focused_field(page, t.element)
-                await page.keyboard.type(text)
+                await self._require_focused_field(page, _where(t))
+                await type_into_focused(page, text, clear=False)
         else:
             if t is not None:
                 await page.mouse.click(*self._point(t))
-            await self._require_focused_field(page, _where(t) if t else "")
-            if clear:
-                await page.keyboard.press("ControlOrMeta+A")
-                await page.keyboard.press("Backspace")
-            await page.keyboard.type(text)
+            await self._require_focused_field(page, _where(t))
+            await type_into_focused(page, text, clear=clear)
         detail = f"typed {len(text)} characters"
         if submit:
             await page.keyboard.press("Enter")
@@ -520,25 +409,22 @@ class BrowserDevice(Device):
         return await self._after_input(page, detail)
 
     async def _require_focused_field(self, page: Page, where: str) -> None:
-        if not await page.evaluate(_FOCUSED_EDITABLE_JS, True):
+        if not await focused_field_takes_text(page):
             what = f"{where} is not a text field" if where else "no text field has focus"
             raise _Rejected(f"cannot type: {what}; tap a field first or give a target")
 
     # ---- keys and navigation ---------------------------------------------------------
 
     async def _press(self, page: Page, key: str) -> str:
-        if key in _KEYS:
-            await page.keyboard.press(_KEYS[key])
-            return await self._after_input(page, f"pressed {_KEYS[key]}")
+        if key in KEYS:
+            await page.keyboard.press(KEYS[key])
+            return await self._after_input(page, f"pressed {KEYS[key]}")
         if key == "home":
             return await self._goto(page, self.start_url)
+        assert self._tabs is not None
         if key == "recents":
-            tabs = self._tabs()
-            if len(tabs) > 1:
-                nxt = tabs[(tabs.index(page) + 1) % len(tabs)] if page in tabs else tabs[-1]
-                await nxt.bring_to_front()
-                self._page = nxt
-            return f"tabs: {await self._describe_tabs()}"
+            await self._tabs.switch_to_next()
+            return f"tabs: {await self._tabs.describe()}"
         if key == "back":
             return await self._back(page)
         raise _Rejected(f"key {key!r} is not supported by a browser")
@@ -548,14 +434,10 @@ class BrowserDevice(Device):
         await page.go_back(wait_until="domcontentloaded")
         if page.url != before:
             return f"went back to {page.url}"
-        if len(self._tabs()) > 1:
-            opener = await page.opener()
-            await page.close(run_before_unload=False)
-            if opener is not None and not opener.is_closed():
-                self._page = opener
-            current = await self._current_page()
-            await current.bring_to_front()
-            return f"closed tab {before}; now on {current.url}"
+        assert self._tabs is not None
+        if len(self._tabs.pages()) > 1:
+            front = await self._tabs.close(page)
+            return f"closed tab {before}; now on {front.url}"
         raise _Rejected(f"nothing to go back to from {before}")
 
     async def _goto(self, page: Page, url: str) -> str:

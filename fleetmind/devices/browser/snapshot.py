@@ -8,11 +8,12 @@ node with `data-fm-id="eN"` so an action can find it again with a CSS
 selector. The previous observation's stamps are removed first, so only ids of
 the latest observation resolve.
 
-`parse_snapshot` turns the walk's plain data into `UIElement`s; it has no I/O.
+`parse_snapshot` turns the walk's JSON into `UIElement`s; it has no I/O.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +36,11 @@ SNAPSHOT_JS = r"""
   let active = document.activeElement;
   while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
 
-  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'OPTION', 'OPTGROUP']);
+  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'OPTION',
+    'OPTGROUP']);
   const CONTROL_ROLES = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox',
     'menuitemradio', 'option', 'textbox', 'searchbox', 'combobox', 'slider', 'spinbutton', 'listbox', 'treeitem']);
+  const CHECKABLE_ROLES = new Set(['checkbox', 'radio', 'switch', 'menuitemcheckbox', 'menuitemradio']);
   const SHOWN_ROLES = new Set(['heading', 'img', 'alert', 'status', 'tooltip']);
   const TEXT_INPUTS = new Set(['text', 'search', 'email', 'url', 'tel', 'password', 'number', 'date', 'time',
     'datetime-local', 'month', 'week', '']);
@@ -96,7 +99,8 @@ SNAPSHOT_JS = r"""
     for (const n of el.childNodes) if (n.nodeType === 3 && n.data.trim()) return true;
     return false;
   };
-  const directText = (el) => norm(Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.data).join(' '));
+  const directText = (el) => norm(
+    Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.data).join(' '));
   const onlyInlineChildren = (el) => {
     for (const c of el.children) if (!getComputedStyle(c).display.startsWith('inline')) return false;
     return true;
@@ -142,14 +146,14 @@ SNAPSHOT_JS = r"""
       total++;
       if (out.length < maxElements) {
         const id = 'e' + (out.length + 1);
-        el.setAttribute(attr, id);
         marked.push(el);
         const name = nameOf(el);
         let text = '';
         if (textLeaf) text = inlineOnly ? norm(el.innerText) : directText(el);
         else if (control || shown) text = textOf(el, role, editable);
         const type = el.tagName === 'INPUT' ? inputType(el) : '';
-        const checkable = type === 'checkbox' || type === 'radio' || ['checkbox', 'radio', 'switch', 'menuitemcheckbox', 'menuitemradio'].includes(role) || el.hasAttribute('aria-checked');
+        const checkable = type === 'checkbox' || type === 'radio' || CHECKABLE_ROLES.has(role)
+          || el.hasAttribute('aria-checked');
         out.push({
           id, role: role || (textLeaf ? 'text' : el.tagName.toLowerCase()),
           text, name: name === text ? '' : name,
@@ -173,12 +177,17 @@ SNAPSHOT_JS = r"""
     for (const c of el.children) visit(c, childClip, childCovered);
   };
   if (document.body) visit(document.body, viewport, false);
+  // Stamp only after every read: each attribute write invalidates style, and a
+  // getComputedStyle after it would recompute style once per element.
+  marked.forEach((el, i) => el.setAttribute(attr, 'e' + (i + 1)));
 
   const pwFocused = !!(active && active.tagName === 'INPUT' && inputType(active) === 'password');
-  return {
+  // One JSON string: Playwright's per-value serialization of hundreds of objects
+  // costs ~5x the walk itself.
+  return JSON.stringify({
     elements: out, total, iframes, budgetHit, title: document.title,
     passwordFocused: pwFocused,
-  };
+  });
 }
 """
 
@@ -193,8 +202,9 @@ class PageSnapshot:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_snapshot(raw: dict[str, Any], *, max_elements: int) -> PageSnapshot:
-    """Turn `SNAPSHOT_JS`'s result into `UIElement`s and notes on what was left out."""
+def parse_snapshot(text: str, *, max_elements: int) -> PageSnapshot:
+    """Turn `SNAPSHOT_JS`'s JSON into `UIElement`s and notes on what was left out."""
+    raw: dict[str, Any] = json.loads(text)
     elements = [
         UIElement(
             id=item["id"],
