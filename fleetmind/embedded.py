@@ -53,7 +53,8 @@ async def virtual_devices(
     Phones are VirtualPhones. With `transport="adb"` (the default) they sit behind
     an ADB-protocol server on loopback and are driven by `AndroidDevice` through
     adbutils, the code path of a real phone; `"direct"` drives them in process.
-    Browsers are Debian's Chromium through Playwright.
+    Browsers are Debian's Chromium through Playwright, starting at a VirtualWeb
+    site on loopback (weather, encyclopedia, contact form).
     """
     from .devices.adb import AdbServer, virtual_phones
 
@@ -77,8 +78,11 @@ async def virtual_devices(
 
             if find_chromium() is None:
                 raise UsageError(f"browser devices need Debian's Chromium: {INSTALL_COMMAND}")
+            from .devices.virtual.web import VirtualWeb
+
+            web = stack.enter_context(VirtualWeb(seed=seed))  # no internet here: browsers start at an offline site
             for i in range(counts["browser"]):
-                browser = BrowserDevice(device_id=f"browser-{i + 1}")
+                browser = BrowserDevice(device_id=f"browser-{i + 1}", start_url=web.url)
                 await browser.start()
                 stack.push_async_callback(browser.close)
                 devices.append(browser)
