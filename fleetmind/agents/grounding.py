@@ -24,74 +24,28 @@ from ..devices.base import (
     UIElement,
 )
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "to",
-        "of",
-        "on",
-        "in",
-        "for",
-        "with",
-        "and",
-        "or",
-        "my",
-        "me",
-        "please",
-        "then",
-        "it",
-        "its",
-        "this",
-        "that",
-        "is",
-        "be",
-        "by",
-        "at",
-        "as",
-        "from",
-        "into",
-        "up",
-        "all",
-        "your",
-        "new",
-    ]
-)
+# fmt: off
+_STOP = frozenset((
+    "a", "an", "the", "to", "of", "on", "in", "for", "with", "and", "or", "my", "me", "please", "then", "it",
+    "its", "this", "that", "is", "be", "by", "at", "as", "from", "into", "up", "all", "your", "new",
+))
 _ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
 _OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
 _PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip", "while using the app"})
 """Answers to prompts that stand between the agent and the app (permissions, pop-ups)."""
 _SUBMIT = frozenset({"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply"})
 _SYNONYMS = {
-    "add": {"create", "new", "add"},
-    "create": {"create", "new", "add"},
-    "new": {"create", "new", "add"},
-    "wifi": {"wi-fi", "wifi", "wlan"},
-    "wi-fi": {"wi-fi", "wifi", "wlan"},
-    "sms": {"message", "messages", "sms"},
-    "text": {"message", "messages"},
-    "message": {"message", "messages", "chat"},
-    "alarm": {"alarm", "alarms", "clock"},
-    "dark": {"dark"},
-    "number": {"phone", "number"},
-    "phone": {"phone", "number"},
+    "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
+    "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},
+    "sms": {"message", "messages", "sms"}, "text": {"message", "messages"},
+    "message": {"message", "messages", "chat"}, "alarm": {"alarm", "alarms", "clock"},
+    "number": {"phone", "number"}, "phone": {"phone", "number"},
+    "encyclopedia": {"wiki", "encyclopedia", "articles"}, "forecast": {"weather", "forecast"},
 }
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
-    "settings": {
-        "wi-fi",
-        "wifi",
-        "bluetooth",
-        "airplane",
-        "dark",
-        "theme",
-        "brightness",
-        "volume",
-        "language",
-        "setting",
-        "settings",
-    },
+    "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume", "language",
+                 "setting", "settings"},
     "contacts": {"contact", "contacts", "phone", "number"},
     "messages": {"sms", "message", "messages", "text"},
     "clock": {"alarm", "alarms", "timer", "clock"},
@@ -109,17 +63,16 @@ _FIELD_CUES: dict[str, tuple[str, ...]] = {
     "to": ("to",),
     "amount": ("amount of", "amount"),
     "password": ("password", "passcode"),
+    "city": ("weather in", "forecast for", "in", "for", "city"),
+    "search": ("search for", "look up", "about", "for"),
 }
 """Field -> the words a goal uses to introduce that field's value."""
 _FIELD_ALIASES = {
-    "text message": "message",
-    "body": "message",
-    "number": "phone",
-    "recipient": "to",
-    "subject": "title",
-    "note": "message",
-    "description": "message",
+    "text message": "message", "body": "message", "number": "phone", "recipient": "to", "subject": "title",
+    "note": "message", "description": "message", "query": "search", "q": "search", "search articles": "search",
+    "town": "city",
 }
+# fmt: on
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)", re.I)
 _VALUE_SHAPES = {
     "phone": re.compile(r"\+?\d[\d\s().-]{2,}\d"),
@@ -127,6 +80,7 @@ _VALUE_SHAPES = {
     "name": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
     "to": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}|\+?\d[\d\s().-]{2,}\d"),
     "amount": re.compile(r"\$?\d+(?:[.,]\d+)?"),
+    "city": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
 }
 
 
@@ -152,27 +106,27 @@ def extract_values(text: str) -> dict[str, str]:
     """
     cues = sorted(((c, k) for k, cs in _FIELD_CUES.items() for c in cs), key=lambda t: -len(t[0]))
     pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cues) + r")\b\s+", re.I)
-    key_of = {c: k for c, k in reversed(cues)}
-    hits = [(m.start(), m.end(), key_of[m.group(1).lower()]) for m in pattern.finditer(text)]
+    keys_of: dict[str, list[str]] = {}
+    for cue, key in cues:  # one cue may introduce several kinds ("for Paris": a city, a search)
+        keys_of.setdefault(cue, []).append(key)
+    hits = [(m.start(), m.end(), m.group(1).lower()) for m in pattern.finditer(text)]
     values: dict[str, str] = {}
-    for i, (_, value_start, key) in enumerate(hits):
-        if key in values:
-            continue
+    for i, (_, value_start, cue) in enumerate(hits):
         value_end = hits[i + 1][0] if i + 1 < len(hits) else len(text)
         raw = text[value_start:value_end].strip(" ,.;:")
         quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
-        if quoted:
-            values[key] = quoted.group(1)
-            continue
-        raw = re.sub(r"\s+(?:and|with|then)$", "", raw)
-        shape = _VALUE_SHAPES.get(key)
-        if shape is not None:
-            m = shape.match(raw)
-            if not m:
-                continue
-            raw = m.group(0).strip()
-        if raw:
-            values[key] = raw
+        raw = quoted.group(1) if quoted else re.sub(r"\s+(?:and|with|then|by \w+)$", "", raw)
+        for key in keys_of[cue]:
+            shape = _VALUE_SHAPES.get(key)
+            value = raw
+            if shape is not None and not quoted:
+                m = shape.match(raw)
+                if not m:
+                    continue
+                value = m.group(0).strip()
+            value = re.sub(r"^(?:the|a|an)\s+", "", value, flags=re.I)
+            if value and value.lower() not in _STOP and key not in values:
+                values[key] = value
     if not values and (quoted := re.search(r"[\"“]([^\"”]+)[\"”]", text)):
         values["text"] = quoted.group(1)  # e.g. what to type into a search box
     for key in ("phone", "email"):
@@ -221,6 +175,11 @@ class Goal:
     values: dict[str, str] = field(default_factory=dict)
     """Field cue (name, phone, ...) -> the value to type."""
     asks_answer: bool = False
+    entities: list[str] = field(default_factory=list)
+    """Proper names in the goal ("Ada Lovelace", "Paris"): an answer must be about one of them."""
+
+
+_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)")
 
 
 def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
@@ -236,8 +195,12 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             key = field_key(name) or ("message" if "message" not in values else None)
             if key:
                 values.setdefault(key, value)
-    asks = bool(re.search(r"\b(find|what|which|read|get|look up|tell|how many|check)\b", text, re.I))
-    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks)
+    asks = bool(re.search(r"\b(find|what|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
+    entities = [m.group(1) for m in _ENTITY.finditer(text) if m.start() > 0]
+    if asks and entities and "search" not in values:
+        values["search"] = entities[0]  # a question about a name: search for it where there is a search box
+    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks,
+                entities=entities)
 
 
 @dataclass
@@ -287,51 +250,89 @@ def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
             return f"{names} {'on' if goal.want_on else 'off'}"
     typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
     submitted = bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
+    if goal.asks_answer and goal.want_on is None:
+        # A question: once nothing is left to type on this screen, read the answer off it.
+        if _pending_fill(goal, obs, history) or (typed_at and not submitted):
+            return None
+        return extract_answer(goal, obs, history) or None
     if goal.values and submitted:
         shown = " ".join(e.text for e in obs.elements if not e.editable)
-        if all(v in shown for v in goal.values.values()):
-            return "saved: " + ", ".join(goal.values.values())
+        entered = list(dict.fromkeys(history[i].split(":", 2)[2] for i in typed_at))
+        if all(v in shown for v in entered):
+            return "saved: " + ", ".join(entered)
         filled = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
         if not any(e.editable and field_name(e) in filled for e in obs.elements):
             return "submitted " + ", ".join(sorted(filled))  # the form we filled is gone
-    if goal.asks_answer and goal.want_on is None and not goal.values:
-        answer = extract_answer(goal, obs)
-        if answer and any(_overlap(goal, e.text) > 0 for e in obs.elements if not e.clickable and e.text):
-            return answer
     return None
 
 
-def extract_answer(goal: Goal, obs: Observation) -> str:
-    """The text on screen that most likely answers the goal."""
+def _field_value(goal: Goal, el: UIElement) -> str | None:
+    """The value the goal gives for this editable field, if any."""
+    cue = _field_cue(el)
+    if cue is not None:
+        return goal.values.get(cue)
+    return goal.values.get("text")
+
+
+def _pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
+    typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+    return any(
+        e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed
+        for e in obs.elements
+    )
+
+
+def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = None) -> str:
+    """The text on screen that answers the goal, or "" if this screen does not show it.
+
+    A phone number or email when the goal asks for one, on a screen that is about
+    what the goal names (static text, not a list row, mentions it); otherwise the
+    static text that shares words with the goal and adds something new.
+    """
+    static = [e for e in obs.elements if e.text and not e.editable and not e.clickable]
     texts = [e.text for e in obs.elements if e.text and not e.editable]
+    about_it = any(_overlap(goal, e.text) > 0 for e in static)
     wants = goal.words
-    if wants & {"phone", "number"}:
+    if wants & {"phone", "number"} and about_it:
         hit = next((t for t in texts if re.fullmatch(r"\+?[\d\s().-]{5,}", t)), None)
         if hit:
             return hit
-    if wants & {"email", "mail"}:
+    if wants & {"email", "mail"} and about_it:
         hit = next((t for t in texts if "@" in t), None)
         if hit:
             return hit
-    return ""
+    typed = {h.split(":", 2)[2] for h in history or [] if h.startswith("typed:")}
+    names = {w for entity in goal.entities for w in content_words(entity)}
+    if names:  # the answer must be about what the goal names
+        static = [e for e in static if names & content_words(e.text)]
+    best, best_score = "", 0
+    goal_words = set(words(goal.text))
+    for e in static:
+        words_there = content_words(e.text)
+        shared = len(wants & words_there)
+        says_more = len(set(words(e.text)) - _STOP - goal_words) >= 2  # not just "Results for <query>"
+        if e.text in typed or not says_more or e.text == obs.foreground_app:
+            continue
+        score = shared + (1 if re.search(r"\d", e.text) else 0)
+        if shared >= 1 and score >= 2 and score > best_score:
+            best, best_score = e.text, score
+    return best
 
 
 def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]) -> list[Candidate]:
     """Every sensible next action on this screen, scored by what the goal names."""
     out: list[Candidate] = []
     typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
-    typed_values = {h.split(":", 2)[2] for h in history if h.startswith("typed:")}
     fields_left = 0
+    fills: list[int] = []
     last = history[-1] if history else ""
     for el in obs.elements:
         if el.editable:
-            cue = _field_cue(el)
-            value = goal.values.get(cue or "") if cue else None
-            if value is None and cue is None:
-                value = goal.values.get("text")
+            value = _field_value(goal, el)
             if value and value != el.text and field_name(el) not in typed:
                 score = 3.0 - 0.6 * fields_left  # fill forms top to bottom
                 fields_left += 1
+                fills.append(len(out))
                 out.append(
                     Candidate(
                         TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
@@ -350,14 +351,20 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             score = 4.0 if el.checked != goal.want_on else -1.0
         lower = label.lower()
         if lower in _SUBMIT and goal.values:
-            shown = {e.text for e in obs.elements}
-            filled = all(v in shown or v in typed_values for v in goal.values.values())
-            score = 3.5 if filled else 0.1
+            # submit once we filled this form: something typed since the last submit, nothing left
+            since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
+            typed_now = any(h.startswith("typed:") for h in since_submit)
+            score = 3.5 if typed_now and not _pending_fill(goal, obs, history) else 0.1
         if lower in _PROCEED:
             score = max(score, 1.2)  # a prompt in the way: let the app do its job
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
         out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {label}"), f"tap {label}", score))
+    if len(fills) == 1 and not goal.values.keys() - {"search", "city", "text"}:
+        # one field and a query: type it and press enter, as people do in search boxes
+        c = out[fills[0]]
+        c.action = c.action.model_copy(update={"submit": True})
+        c.text += " and press enter"
     on_home = obs.foreground_app.lower() in ("", "home", "launcher")
     for app in apps:
         hint = APP_HINTS.get(app.lower(), set())
@@ -367,6 +374,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         if not on_home:
             score -= 0.5  # prefer working inside the app we are in
         out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
+    seen: set[str] = set()
+    out = [c for c in out if not (c.text in seen or seen.add(c.text))]  # same words, same choice: keep the first
     if any(e.scrollable for e in obs.elements):
         out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", 0.05))
     if not on_home:

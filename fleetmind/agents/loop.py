@@ -27,6 +27,7 @@ from ..devices.base import (
     Done,
     Fail,
     Observation,
+    TypeText,
     describe_action,
 )
 from ..protocol.messages import Budget, Privacy, TierPolicy
@@ -247,7 +248,9 @@ class GuiAgent:
 
     async def _local(self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], why: str) -> StepRecord:
         assert self.local is not None
-        top = cands[:RANK_TOP_K]
+        # Finishing is for the goal check or the cloud: a small model's "done" is a guess, and a
+        # wrong one would report work that never happened.
+        top = [c for c in cands if not isinstance(c.action, Done)][:RANK_TOP_K]
         ranked = await rank_candidates(self.local, goal.text, obs, top, method=self.ranking)
         best = top[ranked.order[0]]
         return StepRecord(
@@ -296,6 +299,8 @@ class GuiAgent:
         action = record.action
         entry = history_entry(action, obs)
         history = [*state["history"], entry]
+        if isinstance(action, TypeText) and action.submit:
+            history.append("submit:enter")
         tried = dict(state.get("tried", {}))
         tried[f"{obs.digest}|{entry}"] = tried.get(f"{obs.digest}|{entry}", 0) + 1
         update: LoopState = {

@@ -230,10 +230,12 @@ _VERBS = frozenset(
         "unmute",
     ]
 )
-_BROWSER_WORDS = re.compile(r"\b(web ?site|web|browser|url|https?://\S+|www\.\S+|google|search the web)\b", re.I)
+_BROWSER_WORDS = re.compile(
+    r"\b(web ?site|web|browser|url|https?://\S+|www\.\S+|online|internet|encyclopedia|wikipedia)\b", re.I
+)
 _PRIVATE_WORDS = re.compile(r"\b(bank|password|passcode|pin|login|log in|sign in|medical|salary)\b", re.I)
 _REFERS_BACK = re.compile(r"\b(it|that|them|this|the result|the answer)\b", re.I)
-_DEVICE_SUFFIX = re.compile(r"\s+on (?:the |my |a )?(phone|browser|desktop)s?\b", re.I)
+_DEVICE_SUFFIX = re.compile(r"\s+(?:on|in) (?:the |my |a )?(phone|browser|desktop|web)s?\b", re.I)
 
 
 _LIST_VERBS = ("turn on", "turn off", "switch on", "switch off", "enable", "disable", "mute", "unmute")
@@ -345,7 +347,8 @@ class ClausePlanner:
     def _kind(clause: str, kinds: set[str]) -> Literal["phone", "browser", "desktop"]:
         m = _DEVICE_SUFFIX.search(clause)
         if m:
-            return m.group(1).lower()  # type: ignore[return-value]
+            kind = m.group(1).lower()
+            return "browser" if kind == "web" else kind  # type: ignore[return-value]
         if _BROWSER_WORDS.search(clause) and ("browser" in kinds or not kinds):
             return "browser"
         if "phone" in kinds or not kinds:
