@@ -6,7 +6,7 @@ Each command lives in its own module; importing them registers them on `app`.
 
 from __future__ import annotations
 
-from . import device, doctor, run, serve  # noqa: E402,F401,I001 - registers the commands
+from . import bench, device, doctor, run, serve  # noqa: E402,F401,I001 - registers the commands
 from .common import app, device_app
 
 __all__ = ["app", "device_app", "main"]

@@ -1,0 +1,71 @@
+"""`fleetmind bench SUITE`: benchmarks that print their figures against a same-run baseline."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..embedded import load_local_model
+from .common import app, console, fail, out
+
+SUITES = ("local-model", "local-ranking", "phone-tasks", "protocol")
+
+
+@app.command()
+def bench(
+    suite: Annotated[str, typer.Argument(help=f"One of: {', '.join(SUITES)}")],
+    model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Repeats per timing (local-model)")] = 5,
+    round_trips: Annotated[int, typer.Option(min=10, help="Round trips (protocol)")] = 2000,
+) -> None:
+    """Run a benchmark suite and print its figures."""
+    if suite not in SUITES:
+        raise fail(f"unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
+    if suite == "protocol":
+        from ..bench.protocol import run
+
+        table = Table(title=f"agent protocol over loopback, {round_trips} round trips each", title_justify="left")
+        for col in ("path", "round trips/s", "µs each"):
+            table.add_column(col)
+        for r in run(round_trips):
+            table.add_row(r.name, f"{r.per_second:,.0f}", f"{r.micros_each:,.0f}")
+        out.print(table)
+        return
+    if suite == "local-model":
+        from ..local_models.probe import format_report, run_probe
+
+        out.print(format_report(run_probe(model_local, repeats=repeats)))
+        return
+    with console.status("loading the local model..."):
+        local, problem = load_local_model(model_local)
+    if local is None:
+        raise fail(f"the local model is unavailable: {problem}")
+    if suite == "local-ranking":
+        from ..bench.ranking import POINTS, run_ranking_bench
+
+        results = asyncio.run(run_ranking_bench(local))
+        table = Table(title=f"next-action choice on {len(POINTS)} VirtualPhone decision points ({local.name})",
+                      title_justify="left")
+        for col in ("method", "right", "accuracy", "ms per decision"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(r.name, f"{r.right}/{r.total}", f"{r.accuracy:.0%}", f"{r.latency_ms:,.0f}")
+        out.print(table)
+        return
+    from ..bench.phone_tasks import run_phone_tasks
+
+    task_results = asyncio.run(run_phone_tasks(local))
+    table = Table(title=f"phone tasks checked against phone state ({local.name} as the local tier)",
+                  title_justify="left")
+    for col in ("transport", "succeeded", "steps", "tiers", "s per task"):
+        table.add_column(col)
+    for t in task_results:
+        tiers = ", ".join(f"{k} {v}" for k, v in sorted(t.tiers.items()))
+        table.add_row(t.transport, f"{t.succeeded}/{t.total}", str(t.steps), tiers, f"{t.seconds / t.total:.2f}")
+    out.print(table)
+    for t in task_results:
+        for failure in t.failures:
+            out.print(f"[red]{t.transport} failed:[/] {failure}")
