@@ -15,6 +15,7 @@ pytest.importorskip("llama_cpp", reason="the local tier (llama-cpp-python) is no
 from fleetmind.local_models import (  # noqa: E402 - after the importorskip on purpose
     DEFAULT_MODEL,
     LlamaModel,
+    LocalModelError,
     LocalModelUnavailable,
     available,
     known_models,
@@ -64,13 +65,17 @@ async def test_obvious_continuation_scores_best(
     assert result.latency_ms > 0
 
 
-async def test_scores_are_deterministic(model: LlamaModel) -> None:
-    first = await model.score(SCREEN, SCREEN_CANDIDATES)
+async def test_scores_are_deterministic_whatever_was_cached_before(model: LlamaModel) -> None:
     model.reset()
-    second = await model.score(SCREEN, SCREEN_CANDIDATES)
-    third = await model.score(SCREEN, SCREEN_CANDIDATES)  # prompt now cached
-    assert first.scores == pytest.approx(second.scores, abs=1e-4)
-    assert first.scores == pytest.approx(third.scores, abs=1e-4)
+    fresh = await model.score(SCREEN, SCREEN_CANDIDATES)
+    again = await model.score(SCREEN, SCREEN_CANDIDATES)  # prompt cached
+    await model.score(SCREEN.replace("brighter", "quieter"), SCREEN_CANDIDATES)
+    after_other = await model.score(SCREEN, SCREEN_CANDIDATES)  # shared prefix cached
+    await model.score("The capital of France is", [" Paris"])
+    after_unrelated = await model.score(SCREEN, SCREEN_CANDIDATES)
+    # Bit-identical, not merely close: the prompt is always evaluated in the same blocks.
+    assert fresh.scores == again.scores == after_other.scores == after_unrelated.scores
+    assert again.evaluated < fresh.evaluated
 
 
 async def test_prefix_reuse_matches_naive_reevaluation(model: LlamaModel) -> None:
@@ -91,6 +96,11 @@ async def test_cached_prefix_survives_a_changed_suffix(model: LlamaModel) -> Non
     naive = await model.score(changed, SCREEN_CANDIDATES, reuse_prefix=False)
     assert reused.scores == pytest.approx(naive.scores, abs=1e-3)
     assert reused.evaluated < naive.evaluated
+
+
+async def test_empty_candidate_is_refused(model: LlamaModel) -> None:
+    with pytest.raises(LocalModelError, match="candidate 1"):
+        await model.score("The capital of France is", [" Paris", ""])
 
 
 class Action(BaseModel):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..local_models.errors import LocalModelUnavailable
+from ..local_models.errors import LocalModelError, LocalModelUnavailable
 from ..local_models.llama import LlamaModel
-from .models import ChatModel, Completion, ModelUnavailable, Ranking, parse_json_as
+from .models import ChatModel, Completion, ModelError, ModelUnavailable, Ranking, parse_json_as
 
 
 class LocalModel(ChatModel):
@@ -35,7 +34,12 @@ class LocalModel(ChatModel):
         return self._llama.load_ms or 0.0
 
     async def rank(self, prompt: str, candidates: Sequence[str]) -> Ranking:
-        scores = await self._llama.score(prompt, candidates)
+        try:
+            scores = await self._llama.score(prompt, candidates)
+        except LocalModelUnavailable as exc:
+            raise ModelUnavailable(str(exc)) from exc
+        except LocalModelError as exc:
+            raise ModelError(str(exc)) from exc
         return Ranking(scores=list(scores.scores), tokens=scores.evaluated, latency_ms=scores.latency_ms)
 
     async def complete(
@@ -46,9 +50,12 @@ class LocalModel(ChatModel):
         max_tokens: int = 512,
     ) -> Completion:
         prompt = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\n\nassistant:"
-        gen = await self._llama.generate(
-            prompt, json_schema=schema.model_json_schema() if schema else None, max_tokens=max_tokens
-        )
+        try:
+            gen = await self._llama.generate(
+                prompt, json_schema=schema.model_json_schema() if schema else None, max_tokens=max_tokens
+            )
+        except LocalModelError as exc:
+            raise ModelError(str(exc)) from exc
         parsed = parse_json_as(gen.text, schema) if schema is not None else None
         return Completion(
             text=gen.text, parsed=parsed, tokens_in=gen.tokens_in, tokens_out=gen.tokens_out, latency_ms=gen.latency_ms
@@ -58,4 +65,4 @@ class LocalModel(ChatModel):
         self._llama.close()
 
 
-__all__ = ["LocalModel", "json"]
+__all__ = ["LocalModel"]

@@ -7,15 +7,26 @@ tokens (asking llama.cpp for the logits of every one of them in a single decode)
 rewinds the cache to the end of the prompt. The prompt stays cached between calls, so
 an agent loop whose prompts share a prefix pays only for the part that changed.
 
-Measured with `python -m fleetmind.local_models.probe` (Gemma 3 270M Q4_K_M,
-llama-cpp-python 0.3.36, n_threads=2, 2-core x86-64 VM, median of 5 calls;
-prompt 78 tokens, 8 candidates of 4-6 tokens, 40 candidate tokens in all):
+Measured with `python -m fleetmind.local_models.probe --repeats 5` (Gemma 3 270M Q4_K_M,
+llama-cpp-python 0.3.36, 2-core x86-64 VM with no other load; prompt 83 tokens,
+8 candidates of 5-7 tokens, 48 candidate tokens in all; medians of 5 calls):
 
-    load                                   MEASURED_LOAD
-    score, naive (prompt re-run per cand.) MEASURED_NAIVE
-    score, prefix reuse, cold cache        MEASURED_COLD
-    score, prefix reuse, prompt cached     MEASURED_WARM
-    max |reuse - naive| score difference   MEASURED_DIFF
+                                                  2 threads     1 thread
+    load (file already assembled)                 1.03 s        1.02 s
+    score, naive: prompt re-run per candidate     3.8-3.9 s     6.5 s
+    score, reuse, empty cache                     1.07-1.15 s   1.6 s
+    score, reuse, same screen with another goal   0.65-0.78 s   1.3 s
+    score, reuse, same prompt already cached      0.68-0.73 s   1.0 s
+    generate with a JSON-schema grammar (11 tok)  1.5 s         2.0 s
+    max |reuse - naive| score                     0 (bit-identical)
+    max |naive - prompt+candidate in one decode|  0.017 (0.083 on a 9-token prompt)
+
+Scores are bit-identical to a fresh evaluation whatever was cached before, because
+the prompt is always evaluated in the same PREFIX_BLOCK-aligned blocks (see below).
+Once the prompt is cached, the cost is the candidates': each candidate token needs a
+full 262k-entry vocabulary row (~14 ms each here), so short candidates are cheap.
+Under heavy load from other processes (load average 5-9) every figure grew 5-20x,
+and 1 thread beat 2 (naive 6.6 s vs 22 s): llama.cpp's threads spin-wait for each other.
 
 Why not `Llama(logits_all=True)`: it allocates n_ctx x n_vocab float32 scores
 (2048 x 262,144 x 4 B = 2.1 GB for Gemma). Here only the candidate rows are requested,

@@ -9,6 +9,7 @@ reuse is. `fleetmind bench local-model` calls `run_probe` and `format_report`.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -49,6 +50,10 @@ ACTION_SCHEMA = {
 }
 
 
+# The same screen with another goal: the agent loop's next question shares the prefix.
+OTHER_PROMPT = PROMPT.replace("turn on the dark theme", "free up some space")
+
+
 @dataclass(frozen=True)
 class ProbeReport:
     """Figures from one probe run; times in milliseconds, medians over `repeats` calls."""
@@ -57,21 +62,23 @@ class ProbeReport:
     path: Path | None
     n_threads: int
     repeats: int
+    load_average: tuple[float, float, float]
     load_ms: float
     prompt_tokens: int
     candidate_tokens: int
     naive_ms: float
     cold_ms: float
+    new_goal_ms: float
     warm_ms: float
-    max_score_diff: float
-    best_reuse: str
-    best_naive: str
+    reuse_vs_naive: float
+    batch_noise: float
+    best: str
     generate_ms: float
     generate_tokens: int
     generated: str
 
 
-def _median_ms(call: Callable[[], object], repeats: int, before: Callable[[], object]) -> float:
+def _median_ms(call: Callable[[], object], repeats: int, before: Callable[[], object] = lambda: None) -> float:
     times = []
     for _ in range(repeats):
         before()
@@ -81,22 +88,27 @@ def _median_ms(call: Callable[[], object], repeats: int, before: Callable[[], ob
     return statistics.median(times)
 
 
-def run_probe(model: str | Path | None = None, *, repeats: int = 5) -> ProbeReport:
-    """Load `model` and time scoring (naive, reuse cold, reuse warm) and one generation."""
-    llm = LlamaModel(model)
+def _max_diff(a: list[float], b: list[float]) -> float:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True))
+
+
+def run_probe(model: str | Path | None = None, *, repeats: int = 5, n_threads: int | None = None) -> ProbeReport:
+    """Load `model`, then time scoring (naive, reuse cold / new goal / warm) and one generation."""
+    llm = LlamaModel(model, n_threads=n_threads)
     try:
         llm.load()
+        load_average = os.getloadavg()
         naive = llm.score_blocking(PROMPT, CANDIDATES, reuse_prefix=False)
+        # Prompt and candidate in one decode: how far llama.cpp's batch shapes move a score.
+        single = llm._score(PROMPT, CANDIDATES, "single")
         llm.reset()
         reused = llm.score_blocking(PROMPT, CANDIDATES)
-        naive_ms = _median_ms(
-            lambda: llm.score_blocking(PROMPT, CANDIDATES, reuse_prefix=False),
-            repeats,
-            lambda: None,
-        )
+        naive_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES, reuse_prefix=False), repeats)
         cold_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES), repeats, llm.reset)
+        prompts = iter([OTHER_PROMPT, PROMPT] * repeats)
+        new_goal_ms = _median_ms(lambda: llm.score_blocking(next(prompts), CANDIDATES), repeats)
         llm.score_blocking(PROMPT, CANDIDATES)
-        warm_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES), repeats, lambda: None)
+        warm_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES), repeats)
         llm.reset()
         generation = llm.generate_blocking(PROMPT + " ", ACTION_SCHEMA, 64)
         prompt_tokens = llm.count_tokens(PROMPT, prompt=True)
@@ -105,15 +117,17 @@ def run_probe(model: str | Path | None = None, *, repeats: int = 5) -> ProbeRepo
             path=llm.path,
             n_threads=llm.n_threads,
             repeats=repeats,
+            load_average=load_average,
             load_ms=llm.load_ms or 0.0,
             prompt_tokens=prompt_tokens,
             candidate_tokens=reused.tokens - prompt_tokens,
             naive_ms=naive_ms,
             cold_ms=cold_ms,
+            new_goal_ms=new_goal_ms,
             warm_ms=warm_ms,
-            max_score_diff=max(abs(a - b) for a, b in zip(reused.scores, naive.scores, strict=True)),
-            best_reuse=CANDIDATES[_best(reused.scores)].strip(),
-            best_naive=CANDIDATES[_best(naive.scores)].strip(),
+            reuse_vs_naive=_max_diff(reused.scores, naive.scores),
+            batch_noise=_max_diff(single.scores, naive.scores),
+            best=CANDIDATES[_best(reused.scores)].strip(),
             generate_ms=generation.latency_ms,
             generate_tokens=generation.tokens_out,
             generated=generation.text,
@@ -129,20 +143,26 @@ def _best(scores: list[float]) -> int:
 def format_report(report: ProbeReport) -> str:
     """The report as aligned text lines."""
     r = report
-    speedup_cold = r.naive_ms / r.cold_ms if r.cold_ms else float("nan")
-    speedup_warm = r.naive_ms / r.warm_ms if r.warm_ms else float("nan")
+
+    def speedup(ms: float) -> str:
+        return f"x{r.naive_ms / ms:.1f}" if ms else "x?"
+
     return "\n".join(
         [
-            f"model             {r.model} ({r.path}), {r.n_threads} threads",
-            f"load              {r.load_ms:8.0f} ms",
-            f"question          prompt {r.prompt_tokens} tokens, "
+            f"model              {r.model} ({r.path}), {r.n_threads} threads",
+            f"load average       {' '.join(f'{x:.2f}' for x in r.load_average)} (1, 5, 15 min)",
+            f"load               {r.load_ms:8.0f} ms",
+            f"question           prompt {r.prompt_tokens} tokens, "
             f"{len(CANDIDATES)} candidates, {r.candidate_tokens} candidate tokens",
-            f"score naive       {r.naive_ms:8.0f} ms  (prompt re-evaluated per candidate)",
-            f"score reuse cold  {r.cold_ms:8.0f} ms  (prompt evaluated once; x{speedup_cold:.1f})",
-            f"score reuse warm  {r.warm_ms:8.0f} ms  (prompt already cached; x{speedup_warm:.1f})",
-            f"max |reuse-naive| {r.max_score_diff:.2e}  best: {r.best_reuse!r} / {r.best_naive!r}",
-            f"generate (schema) {r.generate_ms:8.0f} ms  {r.generate_tokens} tokens: {r.generated!r}",
-            f"(medians of {r.repeats} calls)",
+            f"score naive        {r.naive_ms:8.0f} ms  prompt re-evaluated for every candidate",
+            f"score reuse cold   {r.cold_ms:8.0f} ms  {speedup(r.cold_ms)}  prompt evaluated once",
+            f"score reuse goal   {r.new_goal_ms:8.0f} ms  {speedup(r.new_goal_ms)}  same screen, other goal",
+            f"score reuse warm   {r.warm_ms:8.0f} ms  {speedup(r.warm_ms)}  same prompt again",
+            f"|reuse - naive|    {r.reuse_vs_naive:.1e}  (max over candidates; 0 = identical)",
+            f"batch-shape noise  {r.batch_noise:.1e}  (naive vs prompt+candidate in one decode)",
+            f"best candidate     {r.best!r}",
+            f"generate (schema)  {r.generate_ms:8.0f} ms  {r.generate_tokens} tokens: {r.generated!r}",
+            f"(times are medians of {r.repeats} calls)",
         ]
     )
 
@@ -152,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fleetmind.local_models.probe")
     parser.add_argument("--model", default=None, help="known model name or path to a .gguf")
     parser.add_argument("--repeats", type=int, default=5, help="calls per timing (median)")
+    parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: cores, max 4)")
     args = parser.parse_args(argv)
-    print(format_report(run_probe(args.model, repeats=args.repeats)))
+    print(format_report(run_probe(args.model, repeats=args.repeats, n_threads=args.threads)))
     return 0
 
 

