@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import sys
 from typing import Annotated
 
@@ -25,6 +26,12 @@ def serve(
 ) -> None:
     """Run the orchestrator alone and print how to attach devices. Type requests at its prompt."""
     setup_logging(verbose)
+
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if token is None and not loopback:
+        # Reachable from other machines: never without a credential.
+        token = secrets.token_urlsafe(16)
+        console.print(f"[yellow]--host {host} is not loopback: agents and API clients must send token {token}[/]")
 
     async def main() -> None:
         cloud = cloud_model(model_cloud)

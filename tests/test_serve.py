@@ -1,0 +1,57 @@
+"""`fleetmind serve` as a user runs it: prints where to attach, takes requests at its prompt,
+answers the API; devices attach from another process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+
+
+async def read_until(stream: asyncio.StreamReader, pattern: str, lines: list[str]) -> re.Match[str]:
+    while True:
+        line = (await stream.readline()).decode()
+        if not line:
+            raise AssertionError(f"stream ended before {pattern!r}; got:\n{''.join(lines)}")
+        lines.append(line)
+        if m := re.search(pattern, line):
+            return m
+
+
+async def test_serve_takes_requests_from_its_prompt_and_serves_the_api() -> None:
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fleetmind.cli", "serve", "--port", "0", env=ENV,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    device = None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(90):
+            assert serve.stderr is not None and serve.stdin is not None
+            url = (await read_until(serve.stderr, r"agents: (ws://\S+)", seen)).group(1)
+            await read_until(serve.stderr, r"fleetmind device virtual --connect", seen)
+            device = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "fleetmind.cli", "device", "virtual", "--connect", url, "--count", "1",
+                env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            api = url.replace("ws://", "http://").removesuffix("/agent") + "/api"
+            while True:  # the device attaches within a few seconds; the API shows it
+                devices = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(api + "/devices")))
+                if devices["devices"]:
+                    break
+                await asyncio.sleep(0.2)
+            serve.stdin.write(b"Turn on Bluetooth\n")
+            await serve.stdin.drain()
+            await read_until(serve.stderr, r"status\s+succeeded", seen)
+            tasks = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(api + "/tasks")))
+            assert [t["request"] for t in tasks["tasks"]] == ["Turn on Bluetooth"]
+            assert tasks["tasks"][0]["status"] == "succeeded"
+    finally:
+        for proc in (device, serve):
+            if proc is not None and proc.returncode is None:
+                proc.terminate()
+                await proc.wait()
