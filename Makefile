@@ -36,7 +36,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check fleetmind tests
-	$(BIN)/mypy fleetmind/protocol fleetmind/orchestrator
+	$(BIN)/mypy fleetmind
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

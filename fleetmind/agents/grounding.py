@@ -374,8 +374,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         if not on_home:
             score -= 0.5  # prefer working inside the app we are in
         out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
-    seen: set[str] = set()
-    out = [c for c in out if not (c.text in seen or seen.add(c.text))]  # same words, same choice: keep the first
+    out = list({c.text: c for c in reversed(out)}.values())[::-1]  # same words, same choice: keep the first
     if any(e.scrollable for e in obs.elements):
         out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", 0.05))
     if not on_home:

@@ -51,8 +51,8 @@ def bench(
                       title_justify="left")
         for col in ("method", "right", "accuracy", "ms per decision"):
             table.add_column(col)
-        for r in results:
-            table.add_row(r.name, f"{r.right}/{r.total}", f"{r.accuracy:.0%}", f"{r.latency_ms:,.0f}")
+        for m in results:
+            table.add_row(m.name, f"{m.right}/{m.total}", f"{m.accuracy:.0%}", f"{m.latency_ms:,.0f}")
         out.print(table)
         return
     from ..bench.phone_tasks import run_phone_tasks

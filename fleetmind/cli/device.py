@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 import typer
 
@@ -35,7 +35,7 @@ async def _serve_devices(devices: list[Device], connect: str, token: str | None,
         await host.close()
 
 
-def _run(main: Callable[[], Awaitable[None]], connect: str | None) -> None:
+def _run(main: Callable[[], Coroutine[Any, Any, None]], connect: str | None) -> None:
     """Run a device command, turning the errors users can fix into exit code 2."""
     from ..agents.host import HostError
 

@@ -49,11 +49,9 @@ class DagView:
             row.update(status=d["status"], device=d.get("device") or "")
             if d.get("result") and d["result"].get("error") and d["status"] in ("failed", "ready"):
                 row["last"] = "error: " + d["result"]["error"]
-        elif event.kind == "step_progress":
-            row = self.rows.get(d["subtask"])
-            if row is not None:
-                row["steps"] += 1
-                row["last"] = f"[{d['tier']}] {d['summary']}"
+        elif event.kind == "step_progress" and (step_row := self.rows.get(d["subtask"])) is not None:
+            step_row["steps"] += 1
+            step_row["last"] = f"[{d['tier']}] {d['summary']}"
 
     def render(self) -> Table:
         table = Table(title=f"{self.request}  (graph v{self.version})", expand=False, title_justify="left")
@@ -137,8 +135,9 @@ async def _run(
         live = Live(view.render(), console=console, refresh_per_second=8, transient=as_json)
         with live:
             while not (run.done.done() and events.empty()):
-                getter = asyncio.ensure_future(events.get())
-                done, _ = await asyncio.wait({getter, run.done}, return_when=asyncio.FIRST_COMPLETED)
+                getter: asyncio.Future[Event] = asyncio.ensure_future(events.get())
+                finished: asyncio.Future[Any] = run.done
+                done, _ = await asyncio.wait([getter, finished], return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
                     event = getter.result()
                     if event.task_id == run.id:
