@@ -179,3 +179,32 @@ async def test_replanner_sees_events_batched() -> None:
     assert patch is not None
     graph.apply(patch)  # one edit for both events
     assert graph.version == 2 and {"a-fix", "b-fix"} <= {s.id for s in graph.subtasks()}
+
+
+class Asker(ChatModel):
+    """Asks the user once, then finishes with the answer it got."""
+
+    name, tier = "asker", "cloud"
+
+    async def complete(self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None,
+                       max_tokens: int = 512) -> Completion:
+        said = re.search(r"user:([^'\"]+)", messages[-1]["content"])
+        if said:
+            action: dict[str, Any] = {"kind": "done", "answer": f"told {said.group(1)}"}
+        else:
+            action = {"kind": "ask_user", "question": "Which Ada?"}
+        text = json.dumps({"thought": "", "action": action})
+        return Completion(text=text, parsed=schema.model_validate_json(text) if schema else None)
+
+
+async def test_agent_questions_reach_the_client_and_answers_flow_back() -> None:
+    async with asyncio.timeout(30), fleet(plan({"id": "a", "goal": "text Ada"}), Asker(), phones=1) as f:
+        events = f.orchestrator.subscribe()
+        run = await f.orchestrator.submit("x", policy="cloud-only")
+        while (event := await events.get()).kind != "question":
+            pass
+        assert event.data["question"] == "Which Ada?" and event.data["subtask"] == "a"
+        await f.orchestrator.answer(event.data["wire_id"], "Lovelace", event.data["id"])
+        await run.done
+    assert run.status == "succeeded"
+    assert run.graph.subtask("a").result.outputs["result"] == "told Lovelace"  # type: ignore[union-attr]

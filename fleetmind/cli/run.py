@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -143,6 +144,11 @@ async def _run(
                     if event.task_id == run.id:
                         view.update(event)
                         live.update(view.render())
+                    if event.task_id == run.id and event.kind == "question":
+                        live.stop()  # the prompt needs the terminal
+                        answer = await _ask_user(event.data["subtask"], event.data["question"])
+                        await orch.answer(event.data["wire_id"], answer, event.data["id"])
+                        live.start()
                 else:
                     getter.cancel()
         if as_json:
@@ -163,6 +169,17 @@ async def _run(
         if local is not None:
             await local.close()
         return 0 if run.status == "succeeded" else 1
+
+
+NO_ANSWER = "(no answer: fleetmind runs without a terminal; decide without the user)"
+
+
+async def _ask_user(subtask: str, question: str) -> str:
+    """Ask at the terminal; without one, say so instead of waiting forever."""
+    if not sys.stdin.isatty():
+        console.print(f"[yellow]{subtask} asks: {question}[/] {NO_ANSWER}")
+        return NO_ANSWER
+    return await asyncio.to_thread(console.input, f"[bold]{subtask} asks:[/] {question} ")
 
 
 @app.command()
