@@ -176,3 +176,32 @@ async def test_unknown_protocol_version_closes_with_a_clear_code() -> None:
                 assert closed.rcvd is not None and closed.rcvd.code == 4002
     finally:
         await orch.stop()
+
+
+async def test_what_a_private_subtask_finds_never_reaches_a_cloud_model(local_model: object) -> None:
+    from fleetmind.embedded import EmbeddedFleet
+
+    secret = "555 0177"
+    seen: list[str] = []
+
+    def cloud(messages: list[dict[str, str]], schema: object) -> dict[str, object]:
+        seen.extend(m["content"] for m in messages)
+        return {"thought": "", "action": {"kind": "press_key", "key": "back"}}
+
+    plan = {"subtasks": [
+        {"id": "find", "goal": "Find the phone number of Grace Hopper", "privacy": "private", "outputs": ["result"]},
+        {"id": "send", "goal": "Send it to Ada Lovelace by SMS", "inputs": {"info": {"from": "find",
+                                                                                    "output": "result"}}},
+    ], "edges": [{"src": "find", "dst": "send"}]}
+    phone = VirtualPhone(device_id="phone-1")
+    phone.seed(contacts=[{"name": "Grace Hopper", "phone": secret}, {"name": "Ada Lovelace", "phone": "555 0100"}])
+    fleet = EmbeddedFleet([phone], local=local_model, cloud=ScriptedModel(cloud),  # type: ignore[arg-type]
+                          planner=ModelPlanner(ScriptedModel([plan])))
+    async with asyncio.timeout(120), fleet:
+        run = await fleet.orchestrator.run("x")
+    assert run.status == "succeeded", run.error
+    assert run.graph.effective_privacy("send") == "private"  # privacy flowed along the data edge
+    assert any(m.body == secret for m in phone.state.messages)  # the work was done...
+    assert not any(secret in text for text in seen)  # ...and no cloud model saw the secret
+    typed = [st["action"]["text"] for st in run.steps if st["action"]["kind"] == "type_text"]
+    assert typed and secret not in typed and "•••" in typed  # progress events mask what was typed

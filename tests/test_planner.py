@@ -1,5 +1,7 @@
 """Planners and replanners: structured plans checked in code, bounded repairs."""
 
+import json
+
 import pytest
 
 from fleetmind.agents.models import ScriptedModel
@@ -113,3 +115,27 @@ async def test_clause_planner_splits_only_between_clauses(request_text: str, cla
     graph = TaskGraph("t")
     graph.apply(await ClausePlanner().plan(request_text, DEVICES))
     assert [s.goal for s in graph.subtasks()] == clauses
+
+
+async def test_privacy_flows_downstream_and_the_cloud_replanner_sees_it_masked() -> None:
+    from fleetmind.orchestrator.planner import cloud_safe_snapshot
+
+    model = ScriptedModel([{
+        "subtasks": [
+            {"id": "pin", "goal": "read the PIN", "privacy": "private", "outputs": ["pin"]},
+            {"id": "use", "goal": "type it", "inputs": {"pin": {"from": "pin", "output": "pin"}}, "outputs": ["r"]},
+            {"id": "then", "goal": "report", "inputs": {"r": {"from": "use", "output": "r"}}},
+            {"id": "other", "goal": "unrelated", "outputs": ["x"]},
+        ],
+        "edges": [{"src": "pin", "dst": "use"}, {"src": "use", "dst": "then"}],
+    }])
+    graph = TaskGraph("t")
+    graph.apply(await ModelPlanner(model).plan("x", DEVICES))
+    assert [graph.effective_privacy(s) for s in ("pin", "use", "then", "other")] == [
+        "private", "private", "private", "normal"]
+    for sid, out in (("pin", {"pin": "4711"}), ("other", {"x": "public"})):
+        graph.ready()
+        graph.mark_running(sid, "p")
+        graph.mark_finished(sid, SubtaskResult(status="succeeded", outputs=out, summary=f"found {out}"))
+    snap = json.dumps(cloud_safe_snapshot(graph))
+    assert "4711" not in snap and "public" in snap

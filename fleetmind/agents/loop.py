@@ -10,6 +10,7 @@ screen changed, which feeds the router's "stuck" signal on the next step.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,7 @@ RULE_MIN_SCORE = 1.0
 RULE_MIN_MARGIN = 0.5
 """Text grounding decides alone when its best candidate is this good and this clear."""
 RANK_TOP_K = 8
+REDACTED = "•••"
 
 
 @dataclass
@@ -294,7 +296,7 @@ class GuiAgent:
         record, obs = state["pending"], state["obs"]
         assert record is not None
         if self._on_step:
-            await self._on_step(record)
+            await self._on_step(self._reportable(record, obs))
         cost = state["cost_usd"] + record.cost_usd
         action = record.action
         entry = history_entry(action, obs)
@@ -334,6 +336,17 @@ class GuiAgent:
                 log.info("action %s failed: %s", record.summary, outcome.error)
         update["step"] = record.step
         return update
+
+    def _reportable(self, record: StepRecord, obs: Observation) -> StepRecord:
+        """The step as it may leave the device: text typed on a private subtask, a secure
+        screen or a screen showing sensitive data is masked (the device got the real text)."""
+        action = record.action
+        texts = [e.text for e in obs.elements if e.text]
+        private = self._spec.privacy == "private" or obs.secure or sensitive_reason(texts) is not None
+        if not (private and isinstance(action, TypeText)):
+            return record
+        masked = action.model_copy(update={"text": REDACTED})
+        return dataclasses.replace(record, action=masked, summary=describe_action(masked, obs))
 
     def _result(
         self, status: Literal["succeeded", "failed"], summary: str, state: LoopState, error: str | None = None

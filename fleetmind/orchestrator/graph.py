@@ -321,6 +321,17 @@ class TaskGraph:
                 values[name] = value
         return values
 
+    def effective_privacy(self, subtask_id: str) -> Literal["normal", "private"]:
+        """"private" if the subtask is, or takes an input derived from a private subtask's output.
+
+        Privacy flows with data: what a private subtask found stays private downstream.
+        """
+        s = self.subtask(subtask_id)
+        if s.privacy == "private":
+            return "private"
+        sources = {v.subtask for v in s.inputs.values() if isinstance(v, Ref)}
+        return "private" if any(self.effective_privacy(src) == "private" for src in sources) else "normal"
+
     def mark_running(self, subtask_id: str, device_id: str) -> None:
         """An attempt starts on `device_id`."""
         s = self.subtask(subtask_id)

@@ -406,6 +406,17 @@ class RetryReplanner:
         return GraphPatch(ops=ops, reason="retry failed subtasks as remediation branches")
 
 
+def cloud_safe_snapshot(graph: TaskGraph) -> dict[str, Any]:
+    """The graph as a cloud model may see it: what private subtasks found is masked."""
+    snap = graph.snapshot()
+    for sub in snap["subtasks"]:
+        if graph.effective_privacy(sub["id"]) == "private" and sub.get("result"):
+            result = sub["result"]
+            result["outputs"] = {k: "[private]" for k in result.get("outputs", {})}
+            result["summary"] = "[private]"
+    return snap
+
+
 class ModelReplanner:
     """Asks a model for a patch after failures; validates it, with bounded repairs."""
 
@@ -429,8 +440,12 @@ class ModelReplanner:
                 "role": "user",
                 "content": json.dumps(
                     {
-                        "graph": graph.snapshot(),
-                        "events": [e.__dict__ for e in failed],
+                        "graph": cloud_safe_snapshot(graph),
+                        "events": [
+                            {**e.__dict__, "error": "[private]"}
+                            if graph.effective_privacy(e.subtask_id) == "private" else e.__dict__
+                            for e in failed
+                        ],
                     },
                     default=str,
                 ),

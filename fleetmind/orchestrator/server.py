@@ -579,7 +579,7 @@ class Orchestrator:
                 goal=sub.goal,
                 inputs=graph.resolve_inputs(sid),
                 outputs=sub.outputs,
-                privacy=sub.privacy,
+                privacy=graph.effective_privacy(sid),
                 budget=run.budget,
                 deadline_s=sub.timeout_s,
                 tier_policy=run.policy,
