@@ -118,7 +118,11 @@ class EmbeddedFleet:
     async def __aenter__(self) -> EmbeddedFleet:
         planner = self.planner or (ModelPlanner(self.cloud) if self.cloud else ClausePlanner())
         self.orchestrator = Orchestrator(
-            planner, self.replanner or RetryReplanner(), self.store, **self.orchestrator_kwargs
+            planner,
+            self.replanner or RetryReplanner(),
+            self.store,
+            # every device is here from the start: a subtask none can run fails at once
+            **{"no_device_timeout_s": 0.0, **self.orchestrator_kwargs},
         )
         url = await self.orchestrator.start()
         for device in self.devices:

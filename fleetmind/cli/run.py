@@ -17,7 +17,7 @@ from ..embedded import EmbeddedFleet, UsageError, load_local_model, parse_device
 from ..orchestrator.planner import PlanningFailed
 from ..orchestrator.server import Orchestrator, TaskRun
 from ..orchestrator.store import Event
-from ..protocol.messages import TierPolicy
+from ..protocol.messages import Budget, TierPolicy
 from .common import STATUS_STYLE, TIER_STYLE, app, cloud_model, console, fail, out, setup_logging
 
 
@@ -81,6 +81,9 @@ def summary_table(orch: Orchestrator, run: TaskRun) -> Group:
     t.add_row("steps", f"{s['steps']} ({', '.join(f'{k} {v}' for k, v in s['tiers'].items()) or 'none'})")
     t.add_row("cloud cost", f"${s['cost_usd']:.4f}")
     t.add_row("time", f"{s['elapsed_s']:.1f}s")
+    g = s["graph"]
+    t.add_row("graph", f"{g['subtasks']} subtasks, width {g['width']}, critical path "
+              f"{' -> '.join(g['critical_path'])}, parallelism {g['parallelism']:.2f}, v{s['graph_version']}")
     for sid, outputs in s["outputs"].items():
         for k, v in outputs.items():
             if v:
@@ -105,6 +108,7 @@ async def _run(
     as_json: bool,
     seed: int,
     transport: str,
+    budget: Budget,
 ) -> int:
     counts = parse_devices(devices)
     cloud = cloud_model(model_cloud)
@@ -129,7 +133,7 @@ async def _run(
         orch = fleet.orchestrator
         events = orch.subscribe()
         try:
-            run = await orch.submit(request, policy=policy)
+            run = await orch.submit(request, policy=policy, budget=budget)
         except PlanningFailed as exc:
             console.print(f"[red]planning failed:[/] {exc}")
             return 1
@@ -194,6 +198,8 @@ def run(
     transport: Annotated[
         str, typer.Option(help="How virtual phones are reached: adb (an ADB server on loopback) or direct")
     ] = "adb",
+    max_steps: Annotated[int, typer.Option(min=1, help="Step budget of each subtask")] = 15,
+    max_cost: Annotated[float, typer.Option(min=0, help="Cloud budget of each subtask, USD")] = 0.05,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run one request on an embedded fleet: orchestrator, virtual devices and their agents."""
@@ -204,7 +210,10 @@ def run(
         raise fail(f"--transport {transport!r}: use adb or direct")
     try:
         code = asyncio.run(
-            _run(request, devices, policy, model_local, model_cloud, as_json, seed, transport)  # type: ignore[arg-type]
+            _run(
+                request, devices, policy, model_local, model_cloud, as_json, seed, transport,  # type: ignore[arg-type]
+                Budget(max_steps=max_steps, max_cost_usd=max_cost),
+            )
         )
     except UsageError as exc:
         raise fail(str(exc)) from None

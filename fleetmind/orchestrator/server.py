@@ -627,6 +627,7 @@ class Orchestrator:
             "cost_usd": round(sum(s["cost_usd"] for s in run.steps), 6),
             "elapsed_s": round(run.elapsed_s, 2),
             "graph_version": run.graph.version,
+            "graph": run.graph.metrics().model_dump(),
             "outputs": {s.id: s.result.outputs for s in run.graph.subtasks() if s.result and s.result.outputs},
         }
 
