@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import secrets
 import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -44,71 +41,15 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
+from .api import respond
 from .graph import SubtaskResult, TaskGraph
 from .planner import Planner, ReplanEvent, Replanner
 from .registry import Registry
+from .runs import AgentSession, Attempt, TaskRun, parse_wire_id, wire_id
 from .scheduler import ReadySubtask, capable_devices, decide_dispatch, decide_failure
 from .store import Event, EventStore, SQLiteStore
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class AgentSession:
-    """One agent's session; outlives its connections."""
-
-    agent_id: str
-    link: Link
-    devices: list[str]
-    lost_at: float | None = None
-
-
-@dataclass
-class Attempt:
-    """One try of a subtask on a device."""
-
-    wire_id: str
-    device_id: str
-    started: float = field(default_factory=time.monotonic)
-    timer: asyncio.TimerHandle | None = None
-
-
-@dataclass
-class TaskRun:
-    """One request being worked on."""
-
-    id: str
-    request: str
-    graph: TaskGraph
-    policy: TierPolicy
-    budget: Budget
-    done: asyncio.Future[TaskRun]
-    started: float = field(default_factory=time.monotonic)
-    running: dict[str, Attempt] = field(default_factory=dict)
-    attempts_on: Counter[tuple[str, str]] = field(default_factory=Counter)
-    pins: dict[str, str] = field(default_factory=dict)
-    avoid: dict[str, set[str]] = field(default_factory=dict)
-    unplaceable_since: dict[str, float] = field(default_factory=dict)
-    replanning: bool = False
-    replan_events: list[ReplanEvent] = field(default_factory=list)
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    status: str = "running"
-    error: str | None = None
-
-    @property
-    def elapsed_s(self) -> float:
-        return time.monotonic() - self.started
-
-
-def wire_id(task_id: str, subtask_id: str, attempt: int) -> str:
-    """The id an attempt carries on the wire: unique across tasks and retries."""
-    return f"{task_id}/{subtask_id}#{attempt}"
-
-
-def parse_wire_id(value: str) -> tuple[str, str, int]:
-    task_id, rest = value.split("/", 1)
-    subtask_id, attempt = rest.rsplit("#", 1)
-    return task_id, subtask_id, int(attempt)
 
 
 class Orchestrator:
@@ -264,7 +205,7 @@ class Orchestrator:
             )
             await ws.close(CLOSE_PROTOCOL_VIOLATION, "expected hello")
             return
-        if self.token is not None and first.token != self.token:
+        if self.token is not None and not secrets.compare_digest(first.token or "", self.token):
             await send_unsequenced(ws, Error(code="unauthorized", message="wrong or missing token; pass --token"), None)
             await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
             return
@@ -655,49 +596,5 @@ class Orchestrator:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    # HTTP: the client API beside the agent endpoint --------------------------------------
-
-    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = request.path.split("?", 1)[0]
-        if path == "/agent":
-            return None  # the WebSocket handshake goes on
-        if path.startswith("/api/"):
-            if self.token is not None and request.headers.get("Authorization") != f"Bearer {self.token}":
-                return _json_response(HTTPStatus.UNAUTHORIZED, {"error": "send Authorization: Bearer <token>"})
-            if path == "/api/tasks":
-                return _json_response(HTTPStatus.OK, {"tasks": self.store.tasks()})
-            if path == "/api/devices":
-                return _json_response(
-                    HTTPStatus.OK,
-                    {
-                        "devices": [
-                            {**e.profile.model_dump(), "online": e.online, "running": sorted(e.running)}
-                            for e in self.registry.entries()
-                        ]
-                    },
-                )
-            if path.startswith("/api/tasks/"):
-                task_id = path.rsplit("/", 1)[1]
-                run = self.runs.get(task_id)
-                if run is None:
-                    return _json_response(HTTPStatus.NOT_FOUND, {"error": f"no task {task_id}"})
-                return _json_response(
-                    HTTPStatus.OK, {**run.graph.snapshot(), "status": run.status, "summary": self.summary(run)}
-                )
-            return _json_response(HTTPStatus.NOT_FOUND, {"error": f"no API route {path}"})
-        if path == "/":
-            return _json_response(
-                HTTPStatus.OK,
-                {
-                    "fleetmind": "orchestrator",
-                    "agent_endpoint": self.url,
-                    "api": ["/api/tasks", "/api/tasks/<id>", "/api/devices"],
-                },
-            )
-        return _json_response(HTTPStatus.NOT_FOUND, {"error": f"nothing at {path}"})
-
-
-def _json_response(status: HTTPStatus, body: dict[str, Any]) -> Response:
-    data = json.dumps(body, default=str).encode()
-    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    return Response(status.value, status.phrase, headers, data)
+    def _http(self, _connection: ServerConnection, request: Request) -> Response | None:
+        return respond(self, request)
