@@ -470,6 +470,8 @@ async def test_every_screen_is_laid_out_without_overlaps() -> None:
         alarms=[{"hour": 6, "minute": 0, "label": "Run"}],
         notes=[{"title": "Groceries", "body": "eggs"}],
         files=[{"name": "a.pdf", "size": 1200}],
+        events=[{"title": "Dentist", "date": "2025-06-03", "start": "10:00", "end": "11:00", "location": "Main St"}],
+        timers=[{"duration": 90}],
         permissions={"com.google.android.apps.messaging": True},
     )
     phone.state.receive_sms("+1 555 0103", "hi")
@@ -489,12 +491,26 @@ async def test_every_screen_is_laid_out_without_overlaps() -> None:
         ("Notes", "New note"),
         ("Bank", ""),
         ("Files", ""),
+        ("Calendar", ""),
+        ("Calendar", "New event"),
+        ("Calendar", "Dentist"),
+        ("Clock", "Timer"),
     ]:
         phone.launch(app)
         if opener:
             await tap(phone, label=opener)
         screens.append((app, opener))
         assert layout_problems(phone.ui_xml()) == [], (app, opener)
+    # Forms with their validation message and the keyboard up.
+    for app, opener, save in [("Calendar", "New event", "Save"), ("Clock", "Timer", "Add timer")]:
+        phone.launch(app)
+        await tap(phone, label=opener)
+        await tap(phone, label=save)
+        if app == "Clock":
+            await tap(phone, label="Start")
+        assert phone.state.nav.top is not None and phone.state.nav.top.error, app
+        await tap(phone, label="Title" if app == "Calendar" else "Minutes")
+        assert layout_problems(phone.ui_xml()) == [], app
     await tap(phone, label="Overview")
     assert layout_problems(phone.ui_xml()) == []
     phone.swipe(540, 5, 540, 1500)
@@ -526,7 +542,8 @@ async def test_info_and_two_phones_keep_separate_state() -> None:
     a, b = VirtualPhone("phone-a"), VirtualPhone("phone-b")
     assert a.info.kind == "phone" and a.info.platform == "android"
     assert (a.info.screen_width, a.info.screen_height) == (1080, 2400)
-    assert {"Settings", "Contacts", "Messages", "Clock", "Notes", "Bank"} <= set(a.info.apps)
+    assert {"Settings", "Contacts", "Messages", "Clock", "Notes", "Bank", "Calendar"} <= set(a.info.apps)
+    assert find(await a.observe(), label="Calendar").clickable  # its icon on the home screen
     a.launch("Settings")
     await tap(a, cls="android.widget.Switch", label="Wi-Fi")
     a.state.contacts.append(Contact(name="Only on A"))
@@ -537,7 +554,12 @@ async def test_info_and_two_phones_keep_separate_state() -> None:
 
 def test_state_round_trips_through_json() -> None:
     phone = VirtualPhone()
-    phone.seed(contacts=seeded_contacts(12), settings={"dark_theme": True})
+    phone.seed(
+        contacts=seeded_contacts(12),
+        settings={"dark_theme": True},
+        events=[{"title": "Dentist", "date": "2025-06-03", "start": "10:00", "end": "11:00"}],
+        timers=[{"duration": 60}],
+    )
     phone.launch("Contacts")
     phone.scroll("down")
     copy = VirtualPhone(state=PhoneState.model_validate_json(phone.state.model_dump_json()))

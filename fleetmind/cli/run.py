@@ -15,7 +15,8 @@ from rich.text import Text
 
 from ..embedded import EmbeddedFleet, UsageError, load_local_model, parse_devices, virtual_devices
 from ..orchestrator.planner import PlanningFailed
-from ..orchestrator.server import Orchestrator, TaskRun
+from ..orchestrator.runs import TaskRun
+from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import Event
 from ..protocol.messages import Budget, TierPolicy
 from .common import STATUS_STYLE, TIER_STYLE, app, cloud_model, console, fail, out, setup_logging

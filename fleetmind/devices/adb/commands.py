@@ -289,11 +289,12 @@ def monkey(h: Handset, argv: list[str], stdin: bytes) -> Outcome:
     )
 
 
-_APP_DATA = {  # what `pm clear` wipes, per package
-    "com.android.contacts": "contacts",
-    "com.google.android.apps.messaging": "messages",
-    "com.android.deskclock": "alarms",
-    "com.fleetmind.notes": "notes",
+_APP_DATA = {  # the PhoneState lists `pm clear` empties, per package
+    "com.android.contacts": ("contacts",),
+    "com.google.android.apps.messaging": ("messages",),
+    "com.android.deskclock": ("alarms", "timers"),
+    "com.fleetmind.notes": ("notes",),
+    "com.google.android.calendar": ("events",),
 }
 
 
@@ -316,8 +317,8 @@ def pm(h: Handset, argv: list[str], stdin: bytes) -> Outcome:
             return Outcome.text(f"package:/data/app/~~virtual/{package}-1/base.apk\n")
         if sub == "clear":
             _go_home_if(h, package)
-            if package in _APP_DATA:
-                getattr(state, _APP_DATA[package]).clear()
+            for attr in _APP_DATA.get(package, ()):
+                getattr(state, attr).clear()
             if package == "com.fleetmind.bank":
                 state.bank.logged_in = False
             state.permissions.pop(package, None)

@@ -1,7 +1,8 @@
 """An in-process simulated Android phone: deterministic, with real app state.
 
     phone = VirtualPhone(seed=0)
-    phone.seed(contacts=[{"name": "Ada", "phone": "+1 555 0100"}])
+    phone.seed(contacts=[{"name": "Ada", "phone": "+1 555 0100"}],
+               events=[{"title": "Dentist", "date": "2025-06-03", "start": "10:00", "end": "11:00"}])
     obs = await phone.observe()
     await phone.act(LaunchApp(app="Contacts"))
 
@@ -14,6 +15,7 @@ from .state import (
     BankAccount,
     Contact,
     Dialog,
+    Event,
     FileEntry,
     Nav,
     Note,
@@ -22,6 +24,7 @@ from .state import (
     ScreenRef,
     Settings,
     Sms,
+    Timer,
     Transaction,
 )
 
@@ -31,6 +34,7 @@ __all__ = [
     "BankAccount",
     "Contact",
     "Dialog",
+    "Event",
     "FileEntry",
     "Nav",
     "Note",
@@ -39,6 +43,7 @@ __all__ = [
     "ScreenRef",
     "Settings",
     "Sms",
+    "Timer",
     "Transaction",
     "VirtualPhone",
 ]

@@ -8,10 +8,13 @@ Nothing here draws, hit-tests or knows about actions.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "START_TIME",
@@ -19,6 +22,7 @@ __all__ = [
     "BankAccount",
     "Contact",
     "Dialog",
+    "Event",
     "FileEntry",
     "Nav",
     "Note",
@@ -27,7 +31,10 @@ __all__ = [
     "ScreenRef",
     "Settings",
     "Sms",
+    "Timer",
     "Transaction",
+    "parse_date",
+    "parse_time",
 ]
 
 # 2025-06-02 09:00:00 UTC. A fixed start keeps the status-bar clock, and so every
@@ -93,6 +100,69 @@ class Alarm(_Model):
     def time_text(self) -> str:
         """The alarm time as the Clock app shows it, e.g. 07:05."""
         return f"{self.hour:02d}:{self.minute:02d}"
+
+
+class Timer(_Model):
+    """One countdown of the Clock app. Time left is computed from the virtual clock, never stored."""
+
+    duration: int = Field(ge=1, le=100 * 3600, description="Seconds it was set for.")
+    started_at: float = Field(START_TIME, description="Virtual-clock time (`PhoneState.now`) it started.")
+    running: bool = Field(True, description="False once cancelled; a timer that ran out stays True until then.")
+
+    def remaining(self, now: float) -> int:
+        """Whole seconds left at virtual time `now`, rounded up; 0 once run out or cancelled."""
+        if not self.running:
+            return 0
+        return max(0, math.ceil(self.duration - (now - self.started_at)))
+
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_date(text: str) -> date:
+    """A YYYY-MM-DD day; ValueError saying what to type instead."""
+    m = _DATE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"Date must be YYYY-MM-DD, e.g. 2025-06-03 (got {text!r})")
+    try:
+        return date(*map(int, m.groups()))
+    except ValueError:
+        raise ValueError(f"Date {text.strip()} does not exist; use a real YYYY-MM-DD day") from None
+
+
+def parse_time(text: str) -> str:
+    """A 24-hour time as HH:MM (9:05 -> 09:05); ValueError saying what to type instead."""
+    m = _TIME.fullmatch(text.strip())
+    if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ValueError(f"Time must be HH:MM from 00:00 to 23:59, e.g. 09:30 (got {text!r})")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+class Event(_Model):
+    """One Calendar event on one day. Date and times are normalised text, so they sort as text."""
+
+    title: str
+    date: str = Field(description="Day, YYYY-MM-DD.")
+    start: str = Field(description="Start time, HH:MM (24-hour).")
+    end: str = Field(description="End time, HH:MM (24-hour), not before start.")
+    location: str = ""
+
+    @field_validator("date")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        return parse_date(value).isoformat()
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        return parse_time(value)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Event:
+        if self.end < self.start:
+            raise ValueError(f"End time {self.end} is before the start time {self.start}")
+        return self
 
 
 class Note(_Model):
@@ -231,6 +301,8 @@ class PhoneState(_Model):
     contacts: list[Contact] = Field(default_factory=list)
     messages: list[Sms] = Field(default_factory=list)
     alarms: list[Alarm] = Field(default_factory=list)
+    timers: list[Timer] = Field(default_factory=list, description="Clock timers, oldest first.")
+    events: list[Event] = Field(default_factory=list, description="Calendar events, in the order added.")
     notes: list[Note] = Field(default_factory=list)
     files: list[FileEntry] = Field(default_factory=list)
     bank: BankAccount = Field(default_factory=BankAccount)
@@ -248,16 +320,25 @@ class PhoneState(_Model):
         contacts: Sequence[Contact | dict[str, Any]] = (),
         messages: Sequence[Sms | dict[str, Any]] = (),
         alarms: Sequence[Alarm | dict[str, Any]] = (),
+        timers: Sequence[Timer | dict[str, Any]] = (),
+        events: Sequence[Event | dict[str, Any]] = (),
         notes: Sequence[Note | dict[str, Any]] = (),
         files: Sequence[FileEntry | dict[str, Any]] = (),
         settings: dict[str, Any] | None = None,
         bank: dict[str, Any] | None = None,
         permissions: dict[str, bool] | None = None,
     ) -> PhoneState:
-        """Add data (models or plain dicts, validated) and set settings; returns self."""
+        """Add data (models or plain dicts, validated) and set settings; returns self.
+
+        A timer given as a dict without `started_at` starts now, on the virtual clock.
+        """
         self.contacts.extend(Contact.model_validate(c) for c in contacts)
         self.messages.extend(Sms.model_validate(m) for m in messages)
         self.alarms.extend(Alarm.model_validate(a) for a in alarms)
+        self.timers.extend(
+            Timer.model_validate({"started_at": self.now, **t} if isinstance(t, dict) else t) for t in timers
+        )
+        self.events.extend(Event.model_validate(e) for e in events)
         self.notes.extend(Note.model_validate(n) for n in notes)
         self.files.extend(FileEntry.model_validate(f) for f in files)
         for key, value in (settings or {}).items():
@@ -266,6 +347,11 @@ class PhoneState(_Model):
             setattr(self.bank, key, value)
         self.permissions.update(permissions or {})
         return self
+
+    @property
+    def today(self) -> date:
+        """The virtual clock's day (UTC, as the status bar shows it): what Calendar calls today."""
+        return datetime.fromtimestamp(self.now, UTC).date()
 
     def contact_for(self, number: str) -> Contact | None:
         """The contact whose phone number is `number`, ignoring spaces and dashes."""

@@ -4,7 +4,8 @@ Labelling conventions every app follows (agents and tests rely on them):
 - a Switch has `description` = its row's label ("Wi-Fi") and `checked` = the setting;
   the row around it is clickable too and toggles the same thing;
 - an EditText has `description` = its label ("Name") always, and `text` = what was
-  typed or, while empty, the hint (= the label), as uiautomator reports it;
+  typed or, while empty, the hint (the label, or a format such as "YYYY-MM-DD"),
+  as uiautomator reports it;
   password fields show one bullet per character;
 - icon-only buttons have empty text and a `description` ("Create contact", "Navigate up").
 """
@@ -137,10 +138,11 @@ def field(
     password: bool = False,
     height: int = FIELD_H,
     right: int = SCREEN_W - PAD,
+    hint: str = "",
 ) -> Node:
-    """An EditText whose text lives in the stack entry under `key`."""
+    """An EditText whose text lives in the stack entry under `key`; `hint` (default: the label) shows while empty."""
     value = v.value(key)
-    shown = ("\u2022" * len(value) if password else value) or label
+    shown = ("\u2022" * len(value) if password else value) or hint or label
     return Node(
         "android.widget.EditText",
         box(PAD, top, right, top + height),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..ui import App
-from . import bank, clock, contacts, files, messages, notes, settings
+from . import bank, calendar, clock, contacts, files, messages, notes, settings
 
 __all__ = ["APPS", "app_for_package", "find_app"]
 
@@ -15,6 +15,7 @@ APPS: tuple[App, ...] = (
     notes.APP,
     bank.APP,
     files.APP,
+    calendar.APP,
 )
 
 

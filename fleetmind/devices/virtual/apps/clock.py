@@ -1,4 +1,4 @@
-"""Clock (com.android.deskclock): alarms with switches, add/edit form."""
+"""Clock (com.android.deskclock): alarms with switches, add/edit form, and the Timer (see timer.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ..widgets import (
     scroll_list,
     text_view,
 )
+from .timer import timer_screen
 
 PACKAGE = "com.android.deskclock"
 FORM_FIELDS = (("hour", "Hour"), ("minute", "Minute"), ("label", "Label"))
@@ -75,9 +76,14 @@ def _alarm_row(v: View, index: int) -> RowBuilder:
     return build
 
 
+def _open_timer(state: PhoneState) -> str:
+    state.nav.push(ScreenRef(app=PACKAGE, name="timer"))
+    return "opened the timer"
+
+
 def list_screen(v: View) -> Screen:
-    """Alarms sorted by time, each with a Switch, and "Add alarm"."""
-    nodes = app_bar(v, "Alarms", up=False)
+    """Alarms sorted by time, each with a Switch, "Add alarm", and "Timer" in the app bar."""
+    nodes = app_bar(v, "Alarms", up=False, actions=[("Timer", "Timer", _open_timer)])
     add = fab("", "Add alarm", _open_form(-1), v.bottom)
     order = sorted(range(len(v.state.alarms)), key=lambda i: v.state.alarms[i].time_text)
     area = None
@@ -140,5 +146,5 @@ APP = App(
     package=PACKAGE,
     activity=".DeskClock",
     main="list",
-    screens={"list": list_screen, "form": form_screen},
+    screens={"list": list_screen, "form": form_screen, "timer": timer_screen},
 )
