@@ -366,13 +366,16 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         c.action = c.action.model_copy(update={"submit": True})
         c.text += " and press enter"
     on_home = obs.foreground_app.lower() in ("", "home", "launcher")
+    here = obs.foreground_app.lower()
+    in_right_app = bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
     for app in apps:
         hint = APP_HINTS.get(app.lower(), set())
         score = 2.0 * bool(goal.words & hint) + _overlap(goal, app)
-        if app.lower() == obs.foreground_app.lower():
+        if app.lower() == here:
             continue
         if not on_home:
-            score -= 0.5  # prefer working inside the app we are in
+            # prefer working inside the app we are in, all the more when the goal is about it
+            score -= 2.0 if in_right_app else 0.5
         out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
     out = list({c.text: c for c in reversed(out)}.values())[::-1]  # same words, same choice: keep the first
     if any(e.scrollable for e in obs.elements):
