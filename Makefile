@@ -31,7 +31,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/fleetmind run --devices phone:2 "$(DEMO_REQUEST)"
 
-test: install
+test: install lint
 	$(BIN)/pytest -q
 
 lint: install
