@@ -53,6 +53,15 @@ async def run(p: VirtualPhone, goal: str, **kw: Any) -> tuple[Any, list[StepReco
             "Send an SMS to Ada Lovelace saying hello there",
             lambda s: any(m.to == "555 0100" and m.body == "hello there" for m in s.messages),
         ),
+        (
+            "Add a calendar event titled Dentist on 2025-06-03 at 10:00 to 11:30 at Main St 4",
+            lambda s: any(
+                (e.title, e.date, e.start, e.end, e.location)
+                == ("Dentist", "2025-06-03", "10:00", "11:30", "Main St 4")
+                for e in s.events
+            ),
+        ),
+        ("Set a timer for 5 minutes", lambda s: any(t.duration == 300 and t.running for t in s.timers)),
     ],
 )
 async def test_goals_change_the_phone_state_they_name(goal: str, check: Any) -> None:
@@ -67,6 +76,12 @@ async def test_goals_change_the_phone_state_they_name(goal: str, check: Any) -> 
 async def test_reading_goal_returns_the_answer_as_output() -> None:
     result, _ = await run(phone(), "Find the phone number of Ada Lovelace")
     assert result.outputs == {"result": "555 0100"}
+
+
+async def test_going_round_in_circles_ends_early_with_a_reason() -> None:
+    result, steps = await run(phone(), "Write a note about the meeting", budget=Budget(max_steps=30))
+    assert result.status == "failed" and result.summary.startswith("stuck")
+    assert len(steps) < 30
 
 
 async def test_step_budget_ends_the_run() -> None:

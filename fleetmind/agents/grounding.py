@@ -33,7 +33,9 @@ _ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
 _OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
 _PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip", "while using the app"})
 """Answers to prompts that stand between the agent and the app (permissions, pop-ups)."""
-_SUBMIT = frozenset({"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply"})
+_SUBMIT = frozenset(
+    {"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply", "start"}
+)
 _SYNONYMS = {
     "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
     "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},
@@ -64,6 +66,8 @@ _FIELD_CUES: dict[str, tuple[str, ...]] = {
     "amount": ("amount of", "amount"),
     "password": ("password", "passcode"),
     "city": ("weather in", "forecast for", "in", "for", "city"),
+    "date": ("on", "date"),
+    "location": ("at", "in", "location"),
     "search": ("search for", "look up", "about", "for"),
 }
 """Field -> the words a goal uses to introduce that field's value."""
@@ -81,7 +85,13 @@ _VALUE_SHAPES = {
     "to": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}|\+?\d[\d\s().-]{2,}\d"),
     "amount": re.compile(r"\$?\d+(?:[.,]\d+)?"),
     "city": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
+    "date": re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
+    "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*"),
 }
+
+
+_TIME_FIELDS = ("hour", "minute", "minutes", "seconds", "start", "end")
+"""Fields filled from times and durations in the goal rather than from cue words."""
 
 
 def field_key(label: str) -> str | None:
@@ -89,7 +99,7 @@ def field_key(label: str) -> str | None:
     low = label.lower().strip()
     if low in _FIELD_ALIASES:
         return _FIELD_ALIASES[low]
-    if low in _FIELD_CUES or low in ("hour", "minute"):
+    if low in _FIELD_CUES or low in _TIME_FIELDS:
         return low
     for key in _FIELD_CUES:
         if key in low.split():
@@ -130,19 +140,40 @@ def extract_values(text: str) -> dict[str, str]:
     if not values and (quoted := re.search(r"[\"“]([^\"”]+)[\"”]", text)):
         values["text"] = quoted.group(1)  # e.g. what to type into a search box
     for key in ("phone", "email"):
-        if key not in values and (m := _VALUE_SHAPES[key].search(text)) and not _TIME.fullmatch(m.group(0)):
+        if (
+            key not in values
+            and (m := _VALUE_SHAPES[key].search(text))
+            and not _TIME.fullmatch(m.group(0))
+            and not _VALUE_SHAPES["date"].fullmatch(m.group(0))
+        ):
             values[key] = m.group(0).strip()
-    time_hit = re.search(r"\b(?:at|for)\s+" + _TIME.pattern, text, re.I)
+    duration = re.search(r"\b(\d+)\s*(min(?:ute)?s?|sec(?:ond)?s?)\b", text, re.I)
+    if duration:  # "a timer for 5 minutes": a duration, not a time of day
+        unit = "minutes" if duration.group(2).lower().startswith("min") else "seconds"
+        values[unit] = duration.group(1)
+        values.pop("phone", None)
+        return values
+    time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, text, re.I)
     if time_hit:
-        hour, minute, half = int(time_hit.group(1)), int(time_hit.group(2) or 0), (time_hit.group(3) or "").lower()
-        if half.startswith("p") and hour < 12:
-            hour += 12
-        if half.startswith("a") and hour == 12:
-            hour = 0
-        values.update(hour=str(hour), minute=f"{minute:02d}")
+        hour, minute = _clock(time_hit)
+        values.update(hour=str(hour), minute=f"{minute:02d}", start=f"{hour:02d}:{minute:02d}")
         if values.get("phone", "").replace(" ", "") in (time_hit.group(0).split()[-1],):
             values.pop("phone")
+        end_hit = re.search(r"\b(?:to|until|till)\s+" + _TIME.pattern, text[time_hit.end() :], re.I)
+        if end_hit:
+            end_hour, end_minute = _clock(end_hit)
+            values["end"] = f"{end_hour:02d}:{end_minute:02d}"
     return values
+
+
+def _clock(m: re.Match[str]) -> tuple[int, int]:
+    """(hour, minute) on a 24-hour clock from a match of `_TIME` (after its cue word)."""
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+    if half.startswith("p") and hour < 12:
+        hour += 12
+    if half.startswith("a") and hour == 12:
+        hour = 0
+    return hour, minute
 
 
 def words(text: str) -> list[str]:

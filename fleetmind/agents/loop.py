@@ -43,6 +43,8 @@ RULE_MIN_SCORE = 1.0
 RULE_MIN_MARGIN = 0.5
 """Text grounding decides alone when its best candidate is this good and this clear."""
 RANK_TOP_K = 8
+MAX_VISITS = 3
+"""Seeing the same screen more often than this, with no cloud to escalate to, ends the run."""
 REDACTED = "•••"
 
 
@@ -104,6 +106,8 @@ class LoopState(TypedDict, total=False):
     result: LoopResult | None
     cost_usd: float
     tried: dict[str, int]
+    visits: dict[str, int]
+    """How often each screen (by digest) was seen."""
     """How often each action was taken on each screen (digest|action): loops cost score."""
 
 
@@ -166,7 +170,9 @@ class GuiAgent:
     async def _observe(self, state: LoopState) -> LoopState:
         obs = await self.device.observe()
         unchanged = state["unchanged"] + 1 if obs.digest == state.get("prev_digest") else 0
-        return {"obs": obs, "unchanged": unchanged}
+        visits = dict(state.get("visits", {}))
+        visits[obs.digest] = visits.get(obs.digest, 0) + 1
+        return {"obs": obs, "unchanged": unchanged, "visits": visits}
 
     async def _decide(self, state: LoopState) -> LoopState:
         spec, goal, obs = self._spec, self._goal, state["obs"]
@@ -177,6 +183,15 @@ class GuiAgent:
                     "failed", f"step budget of {spec.budget.max_steps} spent", state, error="step budget spent"
                 )
             }
+        if state.get("visits", {}).get(obs.digest, 0) > MAX_VISITS and (
+            self.cloud is None or spec.privacy == "private"
+        ):
+            # Going round in circles with nobody stronger to ask: stop early and say so.
+            why = (
+                f"stuck: back on the same {obs.foreground_app or 'home'} screen {MAX_VISITS + 1} times;"
+                " the goal may need more detail (what to type, which item)"
+            )
+            return {"result": self._result("failed", why, state, error=why)}
         start = time.perf_counter()
         # cloud-only means the cloud model decides every step, text grounding included.
         done_reason = satisfied(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
@@ -306,7 +321,11 @@ class GuiAgent:
         tried = dict(state.get("tried", {}))
         tried[f"{obs.digest}|{entry}"] = tried.get(f"{obs.digest}|{entry}", 0) + 1
         update: LoopState = {
-            "pending": None, "cost_usd": cost, "history": history, "prev_digest": obs.digest, "tried": tried,
+            "pending": None,
+            "cost_usd": cost,
+            "history": history,
+            "prev_digest": obs.digest,
+            "tried": tried,
         }
         if isinstance(action, Done):
             answer = action.answer or extract_answer(self._goal, obs)

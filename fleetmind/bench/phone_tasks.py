@@ -50,6 +50,10 @@ TASKS = [
     PhoneTask("Send an SMS to Ada Lovelace saying running late",
               lambda s, _: any(m.to == "555 0100" and m.body == "running late" for m in s.messages)),
     PhoneTask("Open the Clock", lambda s, _: s.nav.current_app == "com.android.deskclock"),
+    PhoneTask("Add a calendar event titled Dentist on 2025-06-03 at 10:00 to 11:30",
+              lambda s, _: any((e.title, e.date, e.start, e.end) == ("Dentist", "2025-06-03", "10:00", "11:30")
+                               for e in s.events)),
+    PhoneTask("Set a timer for 5 minutes", lambda s, _: any(t.duration == 300 and t.running for t in s.timers)),
 ]
 
 
