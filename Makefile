@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fleetmind-installed
-DEMO_REQUEST ?= Turn on Wi-Fi and dark theme, then add a contact named Ada Lovelace with phone 555 0100, then send an SMS to Ada Lovelace saying it is done
+DEMO_REQUEST ?= Look up the weather in Paris on the web, then send it to Ada Lovelace by SMS and turn on dark theme
+DEMO_DEVICES ?= phone:2,browser:1
 
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export CMAKE_BUILD_PARALLEL_LEVEL := $(shell nproc 2>/dev/null || echo 2)
@@ -29,7 +30,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/fleetmind run --devices phone:2 "$(DEMO_REQUEST)"
+	$(BIN)/fleetmind run --devices $(DEMO_DEVICES) "$(DEMO_REQUEST)"
 
 test: install lint
 	$(BIN)/pytest -q

@@ -156,6 +156,8 @@ async def _run(
                         live.start()
                 else:
                     getter.cancel()
+        if not as_json:
+            console.print()  # the live table's last frame does not end its line everywhere
         if as_json:
             out.print_json(
                 json.dumps(
