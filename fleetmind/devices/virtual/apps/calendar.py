@@ -22,6 +22,7 @@ from ..widgets import (
     text_view,
     two_line_row,
 )
+from .records import delete_open_record, record_index, save_record
 
 PACKAGE = "com.google.android.calendar"
 FORM_FIELDS = (  # (key, label, hint shown while empty)
@@ -141,18 +142,14 @@ def _save(state: PhoneState) -> str:
     except ValueError as exc:
         ref.error = str(exc)
         return f"not saved: {exc}"
-    index = int(ref.params.get("index", -1))
-    if 0 <= index < len(state.events):
-        state.events[index] = event
-    else:
-        state.events.append(event)
+    save_record(state.events, ref, event)
     state.nav.pop()
     return f"saved event {event.title!r} on {event.date} {event.start}-{event.end}"
 
 
 def form_screen(v: View) -> Screen:
     """A new or edited event: Title, Date, Start, End, Location fields and Save."""
-    editing = int(v.ref.params.get("index", -1)) >= 0
+    editing = record_index(v.ref) >= 0
     title = "Edit event" if editing else "New event"
     nodes = app_bar(v, title, actions=[("Save", "Save", _save)])
     top = v.top + 40
@@ -173,15 +170,13 @@ def form_screen(v: View) -> Screen:
 
 
 def _delete(state: PhoneState) -> str:
-    index = int(state.nav.stack[-1].params.get("index", -1))
-    event = state.events.pop(index)
-    state.nav.pop()
+    event = delete_open_record(state, state.events)
     return f"deleted event {event.title!r} on {event.date}"
 
 
 def detail_screen(v: View) -> Screen:
     """One event: title, day, times and location, with Edit and Delete."""
-    index = int(v.ref.params.get("index", -1))
+    index = record_index(v.ref)
     activity = "com.android.calendar.EventInfoActivity"
     if not 0 <= index < len(v.state.events):  # deleted behind the screen's back (a test or checker did it)
         nodes = app_bar(v, "Event")

@@ -17,6 +17,7 @@ from ..widgets import (
     scroll_list,
     text_view,
 )
+from .records import delete_open_record, record_index, save_record
 from .timer import timer_screen
 
 PACKAGE = "com.android.deskclock"
@@ -111,25 +112,19 @@ def _save(state: PhoneState) -> str:
         ref.error = str(exc)
         return f"not saved: {exc}"
     alarm = Alarm(hour=hour, minute=minute, label=ref.fields.get("label", "").strip())
-    index = int(ref.params.get("index", -1))
-    if 0 <= index < len(state.alarms):
-        state.alarms[index] = alarm
-    else:
-        state.alarms.append(alarm)
+    save_record(state.alarms, ref, alarm)
     state.nav.pop()
     return f"alarm set for {alarm.time_text}"
 
 
 def _delete(state: PhoneState) -> str:
-    index = int(state.nav.stack[-1].params.get("index", -1))
-    alarm = state.alarms.pop(index)
-    state.nav.pop()
+    alarm = delete_open_record(state, state.alarms)
     return f"deleted alarm {alarm.time_text}"
 
 
 def form_screen(v: View) -> Screen:
     """Add or edit an alarm: Hour, Minute, Label fields and Save."""
-    editing = int(v.ref.params.get("index", -1)) >= 0
+    editing = record_index(v.ref) >= 0
     title = "Edit alarm" if editing else "Add alarm"
     actions = [("Delete", "Delete alarm", _delete)] if editing else []
     nodes = app_bar(v, title, actions=[*actions, ("Save", "Save", _save)])

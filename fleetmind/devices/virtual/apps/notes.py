@@ -16,6 +16,7 @@ from ..widgets import (
     text_view,
     two_line_row,
 )
+from .records import delete_open_record, record_index, save_record
 
 PACKAGE = "com.fleetmind.notes"
 
@@ -60,25 +61,19 @@ def _save(state: PhoneState) -> str:
     if not note.title and not note.body.strip():
         ref.error = "Note is empty"
         return "not saved: the note is empty"
-    index = int(ref.params.get("index", -1))
-    if 0 <= index < len(state.notes):
-        state.notes[index] = note
-    else:
-        state.notes.append(note)
+    save_record(state.notes, ref, note)
     state.nav.pop()
     return f"saved note {note.title or 'Untitled'!r}"
 
 
 def _delete(state: PhoneState) -> str:
-    index = int(state.nav.stack[-1].params.get("index", -1))
-    note = state.notes.pop(index)
-    state.nav.pop()
+    note = delete_open_record(state, state.notes)
     return f"deleted note {note.title!r}"
 
 
 def form_screen(v: View) -> Screen:
     """A note being written: Title and Body fields and Save."""
-    editing = int(v.ref.params.get("index", -1)) >= 0
+    editing = record_index(v.ref) >= 0
     title = "Edit note" if editing else "New note"
     actions = [("Delete", "Delete note", _delete)] if editing else []
     nodes = app_bar(v, title, actions=[*actions, ("Save", "Save", _save)])
