@@ -79,14 +79,8 @@ class LiteLLMModel(ChatModel):
         start = time.perf_counter()
         try:
             response = await litellm.acompletion(**kwargs)
-        except litellm.exceptions.AuthenticationError as exc:
-            raise ModelUnavailable(f"{self.name}: the API key was refused; set the provider's key variable") from exc
-        except (litellm.exceptions.APIConnectionError, litellm.exceptions.Timeout) as exc:
-            raise ModelUnavailable(
-                f"{self.name} cannot be reached ({exc}); check the network or use --policy local-only"
-            ) from exc
-        except Exception as exc:
-            raise ModelError(f"{self.name} failed: {exc}") from exc
+        except Exception as exc:  # litellm wraps every provider's errors; sort them for the user
+            raise _explain(self.name, litellm, exc) from exc
         text = response.choices[0].message.content or ""
         usage = getattr(response, "usage", None)
         try:
@@ -101,3 +95,26 @@ class LiteLLMModel(ChatModel):
             cost_usd=cost,
             latency_ms=(time.perf_counter() - start) * 1000,
         )
+
+
+def _explain(name: str, litellm: Any, exc: Exception) -> ModelError:
+    """Turn a litellm error into one that says what to do."""
+    status = getattr(exc, "status_code", None)
+    text = str(exc)
+    if status in (401, 403) or isinstance(exc, litellm.exceptions.AuthenticationError):
+        return ModelUnavailable(f"{name}: the API key was refused ({status}); set the provider's key variable")
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    unreachable = isinstance(exc, litellm.exceptions.APIConnectionError | litellm.exceptions.Timeout) or any(
+        isinstance(c, ConnectionError | TimeoutError) for c in chain
+    )
+    if unreachable or "Connection error" in text:
+        return ModelUnavailable(
+            f"{name} cannot be reached ({text[:200]}); check the network or use --policy local-only"
+        )
+    if status == 429 or isinstance(exc, litellm.exceptions.RateLimitError):
+        return ModelError(f"{name} is rate-limited; wait and retry, or lower the request rate")
+    return ModelError(f"{name} failed: {text[:300]}")
