@@ -109,3 +109,11 @@ async def test_refused_key_and_garbage_answers_are_clear_errors(fake: FakeOpenAI
     fake.status = 401
     with pytest.raises(ModelUnavailable, match="API key"):
         await model(fake).complete([{"role": "user", "content": "hi"}])
+
+
+async def test_a_cloud_that_refuses_is_not_asked_again_at_every_step(fake: FakeOpenAI) -> None:
+    fake.status = 401
+    phone = VirtualPhone()
+    result = await GuiAgent(phone, cloud=model(fake)).run(SubtaskSpec(goal="Write a note about the meeting"))
+    assert len(fake.requests) == 1  # then the agent carried on without it
+    assert result.status == "failed" and "stuck" in result.summary

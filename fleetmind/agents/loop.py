@@ -33,7 +33,7 @@ from ..devices.base import (
 )
 from ..protocol.messages import Budget, Privacy, TierPolicy
 from .grounding import Candidate, Goal, candidates, extract_answer, history_entry, parse_goal, satisfied
-from .models import ChatModel, ModelError
+from .models import ChatModel, ModelError, ModelUnavailable
 from .ranking import Method, rank_candidates
 from .router import Step, route, sensitive_reason
 
@@ -45,6 +45,8 @@ RULE_MIN_MARGIN = 0.5
 RANK_TOP_K = 8
 MAX_VISITS = 3
 """Seeing the same screen more often than this, with no cloud to escalate to, ends the run."""
+CLOUD_RETRY_AFTER_S = 60.0
+"""After the cloud proved unreachable, steps stay local this long before trying it again."""
 REDACTED = "•••"
 
 
@@ -129,6 +131,7 @@ class GuiAgent:
     ) -> None:
         self.device = device
         self.ranking: Method = ranking
+        self._cloud_down_until = 0.0
         self.local = local
         self.cloud = cloud
         self.confidence_threshold = confidence_threshold
@@ -183,9 +186,10 @@ class GuiAgent:
                     "failed", f"step budget of {spec.budget.max_steps} spent", state, error="step budget spent"
                 )
             }
-        if state.get("visits", {}).get(obs.digest, 0) > MAX_VISITS and (
-            self.cloud is None or spec.privacy == "private"
-        ):
+        cloud_usable = (
+            self.cloud is not None and spec.privacy != "private" and time.monotonic() >= self._cloud_down_until
+        )
+        if state.get("visits", {}).get(obs.digest, 0) > MAX_VISITS and not cloud_usable:
             # Going round in circles with nobody stronger to ask: stop early and say so.
             why = (
                 f"stuck: back on the same {obs.foreground_app or 'home'} screen {MAX_VISITS + 1} times;"
@@ -234,15 +238,16 @@ class GuiAgent:
             secure_screen=obs.secure,
             sensitive=sensitive_reason(texts),
             local_available=self.local is not None,
-            cloud_available=self.cloud is not None,
+            cloud_available=self.cloud is not None and time.monotonic() >= self._cloud_down_until,
             budget_left_usd=spec.budget.max_cost_usd - state["cost_usd"],
             stuck=stuck,
             confidence_threshold=self.confidence_threshold,
         )
         decision = route(base)
         if decision.tier == "blocked":
-            if self.local is None and self.cloud is None:
-                best = cands[0]
+            no_model = self.local is None and not base.cloud_available
+            if no_model and spec.tier_policy == "auto" and not decision.reason.startswith("privacy"):
+                best = cands[0]  # no model to ask at all: the text match is the best there is
                 return StepRecord(
                     step, best.action, describe_action(best.action, obs), "rule", "no model available; best text match"
                 )
@@ -257,6 +262,8 @@ class GuiAgent:
         try:
             return await self._cloud(step, obs, state, decision.reason)
         except ModelError as exc:
+            if isinstance(exc, ModelUnavailable):  # do not wait on a dead cloud at every step
+                self._cloud_down_until = time.monotonic() + CLOUD_RETRY_AFTER_S
             log.warning("cloud step failed, falling back to the best text match: %s", exc)
             best = cands[0]
             return StepRecord(
