@@ -7,9 +7,11 @@ import asyncio
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
 
@@ -24,9 +26,10 @@ async def read_until(stream: asyncio.StreamReader, pattern: str, lines: list[str
             return m
 
 
-async def test_serve_takes_requests_from_its_prompt_and_serves_the_api() -> None:
+async def test_serve_takes_requests_from_its_prompt_and_serves_the_api(tmp_path: Path) -> None:
+    db = tmp_path / "events.sqlite"
     serve = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fleetmind.cli", "serve", "--port", "0", env=ENV,
+        sys.executable, "-m", "fleetmind.cli", "serve", "--port", "0", "--db", str(db), env=ENV,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     device = None
     seen: list[str] = []
@@ -50,6 +53,9 @@ async def test_serve_takes_requests_from_its_prompt_and_serves_the_api() -> None
             tasks = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(api + "/tasks")))
             assert [t["request"] for t in tasks["tasks"]] == ["Turn on Bluetooth"]
             assert tasks["tasks"][0]["status"] == "succeeded"
+        with sqlite3.connect(db) as conn:  # the event log outlives the process
+            kinds = [k for (k,) in conn.execute("SELECT kind FROM events ORDER BY seq")]
+        assert kinds[0] == "graph_created" and kinds[-1] == "task_finished"
     finally:
         for proc in (device, serve):
             if proc is not None and proc.returncode is None:

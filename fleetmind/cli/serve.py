@@ -12,6 +12,7 @@ import typer
 
 from ..orchestrator.planner import ClausePlanner, ModelPlanner, PlanningFailed, RetryReplanner
 from ..orchestrator.server import Orchestrator
+from ..orchestrator.store import SQLiteStore
 from .common import app, cloud_model, console, fail, setup_logging
 from .run import summary_table
 
@@ -22,6 +23,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8765,
     token: Annotated[str | None, typer.Option(help="Token agents and API clients must present")] = None,
     model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning")] = None,
+    db: Annotated[str, typer.Option(help="SQLite file for the event log (':memory:' keeps none)")] = ":memory:",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the orchestrator alone and print how to attach devices. Type requests at its prompt."""
@@ -35,7 +37,8 @@ def serve(
 
     async def main() -> None:
         cloud = cloud_model(model_cloud)
-        orch = Orchestrator(ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), token=token)
+        store = SQLiteStore(db)
+        orch = Orchestrator(ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), store, token=token)
         try:
             url = await orch.start(host, port)
         except OSError as exc:
