@@ -139,3 +139,14 @@ async def test_privacy_flows_downstream_and_the_cloud_replanner_sees_it_masked()
         graph.mark_finished(sid, SubtaskResult(status="succeeded", outputs=out, summary=f"found {out}"))
     snap = json.dumps(cloud_safe_snapshot(graph))
     assert "4711" not in snap and "public" in snap
+
+
+async def test_clause_planner_fans_out_to_every_device_of_a_kind() -> None:
+    phones = [DeviceProfile(id=f"phone-{i}", kind="phone") for i in (1, 2, 3)]
+    graph = TaskGraph("t")
+    graph.apply(await ClausePlanner().plan("Turn on dark theme on all phones, then turn off Wi-Fi", phones))
+    subtasks = graph.subtasks()
+    fan = [s for s in subtasks if s.goal == "Turn on dark theme"]
+    assert [s.device.device_id for s in fan] == ["phone-1", "phone-2", "phone-3"]
+    last = next(s for s in subtasks if s.goal == "Turn off Wi-Fi")
+    assert sorted(a for a, b, _ in graph.edges() if b == last.id) == [s.id for s in fan]

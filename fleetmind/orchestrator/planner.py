@@ -235,6 +235,7 @@ _BROWSER_WORDS = re.compile(
 )
 _PRIVATE_WORDS = re.compile(r"\b(bank|password|passcode|pin|login|log in|sign in|medical|salary)\b", re.I)
 _REFERS_BACK = re.compile(r"\b(it|that|them|this|the result|the answer)\b", re.I)
+_EVERY_DEVICE = re.compile(r"\s+on (?:all|both|every|each)(?: of)? (?:the |my )?(phone|browser|desktop)s?\b", re.I)
 _DEVICE_SUFFIX = re.compile(r"\s+(?:on|in) (?:the |my |a )?(phone|browser|desktop|web)s?\b", re.I)
 
 
@@ -295,13 +296,19 @@ def _leading_verb(clause: str) -> str | None:
     return words[0]
 
 
+def _kind_word(word: str) -> Literal["phone", "browser", "desktop"]:
+    kind = word.lower()
+    return "browser" if kind == "web" else kind  # type: ignore[return-value]
+
+
 class ClausePlanner:
     """Plans without a model by splitting the request into clauses.
 
     "A and B then C" becomes A and B in parallel, then C after both. A clause with
     no verb borrows the previous clause's ("turn on Wi-Fi and dark theme"). A clause
     that says "it"/"that" gets the previous stage's `result` outputs as inputs.
-    Device kind comes from words in the clause ("on the browser", a URL, "website").
+    Device kind comes from words in the clause ("on the browser", a URL, "website");
+    "on every phone" (all, both, each) makes one subtask per phone, pinned to it.
     """
 
     async def plan(self, request: str, devices: Sequence[DeviceProfile]) -> GraphPatch:
@@ -321,25 +328,29 @@ class ClausePlanner:
                     verb = own
                 elif verb:
                     clause = f"{verb} {clause}"
-                sid = f"s{len(specs) + 1}"
-                kind = self._kind(clause, kinds)
-                goal = _DEVICE_SUFFIX.sub("", clause).strip()
+                every = _EVERY_DEVICE.search(clause)
+                kind = self._kind(clause, kinds) if not every else _kind_word(every.group(1))
+                goal = _EVERY_DEVICE.sub("", _DEVICE_SUFFIX.sub("", clause)).strip()
                 inputs: dict[str, str | Ref] = {}
                 if previous and _REFERS_BACK.search(clause):
                     for p in previous:
                         inputs[f"{p}_result"] = Ref.model_validate({"from": p, "output": "result"})
-                specs.append(
-                    SubtaskSpec(
-                        id=sid,
-                        goal=goal[:1].upper() + goal[1:],
-                        device=DeviceRequirement(kind=kind),
-                        inputs=inputs,
-                        outputs=["result"],
-                        privacy="private" if _PRIVATE_WORDS.search(clause) else "normal",
+                # "on every phone": one subtask per such device, each pinned to it
+                targets = [DeviceRequirement(device_id=d.id) for d in devices if d.kind == kind] if every else []
+                for requirement in targets or [DeviceRequirement(kind=kind)]:
+                    sid = f"s{len(specs) + 1}"
+                    specs.append(
+                        SubtaskSpec(
+                            id=sid,
+                            goal=goal[:1].upper() + goal[1:],
+                            device=requirement,
+                            inputs=inputs,
+                            outputs=["result"],
+                            privacy="private" if _PRIVATE_WORDS.search(clause) else "normal",
+                        )
                     )
-                )
-                edges += [(p, sid, "on_success") for p in previous]
-                current.append(sid)
+                    edges += [(p, sid, "on_success") for p in previous]
+                    current.append(sid)
             previous = current
         return GraphPatch.from_specs(specs, edges, reason=f"split into {len(specs)} clause(s)")
 
@@ -347,8 +358,7 @@ class ClausePlanner:
     def _kind(clause: str, kinds: set[str]) -> Literal["phone", "browser", "desktop"]:
         m = _DEVICE_SUFFIX.search(clause)
         if m:
-            kind = m.group(1).lower()
-            return "browser" if kind == "web" else kind  # type: ignore[return-value]
+            return _kind_word(m.group(1))
         if _BROWSER_WORDS.search(clause) and ("browser" in kinds or not kinds):
             return "browser"
         if "phone" in kinds or not kinds:
