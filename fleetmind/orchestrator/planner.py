@@ -103,8 +103,10 @@ class Replanner(Protocol):
 
 _PLAN_SYSTEM = """You plan work for GUI agents on a fleet of devices.
 Split the user's request into subtasks, each done by one agent on one device.
-Return JSON matching the schema: subtasks (id, goal, device {kind: phone|browser|desktop},
-inputs, outputs, privacy) and edges (src, dst, kind: on_success|on_completion|on_failure).
+Return JSON matching the schema: subtasks (id, goal, device {kind: phone|browser|desktop} or
+{device_id: ...} to pin one device, inputs, outputs, privacy) and edges (src, dst, kind:
+on_success|on_completion|on_failure). Goals are short imperative sentences a GUI agent can do
+on one device ("Turn on Wi-Fi", "Send an SMS to Ada saying hello").
 A subtask that needs another's result declares an input {"from": "<id>", "output": "<name>"}
 and the other declares that output name; add an edge between them. Independent subtasks
 have no edge so they run in parallel. Mark subtasks that touch passwords, banking or
