@@ -60,3 +60,25 @@ async def test_root_says_where_things_are_and_unknown_paths_are_404(path: str) -
         assert (status, "agent_endpoint" in body) == ((200, True) if path == "/" else (404, False))
     finally:
         await orch.stop()
+
+
+async def test_clients_stream_events_and_page_through_a_tasks_log() -> None:
+    from fleetmind.devices.virtual import VirtualPhone
+    from fleetmind.embedded import EmbeddedFleet
+
+    async with asyncio.timeout(30), EmbeddedFleet([VirtualPhone()], planner=ClausePlanner()) as fleet:
+        url = fleet.orchestrator.url.removesuffix("/agent")
+        async with connect(url + "/api/events") as client:
+            run = await fleet.orchestrator.run("Turn on Bluetooth")
+            kinds = []
+            while not kinds or kinds[-1] != "task_finished":
+                kinds.append(json.loads(await client.recv())["kind"])
+        assert kinds[0] == "graph_created" and "step_progress" in kinds
+        base = url.replace("ws://", "http://") + f"/api/tasks/{run.id}/events"
+        _, everything = await asyncio.to_thread(get, base)
+        events = everything["events"]
+        assert [e["kind"] for e in events] == kinds  # type: ignore[index]
+        _, later = await asyncio.to_thread(get, base + f"?after={events[2]['seq']}")  # type: ignore[index]
+        assert later["events"] == events[3:]
+        status, _ = await asyncio.to_thread(get, base + "?after=x")
+        assert status == 400

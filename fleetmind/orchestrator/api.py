@@ -1,7 +1,8 @@
 """The client API beside the agent endpoint: plain HTTP GETs on the same port.
 
-`GET /api/tasks`, `/api/tasks/<id>`, `/api/devices` (with a token configured, send
-`Authorization: Bearer <token>`); `/` says where things are.
+`GET /api/tasks`, `/api/tasks/<id>`, `/api/tasks/<id>/events?after=N`, `/api/devices`,
+and a WebSocket at `/api/events` that streams every event (with a token configured,
+send `Authorization: Bearer <token>`); `/` says where things are.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ import json
 import secrets
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 if TYPE_CHECKING:
     from .server import Orchestrator
+
+EVENTS_PATH = "/api/events"
+"""WebSocket endpoint that streams every event to a client as JSON text frames."""
 
 
 def respond(orch: Orchestrator, request: Request) -> Response | None:
@@ -27,6 +32,16 @@ def respond(orch: Orchestrator, request: Request) -> Response | None:
         given = request.headers.get("Authorization", "")
         if orch.token is not None and not secrets.compare_digest(given, f"Bearer {orch.token}"):
             return json_response(HTTPStatus.UNAUTHORIZED, {"error": "send Authorization: Bearer <token>"})
+        if path == EVENTS_PATH:
+            return None  # a client's event stream: the WebSocket handshake goes on
+        if path.startswith("/api/tasks/") and path.endswith("/events"):
+            task_id = path.split("/")[3]
+            after_values = parse_qs(urlsplit(request.path).query).get("after", ["0"])
+            if not after_values[0].isdigit():
+                return json_response(HTTPStatus.BAD_REQUEST, {"error": "after must be an event number"})
+            after = int(after_values[0])
+            events = orch.store.events(task_id, after=after)
+            return json_response(HTTPStatus.OK, {"events": [e.model_dump() for e in events]})
         if path == "/api/tasks":
             return json_response(HTTPStatus.OK, {"tasks": orch.store.tasks()})
         if path == "/api/devices":
@@ -54,7 +69,8 @@ def respond(orch: Orchestrator, request: Request) -> Response | None:
             {
                 "fleetmind": "orchestrator",
                 "agent_endpoint": orch.url,
-                "api": ["/api/tasks", "/api/tasks/<id>", "/api/devices"],
+                "api": ["/api/tasks", "/api/tasks/<id>", "/api/tasks/<id>/events?after=N", "/api/devices"],
+                "events_websocket": EVENTS_PATH,
             },
         )
     return json_response(HTTPStatus.NOT_FOUND, {"error": f"nothing at {path}"})

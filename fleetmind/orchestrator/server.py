@@ -41,7 +41,7 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
-from .api import respond
+from .api import EVENTS_PATH, respond
 from .graph import SubtaskResult, TaskGraph
 from .planner import Planner, ReplanEvent, Replanner
 from .registry import Registry
@@ -194,6 +194,9 @@ class Orchestrator:
     # agent connections ---------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
+        if ws.request is not None and ws.request.path.split("?", 1)[0] == EVENTS_PATH:
+            await self._stream_events(ws)
+            return
         try:
             async with asyncio.timeout(10):
                 first = await receive(ws, None)
@@ -260,6 +263,24 @@ class Orchestrator:
         agent = AgentSession(hello.agent_id, Link(session), [])
         self.sessions[session.session_id] = agent
         return agent, 0
+
+    async def _stream_events(self, ws: ServerConnection) -> None:
+        """Send a client every event from now on, one JSON text frame each."""
+        queue = self.subscribe()
+        closed = asyncio.ensure_future(ws.wait_closed())
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait([getter, closed], return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():  # the client left, or the server is closing
+                    getter.cancel()
+                    return
+                await ws.send(getter.result().model_dump_json())
+        except ConnectionClosed:
+            pass
+        finally:
+            closed.cancel()
+            self.unsubscribe(queue)
 
     def _lost(self, agent: AgentSession) -> None:
         agent.lost_at = time.monotonic()
