@@ -168,3 +168,12 @@ async def test_secure_screens_are_decided_on_device_with_the_real_local_model(lo
     assert spy.seen_secure == 0  # the cloud never saw a secure screen
     private_steps = [s for s in steps if "privacy" in s.why]
     assert private_steps and all(s.tier == "local" for s in private_steps)
+
+
+async def test_an_item_further_down_a_list_is_scrolled_to() -> None:
+    p = phone()
+    p.seed(contacts=[{"name": f"Person {i:02d}", "phone": f"555 {1000 + i}"} for i in range(40)]
+           + [{"name": "Zed Zulu", "phone": "555 9999"}])
+    result, steps = await run(p, "Find the phone number of Zed Zulu")
+    assert result.outputs == {"result": "555 9999"}
+    assert [s.action.kind for s in steps].count("scroll") >= 1

@@ -227,7 +227,8 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             if key:
                 values.setdefault(key, value)
     asks = bool(re.search(r"\b(find|what|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
-    entities = [m.group(1) for m in _ENTITY.finditer(text) if m.start() > 0]
+    # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
+    entities = [m.group(1) for m in _ENTITY.finditer(text) if m.start() > 0 and not m.group(1).isupper()]
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
     return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks,
@@ -410,7 +411,11 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
     out = list({c.text: c for c in reversed(out)}.values())[::-1]  # same words, same choice: keep the first
     if any(e.scrollable for e in obs.elements):
-        out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", 0.05))
+        shown = " ".join(e.text for e in obs.elements).lower()
+        missing = [name for name in goal.entities if name.lower() not in shown and name not in apps]
+        # the goal names something this list does not show (yet): look further down
+        score = 1.5 if missing and not on_home else 0.05
+        out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", score))
     if not on_home:
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))

@@ -42,6 +42,7 @@ TASKS = [
     PhoneTask("Add a contact named Bob Stone with email bob@example.org",
               lambda s, _: any(c.name == "Bob Stone" and c.email == "bob@example.org" for c in s.contacts)),
     PhoneTask("Find the phone number of Ada Lovelace", lambda _, out: out.get("result") == "555 0100"),
+    PhoneTask("Find the phone number of Zed Zulu", lambda _, out: out.get("result") == "555 9999"),
     PhoneTask("Set an alarm for 7:30 labelled Gym",
               lambda s, _: any((a.hour, a.minute, a.label) == (7, 30, "Gym") for a in s.alarms)),
     PhoneTask("Set an alarm for 6 pm", lambda s, _: any((a.hour, a.minute) == (18, 0) for a in s.alarms)),
@@ -69,7 +70,9 @@ class TransportResult:
 
 
 def _seeded(phone: VirtualPhone) -> VirtualPhone:
-    phone.seed(contacts=[{"name": "Ada Lovelace", "phone": "555 0100"}])
+    crowd = [{"name": f"Person {i:02d}", "phone": f"555 {1000 + i}"} for i in range(30)]
+    ada, zed = {"name": "Ada Lovelace", "phone": "555 0100"}, {"name": "Zed Zulu", "phone": "555 9999"}
+    phone.seed(contacts=[ada, *crowd, zed])  # Zed is far down the list
     return phone
 
 
