@@ -1,0 +1,1 @@
+"""The GUI agent loop, grounding, local ranking, routing, models and the device-agent host."""

@@ -1,0 +1,1 @@
+"""Devices: the contract (`base`), Android over adb, Chromium through Playwright, and virtual devices."""
