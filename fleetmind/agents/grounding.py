@@ -292,7 +292,7 @@ def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
         entered = list(dict.fromkeys(history[i].split(":", 2)[2] for i in typed_at))
         if all(v in shown for v in entered):
             return "saved: " + ", ".join(entered)
-        filled = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+        filled = typed_fields(history)
         if not any(e.editable and field_name(e) in filled for e in obs.elements):
             return "submitted " + ", ".join(sorted(filled))  # the form we filled is gone
     return None
@@ -307,7 +307,7 @@ def _field_value(goal: Goal, el: UIElement) -> str | None:
 
 
 def _pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
-    typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+    typed = typed_fields(history)
     return any(
         e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed
         for e in obs.elements
@@ -333,7 +333,7 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
         hit = next((t for t in texts if "@" in t), None)
         if hit:
             return hit
-    typed = {h.split(":", 2)[2] for h in history or [] if h.startswith("typed:")}
+    typed = typed_values(history or [])
     names = {w for entity in goal.entities for w in content_words(entity)}
     if names:  # the answer must be about what the goal names
         static = [e for e in static if names & content_words(e.text)]
@@ -354,7 +354,7 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
 def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]) -> list[Candidate]:
     """Every sensible next action on this screen, scored by what the goal names."""
     out: list[Candidate] = []
-    typed = {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+    typed = typed_fields(history)
     fields_left = 0
     fills: list[int] = []
     last = history[-1] if history else ""
@@ -397,7 +397,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         c = out[fills[0]]
         c.action = c.action.model_copy(update={"submit": True})
         c.text += " and press enter"
-    on_home = obs.foreground_app.lower() in ("", "home", "launcher")
+    on_home = _on_home(obs)
     here = obs.foreground_app.lower()
     in_right_app = bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
     for app in apps:
@@ -430,8 +430,21 @@ def _duplicates_a_key_or_launch(el: UIElement, apps: list[str], obs: Observation
     icon is the app's launch. One candidate per effect keeps the choice clear."""
     if _SYSTEM_NAV.match(el.resource_id):
         return True
-    on_home = obs.foreground_app.lower() in ("", "home", "launcher")
-    return on_home and el.label.lower() in {a.lower() for a in apps}
+    return _on_home(obs) and el.label.lower() in {a.lower() for a in apps}
+
+
+def typed_fields(history: list[str]) -> set[str]:
+    """Names of the fields typed into so far (history entries "typed:<field>:<text>")."""
+    return {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+
+
+def typed_values(history: list[str]) -> set[str]:
+    """The texts typed so far."""
+    return {h.split(":", 2)[2] for h in history if h.startswith("typed:")}
+
+
+def _on_home(obs: Observation) -> bool:
+    return obs.foreground_app.lower() in ("", "home", "launcher")
 
 
 def history_entry(action: Action, obs: Observation) -> str:

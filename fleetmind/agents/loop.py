@@ -186,9 +186,7 @@ class GuiAgent:
                     "failed", f"step budget of {spec.budget.max_steps} spent", state, error="step budget spent"
                 )
             }
-        cloud_usable = (
-            self.cloud is not None and spec.privacy != "private" and time.monotonic() >= self._cloud_down_until
-        )
+        cloud_usable = self._cloud_reachable() and spec.privacy != "private"
         if state.get("visits", {}).get(obs.digest, 0) > MAX_VISITS and not cloud_usable:
             # Going round in circles with nobody stronger to ask: stop early and say so.
             why = (
@@ -238,7 +236,7 @@ class GuiAgent:
             secure_screen=obs.secure,
             sensitive=sensitive_reason(texts),
             local_available=self.local is not None,
-            cloud_available=self.cloud is not None and time.monotonic() >= self._cloud_down_until,
+            cloud_available=self._cloud_reachable(),
             budget_left_usd=spec.budget.max_cost_usd - state["cost_usd"],
             stuck=stuck,
             confidence_threshold=self.confidence_threshold,
@@ -362,6 +360,10 @@ class GuiAgent:
                 log.info("action %s failed: %s", record.summary, outcome.error)
         update["step"] = record.step
         return update
+
+    def _cloud_reachable(self) -> bool:
+        """A cloud model is configured and has not just proved unreachable."""
+        return self.cloud is not None and time.monotonic() >= self._cloud_down_until
 
     def _reportable(self, record: StepRecord, obs: Observation) -> StepRecord:
         """The step as it may leave the device: text typed on a private subtask, a secure
