@@ -35,7 +35,7 @@ def check_python() -> list[Check]:
 
 def check_adb(host: str = "127.0.0.1", port: int = 5037, timeout_s: float = 3.0) -> list[Check]:
     """The adb server, and each device it knows: state, authorisation, uiautomator2."""
-    from .devices.adb_link import _Client
+    from .devices.android.link import _Client
 
     binary = shutil.which("adb")
     found: list[Check] = []

@@ -56,7 +56,7 @@ async def virtual_devices(
     Browsers are Debian's Chromium through Playwright, starting at a VirtualWeb
     site on loopback (weather, encyclopedia, contact form).
     """
-    from .devices.adb import AdbServer, virtual_phones
+    from .devices.virtual.adbd import AdbServer, virtual_phones
 
     async with contextlib.AsyncExitStack() as stack:
         devices: list[Device] = []

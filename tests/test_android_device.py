@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from PIL import Image
 
-from fleetmind.devices.adb import AdbServerThread
+from fleetmind.devices.virtual.adbd import AdbServerThread
 from fleetmind.devices.android import AndroidDevice
 from fleetmind.devices.base import (
     AskUser,

@@ -7,7 +7,7 @@ import socket
 from typer.testing import CliRunner
 
 from fleetmind.cli import app
-from fleetmind.devices.adb import AdbServerThread, virtual_phones
+from fleetmind.devices.virtual.adbd import AdbServerThread, virtual_phones
 from fleetmind.doctor import check_adb
 
 runner = CliRunner()

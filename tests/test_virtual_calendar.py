@@ -5,7 +5,7 @@ from __future__ import annotations
 import adbutils
 import pytest
 
-from fleetmind.devices.adb import AdbServerThread, virtual_phones
+from fleetmind.devices.virtual.adbd import AdbServerThread, virtual_phones
 from fleetmind.devices.android import AndroidDevice
 from fleetmind.devices.base import LaunchApp, Observation, PressKey, Tap, Target, TypeText, UIElement, Wait
 from fleetmind.devices.virtual import Event, Timer, VirtualPhone

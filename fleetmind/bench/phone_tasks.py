@@ -17,7 +17,7 @@ from typing import Literal
 
 from ..agents.loop import GuiAgent, StepRecord, SubtaskSpec
 from ..agents.models import ChatModel
-from ..devices.adb import AdbServer, virtual_phones
+from ..devices.virtual.adbd import AdbServer, virtual_phones
 from ..devices.android import AndroidDevice
 from ..devices.base import Device
 from ..devices.virtual import PhoneState, VirtualPhone

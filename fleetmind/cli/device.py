@@ -62,7 +62,7 @@ def virtual(
     setup_logging(verbose)
     if (connect is None) == (adb_port is None):
         raise fail("give exactly one of --connect URL (attach as agents) or --adb-port N (serve over ADB)")
-    from ..devices.adb import AdbServer, virtual_phones
+    from ..devices.virtual.adbd import AdbServer, virtual_phones
 
     phones = virtual_phones(count, seed=seed)
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import adbutils  # type: ignore[import-untyped]
 from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout  # type: ignore[import-untyped]
 
-from .base import DeviceError
+from ..base import DeviceError
 from .dumpsys import parse_rotation, parse_wm_size
 from .uidump import HierarchyError
 

@@ -15,15 +15,7 @@ is treated as secure too. A dump that hangs is abandoned after
 `hierarchy_timeout_s` and retried once; then the observation has no elements and
 says why in `notes`.
 
-Typing any language, first that works:
-  1. uiautomator2's `send_keys` (its own keyboard), when uiautomator2 runs on the phone;
-  2. for text `input text` cannot type (non-ASCII, control characters): the
-     clipboard, set with the Clipper app's broadcast
-     (`am broadcast -a clipper.set -e text TEXT`, app `ca.zgrs.clipper`) and
-     pasted with `input keyevent 279` (KEYCODE_PASTE);
-  3. for printable ASCII: `input text` with spaces as `%s`, newlines as ENTER.
-If none applies (non-ASCII, no uiautomator2, no Clipper) the action fails with
-an error saying what to install.
+Typing (any language, through a chain of methods) lives in `keyboard.py`.
 """
 
 from __future__ import annotations
@@ -37,9 +29,9 @@ from typing import Any
 
 from PIL import Image
 
-from .adb_link import AdbLink, DumpTimeout
-from .android_apps import APP_LABELS, DEFAULT_SENSITIVE_APPS, HOME_PACKAGES, app_label, find_package, is_sensitive
-from .base import (
+from .link import AdbLink, DumpTimeout
+from .apps import APP_LABELS, DEFAULT_SENSITIVE_APPS, HOME_PACKAGES, app_label, find_package, is_sensitive
+from ..base import (
     Action,
     ActionOutcome,
     AskUser,
@@ -61,26 +53,20 @@ from .base import (
     UIElement,
     Wait,
 )
-from .dumpsys import broadcast_ok, input_text_arg, parse_focus, parse_keyboard_shown, parse_packages
+from .dumpsys import parse_focus, parse_keyboard_shown, parse_packages
+from .gestures import scroll_swipe
+from .keyboard import KEYCODE_ENTER, Keyboard
+from .launcher import SHELL_ERROR, is_url, open_url, start_package
+from .screen import capture_screen, dump_hierarchy, read_hierarchy
 from .uidump import HierarchyError, parse_hierarchy
 
 __all__ = ["KEYCODES", "AndroidDevice"]
 
 log = logging.getLogger(__name__)
 
-KEYCODES: dict[str, int] = {"back": 4, "home": 3, "enter": 66, "recents": 187, "delete": 67, "tab": 61, "escape": 111}
+KEYCODES: dict[str, int] = {"back": 4, "home": 3, "enter": KEYCODE_ENTER, "recents": 187, "delete": 67, "tab": 61, "escape": 111}
 """`PressKey.key` -> Android KEYCODE."""
 
-KEYCODE_PASTE = 279
-KEYCODE_MOVE_END = 123
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|www\.|(sms|smsto|tel|mailto|geo|market):)")
-_SHELL_ERROR = re.compile(r"^(Error|Exception|java\.lang\.\w+|/system/bin/sh: .*not found)", re.M)
-
-
-def _all_black(png: bytes) -> bool:
-    with Image.open(io.BytesIO(png)) as image:
-        return image.convert("L").getbbox() is None
 
 
 def _same_element(seen: UIElement, now: UIElement) -> bool:
@@ -138,7 +124,7 @@ class AndroidDevice(Device):
         self._third_party: list[str] = []
         self._last: Observation | None = None
         self._acted = False  # an action ran since the last observation
-        self._field_len: int | None = None  # at most this many characters in the field the last tap focused
+        self._keys = Keyboard(self._run, self._shell, serial or "android")
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ connecting
@@ -195,6 +181,7 @@ class AndroidDevice(Device):
                         "pass use_uiautomator2=None to fall back to plain adb"
                     ) from None
                 log.info("android %s: uiautomator2 unavailable (%s); using plain adb", self.serial, str(exc)[:200])
+        self._keys.u2, self._keys.name = self._u2, self.serial or "android"
         log.info("android %s: connected via %s (%s)", self.serial, self.where, "uiautomator2" if self._u2 else "adb")
 
     async def _shell(self, *cmd: str) -> str:
@@ -203,7 +190,7 @@ class AndroidDevice(Device):
     async def _run(self, *cmd: str, what: str) -> str:
         """A shell command whose printed error (Error: ..., not found) makes the action fail."""
         out = await self._shell(*cmd)
-        m = _SHELL_ERROR.search(out)
+        m = SHELL_ERROR.search(out)
         if m:
             raise DeviceError(f"{what} failed: {out[m.start() :].strip()[:300]}")
         return out
@@ -275,41 +262,17 @@ class AndroidDevice(Device):
             secure=bool(reasons),
             notes=notes,
         )
-        self._last, self._acted, self._field_len = obs, False, None
+        self._last, self._acted, self._keys.field_len = obs, False, None
         return obs
 
     async def _screenshot(self) -> tuple[bytes | None, str | None, bool]:
-        """(png, error, all_black): the capture, or why there is none."""
-        data = await asyncio.to_thread(self._link.shell_bytes, ["screencap", "-p"])
-        if not data.startswith(PNG_MAGIC):
-            return None, f"screencap returned no PNG ({data[:80]!r})", False
-        if await asyncio.to_thread(_all_black, data):
-            return None, "the capture is all black: the app most likely sets FLAG_SECURE; it is withheld", True
-        return data, None, False
+        return await capture_screen(self._link)
 
     def _dump_sync(self) -> str:
-        if self._u2 is not None:
-            try:  # bounded: uiautomator2's own default waits 300 s
-                xml = self._u2.jsonrpc.dumpWindowHierarchy(False, 50, http_timeout=self.hierarchy_timeout_s)
-                if xml:
-                    return str(xml)
-            except Exception as exc:  # fall through to the adb dump
-                log.info("android %s: uiautomator2 dump failed (%s); using uiautomator dump", self.serial, exc)
-        return self._link.dump_hierarchy(self.hierarchy_timeout_s)
+        return dump_hierarchy(self._link, self._u2, self.hierarchy_timeout_s, self.serial)
 
     async def _hierarchy(self) -> tuple[list[UIElement], list[str]]:
-        """The elements, dumping at most twice; on failure none, with the reasons as notes."""
-        notes: list[str] = []
-        for attempt in (1, 2):
-            try:
-                xml = await asyncio.to_thread(self._dump_sync)
-                return parse_hierarchy(xml), notes
-            except DumpTimeout:
-                notes.append(f"UI hierarchy dump {attempt} timed out after {self.hierarchy_timeout_s:g}s")
-            except HierarchyError as exc:
-                notes.append(f"UI hierarchy dump {attempt} failed: {exc}")
-        notes.append("no UI elements: the hierarchy dump failed twice; target actions by x/y from the screenshot")
-        return [], notes
+        return await read_hierarchy(self._dump_sync, self.hierarchy_timeout_s)
 
     # ------------------------------------------------------------------ act
 
@@ -400,7 +363,7 @@ class AndroidDevice(Device):
     def _note_tap(self, target: Target) -> None:
         el = self._last.element(target.element) if self._last and target.element else None
         # An empty field shows its hint as text: counting it too only costs a few harmless deletes.
-        self._field_len = len(el.text) if el is not None and el.editable else None
+        self._keys.field_len = len(el.text) if el is not None and el.editable else None
 
     async def _scroll(self, direction: str, target: Target | None) -> str:
         width, height = self._screen
@@ -416,17 +379,7 @@ class AndroidDevice(Device):
             lists = [e for e in (self._last.elements if self._last else []) if e.scrollable]
             biggest = max(lists, key=lambda e: e.bounds.width * e.bounds.height, default=None)
             area = biggest.bounds if biggest else Bounds(left=0, top=height // 5, right=width, bottom=height * 4 // 5)
-        cx, cy = area.center
-        dx, dy = area.width * 3 // 10, area.height * 3 // 10
-        # "down" shows what is below: the finger moves up.
-        start, end = {
-            "down": ((cx, cy + dy), (cx, cy - dy)),
-            "up": ((cx, cy - dy), (cx, cy + dy)),
-            "right": ((cx + dx, cy), (cx - dx, cy)),
-            "left": ((cx - dx, cy), (cx + dx, cy)),
-        }[direction]
-        clamp = [(min(max(px, 0), width - 1), min(max(py, 0), height - 1)) for px, py in (start, end)]
-        (x1, y1), (x2, y2) = clamp
+        (x1, y1), (x2, y2) = scroll_swipe(direction, area, width, height)
         await self._run("input", "swipe", *map(str, (x1, y1, x2, y2, 400)), what=f"scroll {direction}")
         return f"scrolled {direction}: swiped ({x1}, {y1}) -> ({x2}, {y2})"
 
@@ -443,86 +396,31 @@ class AndroidDevice(Device):
             self._note_tap(target)
             steps.append(f"tapped ({x}, {y})")
         if clear:
-            steps.append(await self._clear())
-        if text:
-            steps.append(await self._type(text))
-            if self._field_len is not None:
-                self._field_len += len(text)
-        if submit:
-            await self._run("input", "keyevent", str(KEYCODES["enter"]), what="submit")
-            steps.append("pressed enter")
-        return "; ".join(steps)
-
-    async def _clear(self) -> str:
-        if self._u2 is not None:
-            try:
-                await asyncio.to_thread(self._u2.clear_text)
-                return "cleared the field (uiautomator2)"
-            except Exception as exc:
-                log.info("android %s: uiautomator2 clear_text failed (%s)", self.serial, exc)
-        count = self._field_len
-        if count is None:
             focused = [e for e in (self._last.elements if self._last else []) if e.editable and e.focused]
-            count = len(focused[0].text) if focused else 64
-        # The cursor goes to the end, then one DEL per character.
-        await self._run("input", "keyevent", str(KEYCODE_MOVE_END), *["67"] * max(count, 1), what="clear the field")
-        self._field_len = 0
-        return f"cleared the field ({count} deletes)"
-
-    async def _type(self, text: str) -> str:
-        if self._u2 is not None:
-            try:
-                await asyncio.to_thread(self._u2.send_keys, text)
-                return f"typed {text!r} (uiautomator2)"
-            except Exception as exc:
-                log.info("android %s: uiautomator2 send_keys failed (%s); falling back", self.serial, exc)
-        lines = text.split("\n")
-        try:
-            args = [input_text_arg(line) for line in lines]
-        except ValueError:
-            return await self._paste(text)
-        for i, arg in enumerate(args):
-            if i:
-                await self._run("input", "keyevent", str(KEYCODES["enter"]), what="type a newline")
-            if arg:
-                await self._run("input", "text", arg, what="input text")
-        return f"typed {text!r} (input text)"
-
-    async def _paste(self, text: str) -> str:
-        out = await self._shell("am", "broadcast", "-a", "clipper.set", "-e", "text", text)
-        if not broadcast_ok(out):
-            raise DeviceError(
-                f"cannot type {text!r}: `input text` types ASCII only, and the clipboard broadcast was not "
-                "accepted (install the Clipper app, ca.zgrs.clipper, and open it once), and uiautomator2 is not "
-                "running (pip install uiautomator2; use_uiautomator2=None)"
-            )
-        await self._run("input", "keyevent", str(KEYCODE_PASTE), what="paste")
-        return f"typed {text!r} (clipboard paste)"
+            steps.append(await self._keys.clear(len(focused[0].text) if focused else None))
+        if text:
+            steps.append(await self._keys.type(text))
+        if submit:
+            steps.append(await self._keys.submit())
+        return "; ".join(steps)
 
     # ------------------------------------------------------------------ apps
 
     async def _launch(self, app: str) -> str:
         app = app.strip()
-        if _URL.match(app):
-            url = "https://" + app if app.startswith("www.") else app
-            out = await self._shell("am", "start", "-a", "android.intent.action.VIEW", "-d", url)
-            if _SHELL_ERROR.search(out):
-                raise DeviceError(f"no app on {self.serial} opens {url}: {out.strip().splitlines()[-1][:200]}")
-            return f"opened {url}"
+        if is_url(app):
+            return await open_url(self._shell, app, self.serial)
         package = find_package(app, self._packages, self.labels)
         if package is None:
             self._packages = parse_packages(await self._shell("pm", "list", "packages"))
             package = find_package(app, self._packages, self.labels)
         if package is None:
             raise DeviceError(f"no app {app!r} on {self.serial}; installed apps: {', '.join(self.info.apps)}")
-        out = await self._shell("monkey", "-p", package, "-c", "android.intent.category.LAUNCHER", "1")
-        if "No activities found" in out or "aborted" in out:
-            raise DeviceError(f"{package} has no launcher activity to open: {out.strip()[-200:]}")
-        return f"opened {app_label(package, self.labels)} ({package})"
+        return await start_package(self._shell, package, self.labels)
 
     async def close(self) -> None:
         """Stop uiautomator2's server if this device started it, and forget the connection."""
-        u2, self._u2 = self._u2, None
+        u2, self._u2, self._keys.u2 = self._u2, None, None
         if u2 is not None:
             try:
                 await asyncio.to_thread(u2.stop_uiautomator, False)
