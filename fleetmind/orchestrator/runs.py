@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..protocol.messages import Budget, TierPolicy
+from ..protocol.messages import Budget, ConfirmPolicy, TierPolicy
 from ..protocol.transport import Link
 from .graph import TaskGraph
 from .planner import ReplanEvent
@@ -44,6 +44,7 @@ class TaskRun:
     policy: TierPolicy
     budget: Budget
     done: asyncio.Future[TaskRun]
+    confirm: ConfirmPolicy = "ask"
     started: float = field(default_factory=time.monotonic)
     running: dict[str, Attempt] = field(default_factory=dict)
     attempts_on: Counter[tuple[str, str]] = field(default_factory=Counter)

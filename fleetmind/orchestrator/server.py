@@ -36,6 +36,7 @@ from ..protocol.messages import (
     Reject,
     Result,
     TierPolicy,
+    ConfirmPolicy,
     Welcome,
     new_id,
 )
@@ -149,8 +150,13 @@ class Orchestrator:
         *,
         policy: TierPolicy = "auto",
         budget: Budget | None = None,
+        confirm: ConfirmPolicy = "ask",
     ) -> TaskRun:
-        """Plan `request` into a graph and start running it (PlanningFailed if it cannot)."""
+        """Plan `request` into a graph and start running it (PlanningFailed if it cannot).
+
+        confirm: "ask" makes agents ask the user before irreversible actions (send, delete,
+        pay, ...); "allow" pre-approves them (the CLI's --yes).
+        """
         task_id = uuid.uuid4().hex[:8]
         patch = await self.planner.plan(request, self.devices())
         graph = TaskGraph(task_id, request)
@@ -161,6 +167,7 @@ class Orchestrator:
             graph=graph,
             policy=policy,
             budget=budget or Budget(),
+            confirm=confirm,
             done=asyncio.get_running_loop().create_future(),
         )
         self.runs[task_id] = run
@@ -325,7 +332,14 @@ class Orchestrator:
                     self._emit(
                         run,
                         "question",
-                        {"subtask": sid, "wire_id": message.subtask_id, "question": message.question, "id": message.id},
+                        {
+                            "subtask": sid,
+                            "wire_id": message.subtask_id,
+                            "question": message.question,
+                            "id": message.id,
+                            "kind": message.kind,
+                            "options": message.options,
+                        },
                     )
             case Error():
                 log.warning("agent %s reports an error: %s", agent.agent_id, message.message)
@@ -545,6 +559,7 @@ class Orchestrator:
                 budget=run.budget,
                 deadline_s=sub.timeout_s,
                 tier_policy=run.policy,
+                confirm=run.confirm,
                 attempt=sub.attempts,
             ),
         )

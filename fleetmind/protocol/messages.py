@@ -25,6 +25,11 @@ Tier = Literal["local", "cloud", "rule"]
 TierPolicy = Literal["auto", "local-only", "cloud-only"]
 Privacy = Literal["normal", "private"]
 ResultStatus = Literal["succeeded", "failed", "cancelled"]
+QuestionKind = Literal["question", "confirm", "choice"]
+"""question: free text (a missing value); confirm: yes/no before an irreversible action;
+choice: pick one of `options` (several matches for a name)."""
+ConfirmPolicy = Literal["ask", "allow"]
+"""ask: irreversible actions (send, delete, pay, ...) wait for the user's yes; allow: pre-approved (--yes)."""
 
 
 def new_id() -> str:
@@ -122,6 +127,9 @@ class Question(Envelope):
     type: Literal["question"] = "question"
     subtask_id: str
     question: str
+    kind: QuestionKind = "question"
+    options: list[str] = Field(default_factory=list, description="For choice: the answers to pick from.")
+    deadline_s: float | None = Field(None, description="Seconds the agent waits for an answer before it fails.")
 
 
 class Result(Envelope):
@@ -135,6 +143,11 @@ class Result(Envelope):
     error: str | None = None
     steps: int = 0
     cost_usd: float = 0.0
+    verified: bool | None = Field(
+        None,
+        description="succeeded only: True when a check saw the goal's effect on the device, False when it could not"
+        " be observed (the summary says why: 'done, unverified: ...').",
+    )
 
 
 class Ack(Envelope):
@@ -169,6 +182,7 @@ class Assign(Envelope):
     budget: Budget = Field(default_factory=Budget)
     deadline_s: float | None = Field(None, description="Seconds the subtask may take.")
     tier_policy: TierPolicy = "auto"
+    confirm: ConfirmPolicy = Field("ask", description="Whether irreversible actions need the user's confirmation.")
     attempt: int = 1
 
 
