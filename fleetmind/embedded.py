@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,12 +30,22 @@ class UsageError(ValueError):
 
 
 def parse_devices(spec: str) -> dict[str, int]:
-    """'phone:2,browser:1' -> {'phone': 2, 'browser': 1}."""
+    """'phone:2,browser:1' -> {'phone': 2, 'browser': 1}.
+
+    Real phones over adb: 'android:SERIAL' -> {'android:SERIAL': 1}; 'android:all' (every
+    device `adb devices` lists) -> {'android:all': 1}. See `fleet_devices`.
+    """
     out: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
+        if part.startswith("android:") and len(part) > len("android:"):
+            out[part] = 1
+            continue
         m = re.fullmatch(r"(phone|browser)(?::(\d+))?", part)
         if not m:
-            raise UsageError(f"--devices: cannot read {part!r}; write kind:count, e.g. phone:2,browser:1")
+            raise UsageError(
+                f"--devices: cannot read {part!r}; write kind:count, e.g. phone:2,browser:1,"
+                " or android:SERIAL / android:all for real phones"
+            )
         out[m.group(1)] = out.get(m.group(1), 0) + int(m.group(2) or 1)
     if not out or sum(out.values()) == 0:
         raise UsageError("--devices names no device; e.g. --devices phone:2")
@@ -89,6 +100,65 @@ async def virtual_devices(
         yield devices
 
 
+def adb_server() -> tuple[str, int]:
+    """Where the adb server listens: $ANDROID_ADB_SERVER_ADDRESS / $ANDROID_ADB_SERVER_PORT, else 127.0.0.1:5037."""
+    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
+    port = os.environ.get("ANDROID_ADB_SERVER_PORT", "5037")
+    if not port.isdigit():
+        raise UsageError(f"ANDROID_ADB_SERVER_PORT={port!r} is not a port number")
+    return host, int(port)
+
+
+async def android_serials(names: list[str], host: str, port: int) -> list[str]:
+    """The serials that `android:NAME` entries mean; `all` expands to every device adb lists."""
+    if "all" not in names:
+        return names
+    import adbutils  # type: ignore[import-untyped]
+
+    def listed() -> list[str]:
+        return [d.serial for d in adbutils.AdbClient(host=host, port=port, socket_timeout=10).device_list()]
+
+    try:
+        found = await asyncio.to_thread(listed)
+    except (adbutils.AdbError, OSError) as exc:
+        raise UsageError(
+            f"android:all: cannot ask the adb server at {host}:{port} for devices ({exc}); start it with"
+            " `adb start-server` (or set ANDROID_ADB_SERVER_PORT)"
+        ) from None
+    if not found:
+        raise UsageError(
+            f"android:all: the adb server at {host}:{port} lists no device; connect a phone with USB debugging"
+            " on (or `adb connect HOST:PORT`) and check `adb devices`"
+        )
+    return list(dict.fromkeys([n for n in names if n != "all"] + found))
+
+
+@contextlib.asynccontextmanager
+async def fleet_devices(
+    counts: dict[str, int], *, seed: int = 0, transport: Transport = "adb"
+) -> AsyncIterator[list[Device]]:
+    """The devices `parse_devices` names: virtual ones (see `virtual_devices`) plus real
+    Android phones (`android:SERIAL`, `android:all`) through the adb server; closes them on exit."""
+    from .devices.base import DeviceError
+
+    names = [k.split(":", 1)[1] for k in counts if k.startswith("android:")]
+    virtual = {k: v for k, v in counts.items() if not k.startswith("android:")}
+    async with contextlib.AsyncExitStack() as stack:
+        devices = await stack.enter_async_context(virtual_devices(virtual, seed=seed, transport=transport))
+        if names:
+            from .devices.android import AndroidDevice
+
+            host, port = adb_server()
+            for serial in await android_serials(names, host, port):
+                try:
+                    device = await AndroidDevice(serial, adb_host=host, adb_port=port).connect()
+                except (DeviceError, OSError) as exc:
+                    raise UsageError(f"android:{serial}: {exc}") from None
+                stack.push_async_callback(device.close)
+                devices = [*devices, device]
+        yield devices
+
+
 def load_local_model(spec: str | None) -> tuple[ChatModel | None, str | None]:
     """The local tier, loaded now; or None and the reason it is unavailable."""
     try:
@@ -112,6 +182,9 @@ class EmbeddedFleet:
     replanner: Replanner | None = None
     store: EventStore | None = None
     orchestrator_kwargs: dict[str, Any] = field(default_factory=dict)
+    agent_factory: Callable[[Device], GuiAgent] | None = None
+    """Builds each device's agent; default: the GUI agent with `local` and `cloud` (the SDK's
+    `AgentRegistry.factory` puts custom agents in front of it)."""
     hosts: list[DeviceAgentHost] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -129,7 +202,7 @@ class EmbeddedFleet:
             host = DeviceAgentHost(
                 url,
                 [device],
-                lambda d: GuiAgent(d, local=self.local, cloud=self.cloud),
+                self.agent_factory or (lambda d: GuiAgent(d, local=self.local, cloud=self.cloud)),
                 agent_id=f"agent-{device.info.id}",
             )
             self.hosts.append(host)

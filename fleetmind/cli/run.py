@@ -4,100 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.console import Group
 from rich.live import Live
-from rich.table import Table
-from rich.text import Text
 
-from ..embedded import EmbeddedFleet, UsageError, load_local_model, parse_devices, virtual_devices
+from ..embedded import EmbeddedFleet, UsageError, fleet_devices, load_local_model, parse_devices
 from ..orchestrator.planner import PlanningFailed
 from ..orchestrator.runs import TaskRun
 from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import Event
 from ..protocol.messages import Budget, TierPolicy
-from .common import STATUS_STYLE, TIER_STYLE, app, cloud_model, console, fail, out, setup_logging
-
-
-class DagView:
-    """The live table of a task's subtasks, fed by orchestrator events."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.order: list[str] = []
-        self.deps: dict[str, list[str]] = {}
-        self.request = ""
-        self.version = 0
-
-    def update(self, event: Event) -> None:
-        d = event.data
-        if event.kind in ("graph_created", "graph_patched"):
-            self.request, self.version = d.get("request", self.request), d.get("version", self.version)
-            self.deps = {}
-            for e in d["edges"]:
-                self.deps.setdefault(e["dst"], []).append(
-                    e["src"] + ("" if e["kind"] == "on_success" else f" ({e['kind']})")
-                )
-            for s in d["subtasks"]:
-                row = self.rows.setdefault(s["id"], {"steps": 0, "last": ""})
-                row.update(goal=s["goal"], status=s["status"], device=s.get("device_id") or "")
-                if s["id"] not in self.order:
-                    self.order.append(s["id"])
-        elif event.kind == "subtask_state":
-            row = self.rows.setdefault(d["subtask"], {"steps": 0, "last": "", "goal": ""})
-            row.update(status=d["status"], device=d.get("device") or "")
-            if d.get("result") and d["result"].get("error") and d["status"] in ("failed", "ready"):
-                row["last"] = "error: " + d["result"]["error"]
-        elif event.kind == "step_progress" and (step_row := self.rows.get(d["subtask"])) is not None:
-            step_row["steps"] += 1
-            step_row["last"] = f"[{d['tier']}] {d['summary']}"
-
-    def render(self) -> Table:
-        table = Table(title=f"{self.request}  (graph v{self.version})", expand=False, title_justify="left")
-        for col in ("subtask", "goal", "after", "device", "status", "steps", "last step"):
-            table.add_column(col, overflow="fold")
-        for sid in self.order:
-            r = self.rows[sid]
-            table.add_row(
-                sid,
-                r.get("goal", ""),
-                ", ".join(self.deps.get(sid, [])),
-                r.get("device", ""),
-                Text(r.get("status", ""), style=STATUS_STYLE.get(r.get("status", ""), "")),
-                str(r["steps"]),
-                Text(r.get("last", "")[:70]),  # Text: "[rule]" is not a style
-            )
-        return table
+from .common import app, cloud_model, console, fail, out, setup_logging
+from .follow import DagView, summary_view
+from .follow import ask_user as _ask_user
 
 
 def summary_table(orch: Orchestrator, run: TaskRun) -> Group:
-    """The end-of-task report: steps with their tiers, then totals and outputs."""
-    s = orch.summary(run)
-    t = Table(show_header=False, box=None)
-    t.add_row("status", Text(run.status, style=STATUS_STYLE.get(run.status, "")))
-    t.add_row("subtasks", ", ".join(f"{k} {v}" for k, v in s["subtasks"].items()))
-    t.add_row("steps", f"{s['steps']} ({', '.join(f'{k} {v}' for k, v in s['tiers'].items()) or 'none'})")
-    t.add_row("cloud cost", f"${s['cost_usd']:.4f}")
-    t.add_row("time", f"{s['elapsed_s']:.1f}s")
-    g = s["graph"]
-    t.add_row("graph", f"{g['subtasks']} subtasks, width {g['width']}, critical path "
-              f"{' -> '.join(g['critical_path'])}, parallelism {g['parallelism']:.2f}, v{s['graph_version']}")
-    for sid, outputs in s["outputs"].items():
-        for k, v in outputs.items():
-            if v:
-                t.add_row(f"{sid}.{k}", v)
-    if run.error:
-        t.add_row("error", Text(run.error, style="red"))
-    steps = Table(title="steps", title_justify="left", box=None, show_edge=False)
-    for col in ("subtask", "#", "tier", "action", "why"):
-        steps.add_column(col, overflow="fold")
-    for st in run.steps:
-        steps.add_row(st["subtask"], str(st["step"]), Text(st["tier"], style=TIER_STYLE.get(st["tier"], "")),
-                      Text(st["summary"]), Text(st["why"][:60], style="dim"))
-    return Group(steps, Text(""), t)
+    """The end-of-task report of a run on this orchestrator (see `follow.summary_view`)."""
+    return summary_view(run.status, orch.summary(run), run.steps, run.error)
 
 
 async def _run(
@@ -128,8 +54,8 @@ async def _run(
         raise UsageError("--policy cloud-only needs --model-cloud LITELLM_MODEL")
     view = DagView()
     async with (
-        virtual_devices(counts, seed=seed, transport=transport) as fleet_devices,  # type: ignore[arg-type]
-        EmbeddedFleet(fleet_devices, local=local, cloud=cloud) as fleet,
+        fleet_devices(counts, seed=seed, transport=transport) as devices_,  # type: ignore[arg-type]
+        EmbeddedFleet(devices_, local=local, cloud=cloud) as fleet,
     ):
         orch = fleet.orchestrator
         events = orch.subscribe()
@@ -178,21 +104,12 @@ async def _run(
         return 0 if run.status == "succeeded" else 1
 
 
-NO_ANSWER = "(no answer: fleetmind runs without a terminal; decide without the user)"
-
-
-async def _ask_user(subtask: str, question: str) -> str:
-    """Ask at the terminal; without one, say so instead of waiting forever."""
-    if not sys.stdin.isatty():
-        console.print(f"[yellow]{subtask} asks: {question}[/] {NO_ANSWER}")
-        return NO_ANSWER
-    return await asyncio.to_thread(console.input, f"[bold]{subtask} asks:[/] {question} ")
-
-
 @app.command()
 def run(
     request: Annotated[str, typer.Argument(help="What to do, in plain words.")],
-    devices: Annotated[str, typer.Option(help="Virtual devices: kind:count,... e.g. phone:2,browser:1")] = "phone:2",
+    devices: Annotated[
+        str, typer.Option(help="Virtual kind:count (phone:2,browser:1); real phones android:SERIAL or android:all")
+    ] = "phone:2",
     policy: Annotated[str, typer.Option(help="auto | local-only | cloud-only")] = "auto",
     model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
     model_cloud: Annotated[str | None, typer.Option(help="litellm model name, e.g. gpt-4o-mini")] = None,

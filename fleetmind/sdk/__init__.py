@@ -1,0 +1,85 @@
+"""The public Python SDK.
+
+Drive a running orchestrator (`fleetmind serve`):
+
+    import fleetmind
+
+    async with fleetmind.connect("http://127.0.0.1:8765", token="T") as fm:
+        run = await fm.submit("Turn on Wi-Fi, then send 'on' to Ada Lovelace by SMS", confirm="allow")
+        async for event in run:                     # typed events: StepProgress, QuestionAsked, ...
+            if isinstance(event, fleetmind.sdk.QuestionAsked):
+                await run.answer("yes")
+        result = await run.wait()                   # RunResult: status, outputs, summary, steps, cost
+
+Without asyncio: `fleetmind.connect_sync(url)` (a `SyncClient`).
+
+Define your own agents, tools and skills:
+
+- `Agent` (subclass it) and `@agent(kind=..., apps=[...])` / `AgentRegistry`: code that runs
+  the subtasks meant for a device kind or an app, with the GUI agent's run contract; start a
+  host with `fleetmind device virtual|android|browser --connect URL --agent module:obj`.
+- `Tools`: typed functions an agent may call, validated against their signatures.
+- `Skill`: a named, parameterised action sequence, run on a `Device` step by step.
+"""
+
+from .agents import Agent, AgentRegistry, DispatchingAgent, StepReporter, agent, load_agents, registry
+from .client import DEFAULT_URL, Client, Run, connect
+from .errors import ApiError, ConnectionFailed, FleetmindError, NoPendingQuestion, TaskNotFound, Unauthorized
+from .models import (
+    DeviceStatus,
+    Event,
+    GraphChanged,
+    LogEvent,
+    Question,
+    QuestionAsked,
+    RunResult,
+    StepProgress,
+    SubtaskState,
+    Task,
+    TaskFinished,
+    TaskSummary,
+)
+from .skills import Skill, SkillError, SkillResult
+from .sync import SyncClient, SyncRun, connect_sync
+from .tools import Tool, ToolError, Tools
+
+__all__ = [
+    "DEFAULT_URL",
+    "Agent",
+    "AgentRegistry",
+    "ApiError",
+    "Client",
+    "ConnectionFailed",
+    "DeviceStatus",
+    "DispatchingAgent",
+    "Event",
+    "FleetmindError",
+    "GraphChanged",
+    "LogEvent",
+    "NoPendingQuestion",
+    "Question",
+    "QuestionAsked",
+    "Run",
+    "RunResult",
+    "Skill",
+    "SkillError",
+    "SkillResult",
+    "StepProgress",
+    "StepReporter",
+    "SubtaskState",
+    "SyncClient",
+    "SyncRun",
+    "Task",
+    "TaskFinished",
+    "TaskNotFound",
+    "TaskSummary",
+    "Tool",
+    "ToolError",
+    "Tools",
+    "Unauthorized",
+    "agent",
+    "connect",
+    "connect_sync",
+    "load_agents",
+    "registry",
+]
