@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from ..embedded import load_local_model
-from .common import app, console, fail, out
+from .common import app, cloud_model, console, fail, out
 
-SUITES = ("local-model", "local-ranking", "phone-tasks", "protocol")
+SUITES = ("local-model", "local-ranking", "phone-tasks", "protocol", "requests")
 
 
 @app.command()
@@ -20,10 +21,29 @@ def bench(
     model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Repeats per timing (local-model)")] = 5,
     round_trips: Annotated[int, typer.Option(min=10, help="Round trips (protocol)")] = 2000,
+    policy: Annotated[str, typer.Option(help="auto | local-only | cloud-only (requests)")] = "auto",
+    model_cloud: Annotated[str | None, typer.Option(help="litellm model name (requests)")] = None,
+    report_dir: Annotated[Path | None, typer.Option("--out", help="Write report.json and report.md here")] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Items run side by side (requests)")] = 2,
+    only: Annotated[str | None, typer.Option(help="Comma-separated item id prefixes (requests)")] = None,
+    transport: Annotated[str, typer.Option(help="adb or direct: how virtual phones are reached")] = "adb",
 ) -> None:
     """Run a benchmark suite and print its figures."""
     if suite not in SUITES:
         raise fail(f"unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
+    if suite == "requests":
+        from ..bench.requests.suite import run_suite
+        from ..embedded import UsageError
+
+        if policy not in ("auto", "local-only", "cloud-only") or transport not in ("adb", "direct"):
+            raise fail(f"--policy {policy!r} / --transport {transport!r}: use auto|local-only|cloud-only, adb|direct")
+        try:
+            code = run_suite(policy=policy, model_local=model_local, cloud=cloud_model(model_cloud),  # type: ignore[arg-type]
+                             out_dir=report_dir, jobs=jobs, only=only, transport=transport,  # type: ignore[arg-type]
+                             console=console, out=out)
+        except UsageError as exc:
+            raise fail(str(exc)) from None
+        raise typer.Exit(code)
     if suite == "protocol":
         from ..bench.protocol import run
 
