@@ -69,13 +69,13 @@ async def test_clause_planner_device_kind_privacy_and_data_flow() -> None:
     graph.apply(patch)
     s1, s2, s3 = graph.subtasks()
     assert s1.device.kind == "browser" and s2.device.kind == "phone"
-    assert str(s2.inputs["s1_result"]) == "s1.outputs.result"
+    assert str(s2.inputs["message"]) == "s1.outputs.weather"  # a named output, used as the message
     assert s3.privacy == "private"
 
 
 async def test_retry_replanner_adds_remediation_and_rewires_dependents() -> None:
     graph = TaskGraph("t")
-    graph.apply(await ClausePlanner().plan("open Notes, then write it down", DEVICES))
+    graph.apply(await ClausePlanner().plan("look up the weather in Paris, then write it down in a note", DEVICES))
     graph.ready()
     graph.mark_running("s1", "phone-1")
     graph.mark_finished("s1", SubtaskResult(status="failed", error="no Notes app"))
@@ -84,7 +84,7 @@ async def test_retry_replanner_adds_remediation_and_rewires_dependents() -> None
     graph.apply(patch)
     assert ("s1", "s1-fix", "on_failure") in graph.edges()
     assert ("s1-fix", "s2", "on_success") in graph.edges()
-    assert str(graph.subtask("s2").inputs["s1_result"]) == "s1-fix.outputs.result"
+    assert str(graph.subtask("s2").inputs["message"]) == "s1-fix.outputs.weather"
     assert [s.id for s in graph.ready()] == ["s1-fix"]
     # a remediation that fails is not remediated again
     assert await RetryReplanner().replan(graph, [ReplanEvent("failed", "s1-fix", "x")]) is None

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Group
 from rich.live import Live
+from rich.markup import escape
 
 from ..embedded import EmbeddedFleet, UsageError, fleet_devices, load_local_model, parse_devices
 from ..orchestrator.planner import PlanningFailed
@@ -62,8 +63,8 @@ async def _run(
         try:
             run = await orch.submit(request, policy=policy, budget=budget)
         except PlanningFailed as exc:
-            console.print(f"[red]planning failed:[/] {exc}")
-            return 1
+            console.print(f"[red]planning failed:[/] {escape(str(exc))}")
+            return 2 if exc.bad_request else 1  # a request naming a device there is not is bad usage
         live = Live(view.render(), console=console, refresh_per_second=8, transient=as_json)
         with live:
             while not (run.done.done() and events.empty()):

@@ -1,0 +1,126 @@
+"""What every planner shares: the protocols, the plan schema, the errors and patch validation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from ...protocol.messages import DeviceProfile
+from ..graph import EdgeKind, GraphPatch, PatchRejected, SubtaskSpec, TaskGraph
+
+
+class StructuredModel(Protocol):
+    """The part of a chat model a planner uses (agents.models.ChatModel fits)."""
+
+    name: str
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        schema: type[BaseModel] | None = None,
+        max_tokens: int = 512,
+    ) -> Any: ...
+
+
+class PlanningFailed(RuntimeError):
+    """No valid plan could be made; `reasons` says why, last attempt first.
+
+    `bad_request` is True when the request itself is at fault (it names a device
+    the fleet does not have, or asks nothing): the user must change it, and the
+    CLI exits with 2 (bad usage) rather than 1 (the task failed).
+    """
+
+    bad_request = False
+
+    def __init__(self, message: str, reasons: Sequence[str] = ()) -> None:
+        super().__init__(message + ("".join(f"\n- {r}" for r in reasons)))
+        self.reasons = list(reasons)
+
+
+class BadRequest(PlanningFailed):
+    """The request cannot be planned as written; the message says what to type instead."""
+
+    bad_request = True
+
+
+class UnknownDevice(BadRequest):
+    """The request addresses a device the fleet does not have; the message lists the real ones."""
+
+    def __init__(self, phrase: str, devices: Sequence[DeviceProfile], *, why: str = "") -> None:
+        self.phrase = phrase
+        self.devices = list(devices)
+        what = why or f"the request names a device the fleet does not have: {phrase!r}"
+        super().__init__(f"{what}.\n{fleet_help(devices)}")
+
+
+def fleet_help(devices: Sequence[DeviceProfile]) -> str:
+    """The devices there are and how a request may address them."""
+    if not devices:
+        return (
+            "No devices are connected yet: attach one (fleetmind device virtual|android|browser --connect URL)"
+            " or leave the device out of the request."
+        )
+    listed = ", ".join(f"{d.id} ({d.kind})" for d in devices)
+    kinds = sorted({d.kind for d in devices})
+    examples = [f"'on {devices[0].id}'", *(f"'on my {k}'" for k in kinds)]
+    if sum(d.kind == "phone" for d in devices) > 1:
+        examples.append("'on every phone'")
+    return f"The devices are: {listed}. Say {', '.join(examples)}, or leave the device out and fleetmind picks one."
+
+
+class PlanEdge(BaseModel):
+    """A dependency in a plan."""
+
+    src: str
+    dst: str
+    kind: EdgeKind = "on_success"
+
+
+class Plan(BaseModel):
+    """What a planning model must return."""
+
+    subtasks: list[SubtaskSpec] = Field(min_length=1)
+    edges: list[PlanEdge] = Field(default_factory=list)
+    reason: str = ""
+
+    def to_patch(self) -> GraphPatch:
+        """The patch that adds this plan's subtasks and edges."""
+        return GraphPatch.from_specs(self.subtasks, [(e.src, e.dst, e.kind) for e in self.edges], reason=self.reason)
+
+
+class Planner(Protocol):
+    """Makes the first GraphPatch for a request."""
+
+    async def plan(self, request: str, devices: Sequence[DeviceProfile]) -> GraphPatch: ...
+
+
+@dataclass(frozen=True)
+class ReplanEvent:
+    """Something the replanner should consider."""
+
+    kind: Literal["failed", "succeeded"]
+    subtask_id: str
+    error: str | None = None
+
+
+class Replanner(Protocol):
+    """Proposes an edit of a running graph (or None) after some events."""
+
+    async def replan(self, graph: TaskGraph, events: Sequence[ReplanEvent]) -> GraphPatch | None: ...
+
+
+def validate_patch(patch: GraphPatch, graph: TaskGraph | None = None) -> list[str]:
+    """Every reason `patch` would be rejected (on a scratch copy of `graph`, or an empty one)."""
+    scratch = TaskGraph("scratch")
+    if graph is not None:
+        scratch = TaskGraph(graph.task_id)
+        scratch._g = graph._g.copy()  # noqa: SLF001 - apply() deep-copies before mutating
+    try:
+        scratch.apply(patch)
+    except PatchRejected as exc:
+        return exc.reasons
+    return []

@@ -1,0 +1,154 @@
+"""Splitting a request into clauses: sequential stages of parallel clauses.
+
+"then", "after that", "once that's done", ";" and a new sentence start a new
+stage (run after the previous one); "and" and "," separate clauses of one stage
+when what follows starts a clause of its own (a verb, a question, a device
+address, "the same ..."), or is one more item for a list verb ("turn on Wi-Fi
+and dark theme"); otherwise they belong to the clause ("saying milk and eggs",
+"a contact Ada Byron, 555 0101", "see you then"). Quoted text is never split
+and never changed: it is masked while the planner works and restored in goals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from . import lexicon
+
+AddressShape = Literal["only", "some"] | None
+
+
+class Masked:
+    """A request with its quoted text replaced by placeholders, and the way back."""
+
+    def __init__(self, text: str) -> None:
+        self.quoted: list[str] = []
+
+        def hide(m: re.Match[str]) -> str:
+            self.quoted.append(m.group(0))
+            return f"\x00{len(self.quoted) - 1}\x00"
+
+        self.text = re.sub(r"[\"“][^\"”]*[\"”]|(?<!\w)'[^']+'(?!\w)", hide, text)
+
+    def restore(self, text: str) -> str:
+        """`text` with every placeholder replaced by the quoted text it hides."""
+        return re.sub(r"\x00(\d+)\x00", lambda m: self.quoted[int(m.group(1))], text)
+
+
+@dataclass
+class Clause:
+    """One clause of a request, as split (masked text)."""
+
+    text: str
+    stage: int
+    verb: str | None
+    borrowed: bool = False
+    """The clause had no verb and took the previous clause's ("... and dark theme")."""
+    repeat: bool = False
+    """The clause is only a device address or "the same": it repeats the previous clause there."""
+    joiner: str = "and"
+    """How it was joined to the previous clause: "and" (same stage) or "then"."""
+
+
+_STAGE_SEP = re.compile(
+    r"(\s*(?:,\s*)?\b(?:and then|then|after that|afterwards|after this|and after that|"
+    r"once (?:that's|that is|it's|it is|you're|you are|you've|you have) (?:done|finished)|"
+    r"when (?:that's|it's|you're) (?:done|finished)|and finally|finally|next|lastly)\b[\s,]*|\s*;\s*|"
+    r"(?<=[.!?])\s+(?=[A-Z\x00]))",
+    re.I,
+)
+_CLAUSE_SEP = re.compile(r"(\s*,\s*and\s+|\s*,\s*as well as\s+|\s+as well as\s+|\s+and\s+|\s*,\s*)", re.I)
+_ABBREVIATION = re.compile(r"\b(?:dr|mr|mrs|ms|st|vs|etc|e\.g|i\.e|a\.m|p\.m|no)\.$", re.I)
+_LEADING_ADDRESS = re.compile(r"^(?:(?:on|from|using|in|via|with)\s+[^,:]{1,40}?,\s*|[\w#-]{1,30}:\s*)", re.I)
+_PARTICLES = ("on", "off", "up", "down", "in", "into", "out")
+
+
+def strip_polite(clause: str) -> str:
+    """The clause without leading politeness/sequence words and trailing "please"."""
+    clause = lexicon.POLITE.sub("", clause.strip())
+    return lexicon.TRAILING_POLITE.sub("", clause).strip(" ,")
+
+
+def leading_verb(clause: str) -> str | None:
+    """The clause's own verb (with its particle: "turn on", "log in"), or None."""
+    words = strip_polite(clause).split()
+    if not words:
+        return None
+    first = words[0].lower()
+    if first not in lexicon.VERBS and first not in lexicon.QUESTION_WORDS:
+        return None
+    if len(words) > 1 and words[1].lower() in _PARTICLES:
+        return f"{first} {words[1].lower()}"
+    return first
+
+
+def _verb_after_address(piece: str) -> str | None:
+    bare = strip_polite(piece)
+    lead = _LEADING_ADDRESS.match(bare)
+    return leading_verb(bare[lead.end() :]) if lead else leading_verb(bare)
+
+
+def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Clause]:
+    """The request's clauses in order, each with its stage number.
+
+    `address_of(piece)` says whether a piece is nothing but a device address ("on
+    phone-2 too", "the other one": it repeats the previous clause there), has one
+    ("Bob from the other one": it borrows the previous verb), or has none.
+    """
+
+    def address_only(piece: str) -> bool:
+        return address_of(piece) == "only"
+
+    def starts_clause(piece: str) -> bool:
+        bare = strip_polite(piece)
+        if not bare:
+            return False
+        if leading_verb(bare) or lexicon.SAME.match(bare) or address_only(lexicon.CLAUSE_END_ADVERBS.sub("", bare)):
+            return True
+        lead = _LEADING_ADDRESS.match(bare)
+        return bool(lead and leading_verb(bare[lead.end() :]))
+
+    parts = _STAGE_SEP.split(request.text)
+    stages: list[tuple[str, str]] = []  # (text, joiner)
+    for i in range(0, len(parts), 2):
+        piece, sep = parts[i], parts[i - 1] if i else ""
+        if stages and (not starts_clause(piece) or _ABBREVIATION.search(stages[-1][0])):
+            stages[-1] = (stages[-1][0] + sep + piece, stages[-1][1])  # "see you then", "Dr. Smith"
+        elif piece.strip(" ,.;"):
+            stages.append((piece, "then"))
+    clauses: list[Clause] = []
+    for n, (stage, _) in enumerate(stages):
+        pieces = _CLAUSE_SEP.split(stage)
+        while len(pieces) > 2 and address_only(strip_polite(pieces[0])):  # "On phone-2, turn on Wi-Fi ..."
+            pieces = [pieces[0] + pieces[1] + pieces[2], *pieces[3:]]
+        first = Clause(pieces[0], n, _verb_after_address(pieces[0]), joiner="then")
+        lone = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(pieces[0]))
+        if clauses and lone and (address_only(lone) or lexicon.SAME.match(lone)):
+            first.repeat, first.verb = True, clauses[-1].verb  # "..., then on phone-2"
+        current = [first]
+        verb = first.verb
+        for sep, piece in zip(pieces[1::2], pieces[2::2], strict=True):
+            own = _verb_after_address(piece)
+            bare = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(piece))
+            if bare and (address_only(bare) or lexicon.SAME.match(bare)):
+                current.append(Clause(piece, n, verb, repeat=True))
+            elif own:
+                current.append(Clause(piece, n, own))
+                verb = own
+            elif (
+                verb
+                and bare
+                and not re.match(r"^[\d\x00]", bare)
+                and (verb in lexicon.LIST_VERBS or address_of(bare) == "some")
+            ):  # "turn on Wi-Fi and dark theme", "text Ada from phone-2 and Bob from the other one"
+                current.append(Clause(piece, n, verb, borrowed=True))
+            else:  # part of the clause: "saying milk and eggs", "Ada Byron, 555 0101"
+                current[-1].text += sep + piece
+        clauses += [c for c in current if c.text.strip(" ,.;")]
+    for c in clauses:
+        c.text = c.text.strip(" ,;")
+        c.text = re.sub(r"[.!?]+$", "", c.text) if not c.text.endswith("\x00") else c.text
+    return clauses
