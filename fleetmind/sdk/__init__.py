@@ -16,12 +16,14 @@ Without asyncio: `fleetmind.connect_sync(url)` (a `SyncClient`).
 Define your own agents, tools and skills:
 
 - `Agent` (subclass it) and `@agent(kind=..., apps=[...])` / `AgentRegistry`: code that runs
-  the subtasks meant for a device kind or an app, with the GUI agent's run contract; start a
-  host with `fleetmind device virtual|android|browser --connect URL --agent module:obj`.
+  the subtasks meant for a device kind or an app, with the GUI agent's run contract
+  (`run(spec: SubtaskSpec, *, on_step, ask, thread_id) -> LoopResult`); start a host with
+  `fleetmind device virtual|android|browser --connect URL --agent module:obj`.
 - `Tools`: typed functions an agent may call, validated against their signatures.
 - `Skill`: a named, parameterised action sequence, run on a `Device` step by step.
 """
 
+from ..agents.loop import AskFn, LoopResult, OnStep, StepRecord, SubtaskSpec
 from .agents import Agent, AgentRegistry, DispatchingAgent, StepReporter, agent, load_agents, registry
 from .client import DEFAULT_URL, Client, Run, connect
 from .errors import ApiError, ConnectionFailed, FleetmindError, NoPendingQuestion, TaskNotFound, Unauthorized
@@ -31,6 +33,7 @@ from .models import (
     GraphChanged,
     LogEvent,
     Question,
+    QuestionAnswered,
     QuestionAsked,
     RunResult,
     StepProgress,
@@ -47,6 +50,7 @@ __all__ = [
     "DEFAULT_URL",
     "Agent",
     "AgentRegistry",
+    "AskFn",
     "ApiError",
     "Client",
     "ConnectionFailed",
@@ -56,8 +60,11 @@ __all__ = [
     "FleetmindError",
     "GraphChanged",
     "LogEvent",
+    "LoopResult",
     "NoPendingQuestion",
+    "OnStep",
     "Question",
+    "QuestionAnswered",
     "QuestionAsked",
     "Run",
     "RunResult",
@@ -65,7 +72,9 @@ __all__ = [
     "SkillError",
     "SkillResult",
     "StepProgress",
+    "StepRecord",
     "StepReporter",
+    "SubtaskSpec",
     "SubtaskState",
     "SyncClient",
     "SyncRun",

@@ -32,6 +32,7 @@ from .models import (
     DeviceStatus,
     Event,
     Policy,
+    QuestionAnswered,
     QuestionAsked,
     RunResult,
     Task,
@@ -219,6 +220,8 @@ class Run:
         async for event in self.client.events(self.id):
             if isinstance(event, QuestionAsked):
                 self.pending[event.question_id] = event
+            elif isinstance(event, QuestionAnswered):
+                self.pending.pop(event.question_id, None)
             yield event
             if isinstance(event, TaskFinished):
                 return

@@ -97,6 +97,22 @@ class QuestionAsked(Event):
         return value
 
 
+class QuestionAnswered(Event):
+    """Someone answered a question (this client, another one, or the web UI)."""
+
+    kind: Literal["answered"]
+    subtask: str = ""
+    question_id: str = ""
+    text: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("data"), dict):
+            value = {**value, "question_id": value["data"].get("id") or ""}
+        return value
+
+
 class LogEvent(Event):
     """A note from the orchestrator (a retry, a replan, a rejected patch)."""
 
@@ -120,6 +136,7 @@ _TYPED: dict[str, type[Event]] = {
     "subtask_state": SubtaskState,
     "step_progress": StepProgress,
     "question": QuestionAsked,
+    "answered": QuestionAnswered,
     "log": LogEvent,
     "task_finished": TaskFinished,
 }
@@ -244,6 +261,7 @@ __all__ = [
     "LogEvent",
     "Policy",
     "Question",
+    "QuestionAnswered",
     "QuestionAsked",
     "RunResult",
     "StepProgress",

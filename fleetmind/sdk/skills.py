@@ -10,7 +10,7 @@
             {"kind": "tap", "target": {"label": "Send"}, "expect": "{message}"},
         ],
     )
-    result = await send_sms.run(device, contact="Ada Lovelace", message="hi")
+    result = await send_sms.run(device, contact="Ada Lovelace", message="hi")   # result.ok, result.error
 
 A step is an `Action` (fleetmind.devices.base) written as JSON, where any string may
 hold `{param}` placeholders. A target may name an element by its label
@@ -26,6 +26,7 @@ import asyncio
 import re
 import string
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ TARGET_KEYS = ("target", "start", "end")
 EXPECT_TIMEOUT_S = 5.0
 """How long a step's `expect` text may take to appear (real phones animate; virtual ones do not)."""
 EXPECT_POLL_S = 0.25
+OnAction = Callable[[Action, str], Awaitable[None]]
+"""Called with each action and its description before the device does it."""
 
 
 class SkillError(FleetmindError):
@@ -135,8 +138,12 @@ class Skill(BaseModel):
             raise SkillError(f"skill {self.name} takes {self.params}, not {unknown}")
         return [_fill(step, given) for step in self.steps]
 
-    async def run(self, device: Device, **params: Any) -> SkillResult:
-        """Carry out the steps on `device`, checking each; stops at the first step that fails."""
+    async def run(self, device: Device, *, on_action: OnAction | None = None, **params: Any) -> SkillResult:
+        """Carry out the steps on `device`, checking each; stops at the first step that fails.
+
+        on_action: awaited with each action just before the device does it (an agent
+        reports it as a step there).
+        """
         done: list[SkillStepResult] = []
         for i, step in enumerate(self.bind(**params), 1):
             try:
@@ -145,6 +152,8 @@ class Skill(BaseModel):
                 done.append(SkillStepResult(index=i, action=_describe_step(step), ok=False, error=str(exc)))
                 return SkillResult(skill=self.name, ok=False, steps=done, error=f"step {i}: {exc}")
             words = describe_action(action, obs)
+            if on_action is not None:
+                await on_action(action, words)
             outcome: ActionOutcome = await device.act(action)
             error = (outcome.error or "the device reported failure") if not outcome.ok else None
             if error is None and step.get("expect"):
