@@ -1,4 +1,9 @@
-"""`fleetmind serve`: the orchestrator alone; devices attach from other processes."""
+"""`fleetmind serve`: the orchestrator with its web UI, client API and agent endpoint on one port.
+
+Devices attach from other processes (`fleetmind device ... --connect URL`), or in
+this one with `--devices phone:2`. Requests come from the web UI, the API, or the
+prompt on standard input.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import asyncio
 import contextlib
 import secrets
 import sys
-from typing import Annotated
+import threading
+from typing import Annotated, Any
 
 import typer
 
@@ -17,18 +23,91 @@ from .common import app, cloud_model, console, fail, setup_logging
 from .run import summary_table
 
 
+def _stdin_lines(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
+    """Lines typed at the prompt; None at end of input.
+
+    A daemon thread reads them: a blocking read in the loop's executor would keep the
+    process alive at exit until someone pressed Enter.
+    """
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="stdin", daemon=True).start()
+    return queue
+
+
+async def _prompt(orch: Orchestrator) -> None:
+    """Run each line typed at the prompt as a request and print its summary when it ends."""
+    lines = _stdin_lines(asyncio.get_running_loop())
+    running: set[asyncio.Task[None]] = set()
+
+    async def follow(request: str) -> None:
+        try:
+            task = await orch.run(request)
+        except PlanningFailed as exc:
+            console.print(f"[red]{exc}[/]")
+            return
+        console.print(summary_table(orch, task))
+
+    while (line := await lines.get()) is not None:
+        if request := line.strip():
+            job = asyncio.create_task(follow(request))
+            running.add(job)
+            job.add_done_callback(running.discard)
+
+
+@contextlib.asynccontextmanager
+async def _virtual_devices(spec: str, url: str, token: str | None, model_cloud: Any) -> Any:
+    """Virtual devices in this process, each with an agent host dialing `url` like a remote one."""
+    from ..agents.host import DeviceAgentHost
+    from ..agents.loop import GuiAgent
+    from ..embedded import load_local_model, parse_devices, virtual_devices
+
+    counts = parse_devices(spec)
+    local, problem = load_local_model(None)
+    if local is None:
+        console.print(f"[yellow]local model unavailable ({problem}); only text grounding will decide steps[/]")
+    async with virtual_devices(counts) as devices:
+        hosts = [
+            DeviceAgentHost(url, [d], lambda d: GuiAgent(d, local=local, cloud=model_cloud), token=token)
+            for d in devices
+        ]
+        tasks = [asyncio.create_task(h.run(), name=f"host-{d.info.id}") for h, d in zip(hosts, devices, strict=True)]
+        try:
+            await asyncio.gather(*(h.wait_connections(1) for h in hosts))
+            yield [d.info.id for d in devices]
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for host in hosts:
+                await host.close()
+            if local is not None:
+                await local.close()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port")] = 8765,
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one)")] = 8765,
     token: Annotated[str | None, typer.Option(help="Token agents and API clients must present")] = None,
     model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning")] = None,
     db: Annotated[str, typer.Option(help="SQLite file for the event log (':memory:' keeps none)")] = ":memory:",
+    devices: Annotated[
+        str | None, typer.Option(help="Virtual devices to attach in this process, e.g. phone:2,browser:1")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Run the orchestrator alone and print how to attach devices. Type requests at its prompt."""
-    setup_logging(verbose)
+    """Serve the web UI, the client API and the agent endpoint on one port; type requests at the prompt."""
+    from ..api.server import ApiServer
+    from ..embedded import UsageError
 
+    setup_logging(verbose)
     loopback = host in ("127.0.0.1", "localhost", "::1")
     if token is None and not loopback:
         # Reachable from other machines: never without a credential.
@@ -37,35 +116,36 @@ def serve(
 
     async def main() -> None:
         cloud = cloud_model(model_cloud)
-        store = SQLiteStore(db)
-        orch = Orchestrator(ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), store, token=token)
-        try:
-            url = await orch.start(host, port)
-        except OSError as exc:
-            raise fail(f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port") from None
-        base = url.removesuffix("/agent").replace("ws://", "http://")
-        flag = f" --token {token}" if token else ""
-        console.print(
-            f"orchestrator listening\n  agents: {url}\n  API:    {base}/api/tasks\n"
-            f"attach devices:\n  fleetmind device virtual --connect {url}{flag} --count 2\n"
-            f"  fleetmind device android --connect {url}{flag} [--serial S]\n"
-            f"  fleetmind device browser --connect {url}{flag}\n"
-            "then type a request and press Enter."
+        orch = Orchestrator(
+            ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), SQLiteStore(db), token=token
         )
-        loop = asyncio.get_running_loop()
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
-                await asyncio.Event().wait()  # no terminal: keep serving until stopped
-            request = line.strip()
-            if not request:
-                continue
+        try:
+            server = await ApiServer(orch, host, port, log_level="info" if verbose else "warning").__aenter__()
+        except OSError as exc:
+            raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from None
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(server.close)
+            url, agents = server.url, server.agent_url
+            flag = f" --token {token}" if token else ""
+            console.print(
+                f"orchestrator listening\n  web UI: {url}/{f'#token={token}' if token else ''}\n"
+                f"  API:    {url}/api/tasks\n  docs:   {url}/docs\n  agents: {agents}\n"
+                f"attach devices:\n  fleetmind device virtual --connect {agents}{flag} --count 2\n"
+                f"  fleetmind device android --connect {agents}{flag} [--serial S]\n"
+                f"  fleetmind device browser --connect {agents}{flag}"
+            )
+            if devices:
+                attached = await stack.enter_async_context(_virtual_devices(devices, agents, token, cloud))
+                console.print(f"attached {', '.join(attached)}")
+            console.print(f"ready: open {url}/ in a browser, or type a request here and press Enter.")
+            prompt = asyncio.create_task(_prompt(orch))
             try:
-                task = await orch.run(request)
-            except PlanningFailed as exc:
-                console.print(f"[red]{exc}[/]")
-                continue
-            console.print(summary_table(orch, task))
+                await server.wait_closed()  # until Ctrl-C or SIGTERM
+            finally:
+                prompt.cancel()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except UsageError as exc:
+        raise fail(str(exc)) from None

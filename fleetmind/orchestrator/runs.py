@@ -54,6 +54,10 @@ class TaskRun:
     replanning: bool = False
     replan_events: list[ReplanEvent] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Questions asked and not yet answered, by question id (the `question` event's data)."""
+    thumbnails: dict[str, str] = field(default_factory=dict)
+    """The latest screenshot thumbnail (base64 PNG) each device sent for this task."""
     status: str = "running"
     error: str | None = None
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -27,6 +28,7 @@ from ..protocol.messages import (
     Assign,
     Budget,
     Cancel,
+    ConfirmPolicy,
     DeviceProfile,
     Error,
     Hello,
@@ -36,13 +38,11 @@ from ..protocol.messages import (
     Reject,
     Result,
     TierPolicy,
-    ConfirmPolicy,
     Welcome,
     new_id,
 )
 from ..protocol.session import Session
-from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
-from .api import EVENTS_PATH, respond
+from ..protocol.transport import MAX_FRAME_BYTES, FrameSocket, Link, receive, send_unsequenced
 from .graph import SubtaskResult, TaskGraph
 from .planner import Planner, ReplanEvent, Replanner
 from .registry import Registry
@@ -96,14 +96,26 @@ class Orchestrator:
     # lifecycle -------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen for agents; returns the agent endpoint URL (ws://host:port/agent)."""
-        self._server = await serve(self._handle, host, port, process_request=self._http, max_size=MAX_FRAME_BYTES)
+        """Listen for agents on a listener of our own; returns its URL (ws://host:port/agent).
+
+        It serves the agent protocol only. `fleetmind.api.ApiServer` serves the same
+        endpoint beside the client API and the web UI, and calls `start_runtime` instead.
+        """
+        self._server = await serve(self._handle, host, port, process_request=_agents_only, max_size=MAX_FRAME_BYTES)
         sock = next(iter(self._server.sockets))
         bound_host, bound_port = sock.getsockname()[:2]
-        self.url = f"ws://{bound_host}:{bound_port}/agent"
+        self.start_runtime(f"ws://{bound_host}:{bound_port}/agent")
+        return self.url
+
+    def start_runtime(self, agent_url: str) -> None:
+        """Start scheduling; agents reach `handle_agent` at `agent_url` through whoever serves it."""
+        self.url = agent_url
         self._loop_task = asyncio.create_task(self._schedule_loop(), name="scheduler")
         log.info("orchestrator listening on %s", self.url)
-        return self.url
+
+    async def handle_agent(self, ws: FrameSocket) -> None:
+        """Serve one agent connection (hello, welcome, then its messages) until it closes."""
+        await self._handle(ws)
 
     async def stop(self) -> None:
         """Stop serving; running tasks are cancelled."""
@@ -193,17 +205,19 @@ class Orchestrator:
     async def answer(self, wire_subtask_id: str, text: str, question_id: str | None = None) -> None:
         """Pass the user's answer to the agent that asked."""
         task_id, sid, _ = parse_wire_id(wire_subtask_id)
-        attempt = self.runs[task_id].running.get(sid)
+        run = self.runs[task_id]
+        attempt = run.running.get(sid)
         if attempt is None:
             raise KeyError(f"subtask {wire_subtask_id} is not running; nothing to answer")
         await self._send_to_device(attempt.device_id, Answer(subtask_id=wire_subtask_id, text=text, corr=question_id))
+        for q, asked in list(run.questions.items()):
+            if q == question_id or (question_id is None and asked["wire_id"] == wire_subtask_id):
+                del run.questions[q]
+        self._emit(run, "answered", {"subtask": sid, "wire_id": wire_subtask_id, "id": question_id, "text": text})
 
     # agent connections ---------------------------------------------------------------
 
-    async def _handle(self, ws: ServerConnection) -> None:
-        if ws.request is not None and ws.request.path.split("?", 1)[0] == EVENTS_PATH:
-            await self._stream_events(ws)
-            return
+    async def _handle(self, ws: FrameSocket) -> None:
         try:
             async with asyncio.timeout(10):
                 first = await receive(ws, None)
@@ -271,24 +285,6 @@ class Orchestrator:
         self.sessions[session.session_id] = agent
         return agent, 0
 
-    async def _stream_events(self, ws: ServerConnection) -> None:
-        """Send a client every event from now on, one JSON text frame each."""
-        queue = self.subscribe()
-        closed = asyncio.ensure_future(ws.wait_closed())
-        try:
-            while True:
-                getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait([getter, closed], return_when=asyncio.FIRST_COMPLETED)
-                if not getter.done():  # the client left, or the server is closing
-                    getter.cancel()
-                    return
-                await ws.send(getter.result().model_dump_json())
-        except ConnectionClosed:
-            pass
-        finally:
-            closed.cancel()
-            self.unsubscribe(queue)
-
     def _lost(self, agent: AgentSession) -> None:
         agent.lost_at = time.monotonic()
         self.registry.set_online(agent.link.session.session_id, False)
@@ -329,18 +325,16 @@ class Orchestrator:
             case Question():
                 run, sid = self._locate(message.subtask_id)
                 if run:
-                    self._emit(
-                        run,
-                        "question",
-                        {
-                            "subtask": sid,
-                            "wire_id": message.subtask_id,
-                            "question": message.question,
-                            "id": message.id,
-                            "kind": message.kind,
-                            "options": message.options,
-                        },
-                    )
+                    asked = {
+                        "subtask": sid,
+                        "wire_id": message.subtask_id,
+                        "question": message.question,
+                        "id": message.id,
+                        "kind": message.kind,
+                        "options": message.options,
+                    }
+                    run.questions[message.id] = asked
+                    self._emit(run, "question", asked)
             case Error():
                 log.warning("agent %s reports an error: %s", agent.agent_id, message.message)
             case _:
@@ -361,8 +355,12 @@ class Orchestrator:
         run, sid = self._locate(message.subtask_id)
         if run is None:
             return
+        device = run.running[sid].device_id
+        if message.thumbnail_png_b64:
+            run.thumbnails[device] = message.thumbnail_png_b64
         step = {
             "subtask": sid,
+            "device": device,
             "step": message.step,
             "summary": message.summary,
             "tier": message.tier,
@@ -610,6 +608,8 @@ class Orchestrator:
 
     def _emit_state(self, run: TaskRun, sid: str) -> None:
         sub = run.graph.subtask(sid)
+        if sub.status != "running":  # whoever asked is gone: its questions cannot be answered
+            run.questions = {q: data for q, data in run.questions.items() if data["subtask"] != sid}
         self._emit(
             run,
             "subtask_state",
@@ -632,5 +632,11 @@ class Orchestrator:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _http(self, _connection: ServerConnection, request: Request) -> Response | None:
-        return respond(self, request)
+
+def _agents_only(connection: ServerConnection, request: Request) -> Response | None:
+    """The own listener serves the agent endpoint; the client API lives in fleetmind.api."""
+    if request.path.split("?", 1)[0] == "/agent":
+        return None
+    return connection.respond(
+        HTTPStatus.NOT_FOUND, "only the agent endpoint /agent is here; fleetmind serve serves the client API\n"
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 
 from .codec import CLOSE_UNSUPPORTED_VERSION, ProtocolError, decode, encode
@@ -26,6 +26,18 @@ PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
 
 
+class FrameSocket(Protocol):
+    """What the protocol needs of a WebSocket: text frames in and out, and a close with a code.
+
+    A `websockets` connection is one; `fleetmind.api` adapts Starlette's WebSocket to
+    it. A connection that has ended raises `websockets.exceptions.ConnectionClosed`.
+    """
+
+    async def send(self, message: str) -> None: ...
+    async def recv(self) -> str | bytes: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
 class Link:
     """One side's session plus the WebSocket it currently talks over (if any).
 
@@ -35,7 +47,7 @@ class Link:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.ws: Connection | None = None
+        self.ws: FrameSocket | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -49,7 +61,7 @@ class Link:
             await self._write(stamped)
             return stamped
 
-    async def attach(self, ws: Connection, peer_last_received: int) -> int:
+    async def attach(self, ws: FrameSocket, peer_last_received: int) -> int:
         """Use `ws` from now on and replay what the peer missed; returns how many."""
         async with self._lock:
             self.ws = ws
@@ -58,7 +70,7 @@ class Link:
                 await self._write(message)
             return len(pending)
 
-    def detach(self, ws: Connection | None = None) -> None:
+    def detach(self, ws: FrameSocket | None = None) -> None:
         """Forget the socket (only if it is still `ws`, when given)."""
         if ws is None or self.ws is ws:
             self.ws = None
@@ -74,7 +86,7 @@ class Link:
             self.detach(ws)
 
 
-async def send_unsequenced(ws: Connection, message: Message, session: Session | None) -> None:
+async def send_unsequenced(ws: FrameSocket, message: Message, session: Session | None) -> None:
     """Send a connection-level message (hello, welcome, ack, error), acking what we got."""
     if session is not None:
         message = session.stamp(message)
@@ -82,7 +94,7 @@ async def send_unsequenced(ws: Connection, message: Message, session: Session | 
 
 
 async def receive(
-    ws: Connection,
+    ws: FrameSocket,
     session: Session | None,
     *,
     ack: bool = True,
