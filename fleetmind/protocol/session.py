@@ -6,6 +6,13 @@ bare `ack` message). When a connection drops and a new one is made, each side
 tells the other the last `seq` it received; the other replays everything after it.
 A message received twice (its `seq` is not above the last one seen) is dropped, so
 a replayed `assign` or `result` never acts twice.
+
+A message whose `seq` skips ahead (one before it was lost) is not taken in:
+`receive` raises `SequenceGap`. The lost message is still in the sender's replay
+buffer (acks are cumulative, so nothing after the gap was acknowledged), and the
+resume path delivers it: the transport closes the connection with
+`CLOSE_SEQUENCE_GAP`, the agent reconnects with its session and last seq, and
+both sides replay what the other has not received, in order.
 """
 
 from __future__ import annotations
@@ -18,6 +25,19 @@ from .messages import UNSEQUENCED, Message
 
 class ReplayOverflow(RuntimeError):
     """More unacknowledged messages than the buffer holds; the peer is gone for good."""
+
+
+class SequenceGap(RuntimeError):
+    """The peer's message skipped sequence numbers: the ones before it were lost.
+
+    Nothing is taken in; reconnecting with resume replays from `expected` on.
+    """
+
+    def __init__(self, session_id: str, expected: int, got: int) -> None:
+        super().__init__(f"session {session_id}: expected seq {expected}, got {got}; messages were lost")
+        self.session_id = session_id
+        self.expected = expected
+        self.got = got
 
 
 @dataclass
@@ -44,12 +64,18 @@ class Session:
         return stamped
 
     def receive(self, message: Message) -> bool:
-        """Take in the peer's message. Returns False for a duplicate that must be ignored."""
+        """Take in the peer's message. Returns False for a duplicate that must be ignored.
+
+        Raises `SequenceGap` when messages before this one are missing; the message
+        is then not taken in (its ack still counts: acks are cumulative).
+        """
         self.acknowledge(message.ack)
         if message.type in UNSEQUENCED or message.seq == 0:
             return True
         if message.seq <= self.last_received:
             return False
+        if message.seq != self.last_received + 1:
+            raise SequenceGap(self.session_id, self.last_received + 1, message.seq)
         self.last_received = message.seq
         return True
 

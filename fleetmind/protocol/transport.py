@@ -3,6 +3,11 @@
 `Link` is a session whose WebSocket can be swapped when a connection drops and a
 new one is made; `receive` reads the next valid, new message from a WebSocket and
 answers malformed frames with an `error` message instead of dropping the link.
+
+A lost message (a `seq` that skips ahead) closes the connection with
+`CLOSE_SEQUENCE_GAP`. That is the whole recovery: the agent reconnects with
+resume as after any drop, and both sides replay what the other has not received.
+The protocol has no message to ask for a resend, and needs none.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import NoReturn
 
+from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 
 from .codec import CLOSE_UNSUPPORTED_VERSION, ProtocolError, decode, encode
 from .messages import Ack, Error, Message
-from .session import Session
+from .session import SequenceGap, Session
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +31,13 @@ MAX_FRAME_BYTES = 4 * 2**20
 PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
 
+CLOSE_SEQUENCE_GAP = 4004
+"""Close code: a message arrived with earlier ones missing. Not fatal: reconnect with resume.
 
-class FrameSocket(Protocol):
-    """What the protocol needs of a WebSocket: text frames in and out, and a close with a code.
-
-    A `websockets` connection is one; `fleetmind.api` adapts Starlette's WebSocket to
-    it. A connection that has ended raises `websockets.exceptions.ConnectionClosed`.
-    """
-
-    async def send(self, message: str) -> None: ...
-    async def recv(self) -> str | bytes: ...
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+The close reason names the expected and the received `seq`. Either side may close
+with it; the agent answers by reconnecting at once, its `hello` carrying its session
+and last seq, and the replays on both sides deliver the lost messages in order.
+"""
 
 
 class Link:
@@ -47,7 +49,7 @@ class Link:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.ws: FrameSocket | None = None
+        self.ws: Connection | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -61,7 +63,7 @@ class Link:
             await self._write(stamped)
             return stamped
 
-    async def attach(self, ws: FrameSocket, peer_last_received: int) -> int:
+    async def attach(self, ws: Connection, peer_last_received: int) -> int:
         """Use `ws` from now on and replay what the peer missed; returns how many."""
         async with self._lock:
             self.ws = ws
@@ -70,7 +72,7 @@ class Link:
                 await self._write(message)
             return len(pending)
 
-    def detach(self, ws: FrameSocket | None = None) -> None:
+    def detach(self, ws: Connection | None = None) -> None:
         """Forget the socket (only if it is still `ws`, when given)."""
         if ws is None or self.ws is ws:
             self.ws = None
@@ -86,7 +88,7 @@ class Link:
             self.detach(ws)
 
 
-async def send_unsequenced(ws: FrameSocket, message: Message, session: Session | None) -> None:
+async def send_unsequenced(ws: Connection, message: Message, session: Session | None) -> None:
     """Send a connection-level message (hello, welcome, ack, error), acking what we got."""
     if session is not None:
         message = session.stamp(message)
@@ -94,7 +96,7 @@ async def send_unsequenced(ws: FrameSocket, message: Message, session: Session |
 
 
 async def receive(
-    ws: FrameSocket,
+    ws: Connection,
     session: Session | None,
     *,
     ack: bool = True,
@@ -103,8 +105,10 @@ async def receive(
 
     Malformed frames get an `error` reply naming the field and are skipped; an
     unsupported protocol version closes the connection with code 4002. Duplicates
-    (already-seen `seq`) are dropped silently. With `ack`, every new sequenced
-    message is acknowledged at once. Raises `ConnectionClosed` when the socket ends.
+    (already-seen `seq`) are dropped silently. A `seq` that skips ahead closes the
+    connection with `CLOSE_SEQUENCE_GAP` (4004) so the peers resume. With `ack`, every
+    new sequenced message is acknowledged at once. Raises `ConnectionClosed` when the
+    socket ends, whichever side ended it.
     """
     while True:
         frame = await ws.recv()
@@ -120,12 +124,25 @@ async def receive(
             continue
         if session is None:
             return message
-        if not session.receive(message):
+        try:
+            fresh = session.receive(message)
+        except SequenceGap as gap:
+            await _close_for_gap(ws, gap)  # raises ConnectionClosed, like any other end
+        if not fresh:
             log.debug("dropping duplicate %s seq=%d", message.type, message.seq)
             continue
         if ack and message.seq:
             await send_unsequenced(ws, Ack(), session)
         return message
+
+
+async def _close_for_gap(ws: Connection, gap: SequenceGap) -> NoReturn:
+    """Close `ws` with CLOSE_SEQUENCE_GAP and raise the resulting `ConnectionClosed`."""
+    log.warning("%s; closing the connection (code %d) so both sides resume", gap, CLOSE_SEQUENCE_GAP)
+    await ws.close(CLOSE_SEQUENCE_GAP, f"sequence gap: expected seq {gap.expected}, got {gap.got}; resume")
+    # Frames still queued behind the gap are discarded: the resume replays them, in order.
+    while True:
+        await ws.recv()
 
 
 Handler = Callable[[Message], Awaitable[None]]
