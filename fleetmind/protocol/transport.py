@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
-from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 
 from .codec import CLOSE_UNSUPPORTED_VERSION, ProtocolError, decode, encode
@@ -40,6 +39,18 @@ and last seq, and the replays on both sides deliver the lost messages in order.
 """
 
 
+class FrameSocket(Protocol):
+    """What the protocol needs of a WebSocket: text frames in and out, and a close with a code.
+
+    A `websockets` connection is one; `fleetmind.api` adapts Starlette's WebSocket to
+    it. A connection that has ended raises `websockets.exceptions.ConnectionClosed`.
+    """
+
+    async def send(self, message: str) -> None: ...
+    async def recv(self) -> str | bytes: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
 class Link:
     """One side's session plus the WebSocket it currently talks over (if any).
 
@@ -49,7 +60,7 @@ class Link:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.ws: Connection | None = None
+        self.ws: FrameSocket | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -63,7 +74,7 @@ class Link:
             await self._write(stamped)
             return stamped
 
-    async def attach(self, ws: Connection, peer_last_received: int) -> int:
+    async def attach(self, ws: FrameSocket, peer_last_received: int) -> int:
         """Use `ws` from now on and replay what the peer missed; returns how many."""
         async with self._lock:
             self.ws = ws
@@ -72,7 +83,7 @@ class Link:
                 await self._write(message)
             return len(pending)
 
-    def detach(self, ws: Connection | None = None) -> None:
+    def detach(self, ws: FrameSocket | None = None) -> None:
         """Forget the socket (only if it is still `ws`, when given)."""
         if ws is None or self.ws is ws:
             self.ws = None
@@ -88,7 +99,7 @@ class Link:
             self.detach(ws)
 
 
-async def send_unsequenced(ws: Connection, message: Message, session: Session | None) -> None:
+async def send_unsequenced(ws: FrameSocket, message: Message, session: Session | None) -> None:
     """Send a connection-level message (hello, welcome, ack, error), acking what we got."""
     if session is not None:
         message = session.stamp(message)
@@ -96,7 +107,7 @@ async def send_unsequenced(ws: Connection, message: Message, session: Session | 
 
 
 async def receive(
-    ws: Connection,
+    ws: FrameSocket,
     session: Session | None,
     *,
     ack: bool = True,
@@ -136,7 +147,7 @@ async def receive(
         return message
 
 
-async def _close_for_gap(ws: Connection, gap: SequenceGap) -> NoReturn:
+async def _close_for_gap(ws: FrameSocket, gap: SequenceGap) -> NoReturn:
     """Close `ws` with CLOSE_SEQUENCE_GAP and raise the resulting `ConnectionClosed`."""
     log.warning("%s; closing the connection (code %d) so both sides resume", gap, CLOSE_SEQUENCE_GAP)
     await ws.close(CLOSE_SEQUENCE_GAP, f"sequence gap: expected seq {gap.expected}, got {gap.got}; resume")
