@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/fleetmind run --devices $(DEMO_DEVICES) "$(DEMO_REQUEST)"
+	$(BIN)/fleetmind run --yes --devices $(DEMO_DEVICES) "$(DEMO_REQUEST)"
 
 test: install lint
 	$(BIN)/pytest -q

@@ -54,6 +54,14 @@ def parse_devices(spec: str) -> dict[str, int]:
 
 Transport = Literal["adb", "direct"]
 
+SAMPLE_CONTACTS = [
+    {"name": "Ada Lovelace", "phone": "555 0100", "email": "ada@example.org"},
+    {"name": "Alan Turing", "phone": "555 0142"},
+    {"name": "Katherine Johnson", "phone": "555 0177"},
+    {"name": "Tim Berners-Lee", "phone": "555 0189", "email": "tim@example.org"},
+]
+"""The address book every virtual phone of an embedded fleet starts with."""
+
 
 @contextlib.asynccontextmanager
 async def virtual_devices(
@@ -65,13 +73,17 @@ async def virtual_devices(
     an ADB-protocol server on loopback and are driven by `AndroidDevice` through
     adbutils, the code path of a real phone; `"direct"` drives them in process.
     Browsers are Debian's Chromium through Playwright, starting at a VirtualWeb
-    site on loopback (weather, encyclopedia, contact form).
+    site on loopback (weather, encyclopedia, contact form). Each phone holds the same
+    small address book (`SAMPLE_CONTACTS`), as a person's phones do, so requests that
+    name people have someone to reach.
     """
     from .devices.virtual.adbd import AdbServer, virtual_phones
 
     async with contextlib.AsyncExitStack() as stack:
         devices: list[Device] = []
-        phones = virtual_phones(counts.get("phone", 0), seed=seed)
+        phones = virtual_phones(counts.get("phone", 0), seed=seed) if counts.get("phone") else {}
+        for phone in phones.values():
+            phone.seed(contacts=SAMPLE_CONTACTS)
         if phones and transport == "adb":
             from .devices.android import AndroidDevice
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from fleetmind.agents.loop import GuiAgent, StepRecord, SubtaskSpec
 from fleetmind.agents.models import ScriptedModel
+from fleetmind.agents.questions import PendingQuestion
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.protocol.messages import Budget
 
@@ -67,8 +68,9 @@ async def run(p: VirtualPhone, goal: str, **kw: Any) -> tuple[Any, list[StepReco
 async def test_goals_change_the_phone_state_they_name(goal: str, check: Any) -> None:
     p = phone()
     assert not check(p.state)
-    result, steps = await run(p, goal)
+    result, steps = await run(p, goal, confirm="allow")  # the user pre-approved sending
     assert result.status == "succeeded", [s.summary for s in steps]
+    assert result.verified, result.summary
     assert check(p.state)
     assert steps[-1].action.kind == "done"
 
@@ -128,7 +130,7 @@ async def test_cloud_only_policy_acts_by_element_id_and_rejects_hallucinated_ids
     result, steps = await run(
         p, "Open the settings", cloud=ScriptedModel(spy), tier_policy="cloud-only", budget=Budget(max_steps=2)
     )
-    assert steps[0].tier == "cloud" and p.current_package() == "com.android.settings"
+    assert steps[0].tier == "cloud" and steps[0].summary == "tap 'Settings'"
     assert steps[1].tier == "rule" and "e999" in steps[1].why  # fell back, said why
     assert result.status == "failed"
 
@@ -144,8 +146,8 @@ async def test_ask_user_pauses_for_the_answer() -> None:
     spy = Spy(p, lambda _m: next(answers))
     asked: list[str] = []
 
-    async def ask(question: str) -> str:
-        asked.append(question)
+    async def ask(question: PendingQuestion) -> str:
+        asked.append(question.text)
         return "Ada"
 
     result = await GuiAgent(p, cloud=ScriptedModel(spy)).run(
@@ -160,7 +162,7 @@ async def test_secure_screens_are_decided_on_device_with_the_real_local_model(lo
     spy = Spy(p, BACK)
     result, steps = await run(
         p,
-        "Check my balance in the Bank",
+        "Check my balance in the Bank with password 2468",
         local=local_model,
         cloud=ScriptedModel(spy),
         budget=Budget(max_steps=4, max_cost_usd=1.0),

@@ -1,5 +1,5 @@
 """Cheap deterministic grounding: read a goal, list candidate actions for a screen,
-score them by what the goal names, and tell when the screen shows the goal done.
+score them by what the goal names, and fill forms; `verify` tells when the screen shows the goal done.
 
 This runs before any model is asked. It settles the steps whose answer is written
 in the goal (the switch called "Wi-Fi", the field called "Name"); a model ranks
@@ -64,7 +64,7 @@ _FIELD_CUES: dict[str, tuple[str, ...]] = {
     "label": ("labelled", "labeled", "label", "called", "named"),
     "to": ("to",),
     "amount": ("amount of", "amount"),
-    "password": ("password", "passcode"),
+    "password": ("password", "passcode", "pin code", "pin"),
     "city": ("weather in", "forecast for", "in", "for", "city"),
     "date": ("on", "date"),
     "location": ("at", "in", "location"),
@@ -137,8 +137,7 @@ def extract_values(text: str) -> dict[str, str]:
             value = re.sub(r"^(?:the|a|an)\s+", "", value, flags=re.I)
             if value and value.lower() not in _STOP and key not in values:
                 values[key] = value
-    if not values and (quoted := re.search(r"[\"“]([^\"”]+)[\"”]", text)):
-        values["text"] = quoted.group(1)  # e.g. what to type into a search box
+    _uncued_values(text, values)
     for key in ("phone", "email"):
         if (
             key not in values
@@ -164,6 +163,31 @@ def extract_values(text: str) -> dict[str, str]:
             end_hour, end_minute = _clock(end_hit)
             values["end"] = f"{end_hour:02d}:{end_minute:02d}"
     return values
+
+
+_PERSON = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
+_NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b)?\s*(\+?\d[\d\s().-]{{2,}}\d)")
+_TO_VERB = re.compile(
+    rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to)\s+({_PERSON})"
+)
+_MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|note|reply|remind|body)\b", re.I)
+
+
+def _uncued_values(text: str, values: dict[str, str]) -> None:
+    """Values people give without cue words: "Ada Byron, 555 0101", "text Ada 'on my way'"."""
+    quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text)
+    if quoted and quoted.group(1) not in values.values():
+        # quoted words are what to type: a message's body where the goal speaks of one, else a query
+        values.setdefault("message" if _MESSAGE_WORDS.search(text) else "text", quoted.group(1))
+    pair = _NAME_AND_NUMBER.search(text)
+    if pair and pair.group(1).split()[0].lower() not in _STOP:
+        name, number = pair.group(1).strip(), pair.group(2).strip()
+        if not _TIME.fullmatch(number) and name != values.get("to"):
+            values.setdefault("name", name)
+            values.setdefault("phone", number)
+    to = _TO_VERB.search(text)
+    if to and to.group(1).split()[0].lower() not in _STOP | {"i"}:
+        values.setdefault("to", to.group(1).strip())
 
 
 def _clock(m: re.Match[str]) -> tuple[int, int]:
@@ -251,6 +275,19 @@ def _overlap(goal: Goal, label: str) -> float:
     return len(goal.words & label_words) / len(label_words)
 
 
+_MASK_CHARS = frozenset("•*●·\u2022")
+
+
+def is_empty_field(el: UIElement) -> bool:
+    """True when an editable field holds nothing (it may show its hint, or no bullets when it is a password)."""
+    text = el.text.strip()
+    if not text:
+        return True
+    if el.password:
+        return not set(text) <= _MASK_CHARS
+    return text == el.description.strip()
+
+
 def field_name(el: UIElement) -> str:
     """A field's name that does not change as it is typed into (its text does)."""
     return el.description or el.resource_id.rsplit("/", 1)[-1] or el.text
@@ -263,39 +300,9 @@ def _field_cue(el: UIElement) -> str | None:
     return None
 
 
-def _toggle_matches(goal: Goal, el: UIElement) -> bool:
+def toggle_matches(goal: Goal, el: UIElement) -> bool:
+    """True when `el` is a switch or checkbox the goal names."""
     return el.checkable and _overlap(goal, el.label) >= 0.5
-
-
-_NAVIGATE = frozenset({"open", "launch", "go", "start", "show", "app"})
-
-
-def satisfied(goal: Goal, obs: Observation, history: list[str]) -> str | None:
-    """Why the screen shows the goal done, or None."""
-    destination = goal.words - _NAVIGATE
-    if goal.words & _NAVIGATE and destination and destination <= content_words(obs.foreground_app):
-        return f"{obs.foreground_app} is open"
-    if goal.want_on is not None:
-        toggles = [e for e in obs.elements if _toggle_matches(goal, e)]
-        if toggles and all(e.checked == goal.want_on for e in toggles):
-            names = ", ".join(sorted({e.label for e in toggles}))
-            return f"{names} {'on' if goal.want_on else 'off'}"
-    typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
-    submitted = bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
-    if goal.asks_answer and goal.want_on is None:
-        # A question: once nothing is left to type on this screen, read the answer off it.
-        if _pending_fill(goal, obs, history) or (typed_at and not submitted):
-            return None
-        return extract_answer(goal, obs, history) or None
-    if goal.values and submitted:
-        shown = " ".join(e.text for e in obs.elements if not e.editable)
-        entered = list(dict.fromkeys(history[i].split(":", 2)[2] for i in typed_at))
-        if all(v in shown for v in entered):
-            return "saved: " + ", ".join(entered)
-        filled = typed_fields(history)
-        if not any(e.editable and field_name(e) in filled for e in obs.elements):
-            return "submitted " + ", ".join(sorted(filled))  # the form we filled is gone
-    return None
 
 
 def _field_value(goal: Goal, el: UIElement) -> str | None:
@@ -306,7 +313,8 @@ def _field_value(goal: Goal, el: UIElement) -> str | None:
     return goal.values.get("text")
 
 
-def _pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
+def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
+    """True while an editable field on screen still lacks the value the goal gives for it."""
     typed = typed_fields(history)
     return any(
         e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed
@@ -358,6 +366,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     fields_left = 0
     fills: list[int] = []
     last = history[-1] if history else ""
+    suggested = _suggestions(obs, history)
     for el in obs.elements:
         if el.editable:
             value = _field_value(goal, el)
@@ -379,16 +388,18 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             continue
         label = el.label
         score = _overlap(goal, label)
-        if el.checkable and goal.want_on is not None and _toggle_matches(goal, el):
+        if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0
         lower = label.lower()
         if lower in _SUBMIT and goal.values:
             # submit once we filled this form: something typed since the last submit, nothing left
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
-            score = 3.5 if typed_now and not _pending_fill(goal, obs, history) else 0.1
+            score = 3.5 if typed_now and not pending_fill(goal, obs, history) else 0.1
         if lower in _PROCEED:
             score = max(score, 1.2)  # a prompt in the way: let the app do its job
+        if suggested == [el.id]:
+            score = max(score, 2.6)  # the one suggestion for what was just typed: take it, as people do
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
         out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {label}"), f"tap {label}", score))
@@ -422,6 +433,20 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     return out
 
 
+def _suggestions(obs: Observation, history: list[str]) -> list[str]:
+    """Ids of clickable rows that complete what was just typed into a field (an autocomplete dropdown)."""
+    if not history or not history[-1].startswith("typed:"):
+        return []
+    typed = content_words(history[-1].split(":", 2)[2])
+    if not typed:
+        return []
+    return [
+        e.id
+        for e in obs.elements
+        if e.clickable and not e.editable and not e.checkable and typed <= content_words(e.label)
+    ]
+
+
 _SYSTEM_NAV = re.compile(r"^com\.android\.systemui:id/(back|home|recent_apps)$")
 
 
@@ -447,11 +472,16 @@ def _on_home(obs: Observation) -> bool:
     return obs.foreground_app.lower() in ("", "home", "launcher")
 
 
+SECRET = "•••"
+"""How a secret typed into a password field is written in the history (never the value)."""
+
+
 def history_entry(action: Action, obs: Observation) -> str:
-    """A compact record of an action, for loop detection and form tracking."""
+    """A compact record of an action, for loop detection and form tracking; secrets are masked."""
     if isinstance(action, TypeText):
         el = obs.element(action.target.element) if action.target and action.target.element else None
-        return f"typed:{field_name(el) if el else ''}:{action.text}"
+        text = SECRET if el is not None and el.password else action.text
+        return f"typed:{field_name(el) if el else ''}:{text}"
     if isinstance(action, Tap) and action.target.element:
         el = obs.element(action.target.element)
         label = el.label if el else ""

@@ -37,6 +37,7 @@ from ..protocol.messages import (
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
 from .loop import GuiAgent, LoopResult, StepRecord, SubtaskSpec
+from .questions import PendingQuestion
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class DeviceAgentHost:
             privacy=msg.privacy,
             budget=msg.budget,
             tier_policy=msg.tier_policy,
+            confirm=msg.confirm,
         )
 
         async def on_step(record: StepRecord) -> None:
@@ -202,16 +204,20 @@ class DeviceAgentHost:
                 )
             )
 
-        async def ask(question: str) -> str:
+        async def ask(question: PendingQuestion) -> str:
             future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
             self._answers[msg.subtask_id] = future
-            await link.send(Question(subtask_id=msg.subtask_id, question=question))
+            await link.send(
+                Question(
+                    subtask_id=msg.subtask_id, question=question.text, kind=question.kind, options=question.options
+                )
+            )
             return await future
 
         agent = self.agents[msg.device_id]
         try:
             async with asyncio.timeout(msg.deadline_s):
-                result = await agent.run(spec, on_step=on_step, ask=ask)
+                result = await agent.run(spec, on_step=on_step, ask=ask, thread_id=msg.subtask_id)
         except asyncio.CancelledError:
             result = LoopResult("failed", "cancelled", error="cancelled by the orchestrator")
             await self._finish(msg, result, cancelled=True)
@@ -241,6 +247,8 @@ class DeviceAgentHost:
                     error=result.error,
                     steps=result.steps,
                     cost_usd=result.cost_usd,
+                    verified=result.verified,
+                    final=result.final,
                 )
             )
 

@@ -1,124 +1,68 @@
 """The GUI agent loop for one subtask on one device, as a langgraph graph:
 
     observe -> decide -> act -> observe ... -> finish
+                  \\-> ask -> (act | decide | finish)
 
-`decide` grounds the goal in the screen deterministically first; what text cannot
-settle goes to the tier the router picks (local model ranks candidates, cloud
-model writes an action). `act` carries the action out and records whether the
-screen changed, which feeds the router's "stuck" signal on the next step.
+`decide` first asks the verifier whether the screen shows the goal done (or the
+app refused it), then grounds the goal in the screen; what text cannot settle
+goes to the tier the router picks (tiers.py). Before anything is acted on, the
+step passes the safety gate: a state-changing action that nothing settled is not
+taken (the agent looks around read-only, then asks, then fails), several matches
+for a name become a question, and an irreversible action waits for the user's
+confirmation unless the user pre-approved such actions.
+
+`ask` waits on a langgraph interrupt, so a question is held by the checkpointer:
+with a persistent checkpointer a run can be resumed after its host restarts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
-from pydantic import BaseModel, Field, ValidationError
+from langgraph.types import Command, interrupt
 
-from ..devices.base import (
-    TERMINAL_KINDS,
-    Action,
-    AskUser,
-    Device,
-    Done,
-    Fail,
-    Observation,
-    TypeText,
-    describe_action,
-)
-from ..protocol.messages import Budget, Privacy, TierPolicy
-from .grounding import Candidate, Goal, candidates, extract_answer, history_entry, parse_goal, satisfied
-from .models import ChatModel, ModelError, ModelUnavailable
-from .ranking import Method, rank_candidates
-from .router import Step, route, sensitive_reason
+from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, TypeText, describe_action
+from .checkpoints import memory_checkpointer
+from .grounding import SECRET, Candidate, Goal, candidates, extract_answer, history_entry, parse_goal
+from .models import ChatModel
+from .prompts import cloud_messages
+from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, refused_value
+from .ranking import Method
+from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
+from .router import sensitive_reason
+from .safety import confirmation_text, effect_of, is_state_changing
+from .tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE, StepContext, Tiers
+from .verify import Verdict, check_goal
+from .wander import explore_or_ask
 
 log = logging.getLogger(__name__)
 
-RULE_MIN_SCORE = 1.0
-RULE_MIN_MARGIN = 0.5
-"""Text grounding decides alone when its best candidate is this good and this clear."""
-RANK_TOP_K = 8
 MAX_VISITS = 3
 """Seeing the same screen more often than this, with no cloud to escalate to, ends the run."""
-CLOUD_RETRY_AFTER_S = 60.0
-"""After the cloud proved unreachable, steps stay local this long before trying it again."""
 REDACTED = "•••"
-
-
-@dataclass
-class StepRecord:
-    """One decided and executed step, as reported to the orchestrator."""
-
-    step: int
-    action: Action
-    summary: str
-    tier: Literal["local", "cloud", "rule"]
-    why: str
-    tokens: int = 0
-    cost_usd: float = 0.0
-    latency_ms: float = 0.0
-    confidence: float | None = None
-    """The local tier's margin between its first and second choice."""
-
-
-@dataclass
-class LoopResult:
-    """How the loop ended."""
-
-    status: Literal["succeeded", "failed"]
-    summary: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-    steps: int = 0
-    cost_usd: float = 0.0
-
-
-class CloudStep(BaseModel):
-    """What the cloud tier must answer for one step."""
-
-    thought: str = Field("", description="One sentence: why this action.")
-    action: Action
-
-
-@dataclass
-class SubtaskSpec:
-    """The agent's view of an assigned subtask."""
-
-    goal: str
-    inputs: dict[str, str] = field(default_factory=dict)
-    outputs: list[str] = field(default_factory=list)
-    privacy: Privacy = "normal"
-    budget: Budget = field(default_factory=Budget)
-    tier_policy: TierPolicy = "auto"
-
-
-class LoopState(TypedDict, total=False):
-    step: int
-    obs: Observation
-    prev_digest: str
-    unchanged: int
-    failures: int
-    history: list[str]
-    pending: StepRecord | None
-    result: LoopResult | None
-    cost_usd: float
-    tried: dict[str, int]
-    visits: dict[str, int]
-    """How often each screen (by digest) was seen."""
-    """How often each action was taken on each screen (digest|action): loops cost score."""
-
+SAID = "__said__"
+"""The answers key for what the user told a cloud model's free question."""
 
 OnStep = Callable[[StepRecord], Awaitable[None]]
-AskFn = Callable[[str], Awaitable[str]]
+AskFn = Callable[[PendingQuestion], Awaitable[str]]
+"""Puts a question to the user and returns the answer ("" when nobody answers)."""
 
 
 class GuiAgent:
-    """Runs subtasks on one device with a local model, a cloud model, both or neither."""
+    """Runs subtasks on one device with a local model, a cloud model, both or neither.
+
+    checkpointer: where the loop's state is kept at each question (langgraph); the
+    default keeps it in memory, a persistent one (SQLite) lets `resume` continue a run
+    after the host restarts.
+    """
 
     def __init__(
         self,
@@ -128,30 +72,56 @@ class GuiAgent:
         cloud: ChatModel | None = None,
         confidence_threshold: float = 0.5,
         ranking: Method = "channel",
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
     ) -> None:
         self.device = device
-        self.ranking: Method = ranking
-        self._cloud_down_until = 0.0
-        self.local = local
-        self.cloud = cloud
-        self.confidence_threshold = confidence_threshold
+        self.tiers = Tiers(local, cloud, confidence_threshold=confidence_threshold, ranking=ranking)
+        self.checkpointer = checkpointer or memory_checkpointer()
+        self._spec = SubtaskSpec(goal="")
+        self._on_step: OnStep | None = None
+        self._ask: AskFn | None = None
+        self._goals: dict[tuple[tuple[str, str], ...], Goal] = {}
         self._graph = self._build()
+
+    @property
+    def local(self) -> ChatModel | None:
+        """The local model, if any."""
+        return self.tiers.local
+
+    @property
+    def cloud(self) -> ChatModel | None:
+        """The cloud model, if any."""
+        return self.tiers.cloud
 
     def _build(self) -> Any:
         g: StateGraph[LoopState] = StateGraph(LoopState)
         g.add_node("observe", self._observe)
         g.add_node("decide", self._decide)
+        g.add_node("ask", self._ask_user)
         g.add_node("act", self._act)
         g.add_edge(START, "observe")
         g.add_edge("observe", "decide")
-        g.add_conditional_edges("decide", _after_decide, {"act": "act", "finish": END})
+        g.add_conditional_edges("decide", _after_decide, {"act": "act", "ask": "ask", "finish": END})
+        g.add_conditional_edges("ask", _after_ask, {"act": "act", "decide": "decide", "finish": END})
         g.add_conditional_edges("act", _after_act, {"observe": "observe", "finish": END})
-        return g.compile()
+        return g.compile(checkpointer=self.checkpointer)
 
-    async def run(self, spec: SubtaskSpec, *, on_step: OnStep | None = None, ask: AskFn | None = None) -> LoopResult:
-        """Work on `spec` until done, failed or out of steps."""
-        self._spec, self._goal = spec, parse_goal(spec.goal, spec.inputs)
-        self._on_step, self._ask = on_step, ask
+    # running -----------------------------------------------------------------------
+
+    async def run(
+        self,
+        spec: SubtaskSpec,
+        *,
+        on_step: OnStep | None = None,
+        ask: AskFn | None = None,
+        thread_id: str | None = None,
+    ) -> LoopResult:
+        """Work on `spec` until done, failed or out of steps.
+
+        ask: how questions reach the user; without it, whatever needs the user fails
+        with the reason instead. thread_id: the checkpoint thread (the subtask's id).
+        """
+        self._begin(spec, on_step, ask)
         state: LoopState = {
             "step": 0,
             "unchanged": 0,
@@ -161,12 +131,76 @@ class GuiAgent:
             "result": None,
             "cost_usd": 0.0,
             "prev_digest": "",
+            "question": None,
+            "answers": {},
+            "confirmed": [],
+            "explored": 0,
+            "verdict": None,
+            "trail": [],
         }
-        final = await self._graph.ainvoke(state, {"recursion_limit": spec.budget.max_steps * 3 + 10})
-        result: LoopResult | None = final.get("result")
+        config = self._config(spec, thread_id or uuid.uuid4().hex)
+        return await self._drive(await self._graph.ainvoke(state, config), config)
+
+    async def resume(
+        self,
+        spec: SubtaskSpec,
+        thread_id: str,
+        *,
+        answer: str | None = None,
+        on_step: OnStep | None = None,
+        ask: AskFn | None = None,
+    ) -> LoopResult:
+        """Continue a run the checkpointer holds (its host restarted while it waited on the user).
+
+        answer: the answer that arrived meanwhile; None asks the pending question again.
+        """
+        self._begin(spec, on_step, ask)
+        config = self._config(spec, thread_id)
+        snapshot = await self._graph.aget_state(config)
+        pending = [i for task in snapshot.tasks for i in task.interrupts]
+        if not pending:
+            raise LookupError(f"no question is waiting in checkpoint thread {thread_id!r}; nothing to resume")
+        if answer is None:
+            answer = await self._put(PendingQuestion(**pending[0].value))
+        return await self._drive(await self._graph.ainvoke(Command(resume=answer), config), config)
+
+    def _begin(self, spec: SubtaskSpec, on_step: OnStep | None, ask: AskFn | None) -> None:
+        self._spec, self._on_step, self._ask, self._goals = spec, on_step, ask, {}
+
+    @staticmethod
+    def _config(spec: SubtaskSpec, thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": spec.budget.max_steps * 4 + 20}
+
+    async def _drive(self, out: dict[str, Any], config: dict[str, Any]) -> LoopResult:
+        while interrupts := out.get("__interrupt__"):
+            answer = await self._put(PendingQuestion(**interrupts[0].value))
+            out = await self._graph.ainvoke(Command(resume=answer), config)
+        result: LoopResult | None = out.get("result")
+        await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
         if result is None:  # pragma: no cover - every path to END sets a result
             result = LoopResult("failed", "the loop ended without a result", error="internal")
         return result
+
+    async def _put(self, question: PendingQuestion) -> str:
+        if self._ask is None:  # pragma: no cover - decide only routes to ask when someone can answer
+            return ""
+        return (await self._ask(question)).strip()
+
+    def goal_of(self, state: LoopState) -> Goal:
+        """The goal as the request and the user's answers so far give it."""
+        answers = state.get("answers", {})
+        key = tuple(sorted(answers.items()))
+        if key not in self._goals:
+            text = self._spec.goal
+            for k, v in answers.items():
+                if k.startswith("choice:"):
+                    text = re.sub(rf"\b{re.escape(k.removeprefix('choice:'))}\b", v, text)
+            if SAID in answers:
+                text += f" (user says: {answers[SAID]})"
+            goal = parse_goal(text, self._spec.inputs)
+            goal.values.update({k: v for k, v in answers.items() if not k.startswith("choice:") and k != SAID})
+            self._goals[key] = goal
+        return self._goals[key]
 
     # nodes -------------------------------------------------------------------------
 
@@ -178,145 +212,113 @@ class GuiAgent:
         return {"obs": obs, "unchanged": unchanged, "visits": visits}
 
     async def _decide(self, state: LoopState) -> LoopState:
-        spec, goal, obs = self._spec, self._goal, state["obs"]
+        spec, obs, goal = self._spec, state["obs"], self.goal_of(state)
         step = state["step"] + 1
         if step > spec.budget.max_steps:
-            return {
-                "result": self._result(
-                    "failed", f"step budget of {spec.budget.max_steps} spent", state, error="step budget spent"
-                )
-            }
-        cloud_usable = self._cloud_reachable() and spec.privacy != "private"
+            return self._failed(state, f"the step budget of {spec.budget.max_steps} ran out")
+        cloud_usable = self.tiers.cloud_reachable() and spec.privacy != "private"
         if state.get("visits", {}).get(obs.digest, 0) > MAX_VISITS and not cloud_usable:
             # Going round in circles with nobody stronger to ask: stop early and say so.
-            why = (
-                f"stuck: back on the same {obs.foreground_app or 'home'} screen {MAX_VISITS + 1} times;"
-                " the goal may need more detail (what to type, which item)"
+            where = obs.foreground_app or "home"
+            return self._failed(
+                state, f"stuck: back on the same {where} screen {MAX_VISITS + 1} times; the goal may need more detail"
             )
-            return {"result": self._result("failed", why, state, error=why)}
         start = time.perf_counter()
         # cloud-only means the cloud model decides every step, text grounding included.
-        done_reason = satisfied(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
-        if done_reason:
-            action: Action = Done(answer=done_reason, why="the screen shows the goal done")
-            return {
-                "pending": StepRecord(step, action, describe_action(action, obs), "rule", "goal check: " + done_reason),
-                "step": step,
-            }
+        verdict = check_goal(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
+        if verdict is not None and verdict.outcome == "refused":
+            question = refused_value(verdict.reason.split("says: ", 1)[-1], goal, obs)
+            if question is not None and question.key not in state.get("answers", {}) and self._ask is not None:
+                return {"question": question}
+            return self._failed(state, f"not done: {verdict.reason}", final=True)
+        if verdict is not None:
+            done = Done(answer=verdict.reason, why="the screen shows the goal done")
+            record = StepRecord(step, done, describe_action(done, obs), "rule", f"goal check: {verdict.reason}")
+            return {"pending": record, "step": step, "verdict": verdict}
+        if (secret := missing_secret(goal, obs, state.get("answers", {}))) is not None:
+            if self._ask is not None:
+                return {"question": secret}
+            return self._failed(
+                state, f"needs the user: {secret.text.split(' What', 1)[0]}; nothing was typed", final=True
+            )
+        if (ambiguous := ambiguous_name(goal, obs, state.get("answers", {}))) is not None:
+            if self._ask is not None:
+                return {"question": ambiguous}
+            why = ambiguous.text.split(" Which", 1)[0]
+            return self._failed(
+                state, f"not done: {why} The request must say which one; nothing was changed", final=True
+            )
         cands = candidates(goal, obs, self.device.info.apps, state["history"])
         tried = state.get("tried", {})
         for c in cands:  # what was done on this very screen before and led back here: try something else
             c.score -= tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0)
         cands.sort(key=lambda c: c.score, reverse=True)
-
-        record = await self._choose(step, goal, obs, cands, state)
+        ctx = StepContext(step, state["history"], state["cost_usd"], state["unchanged"] >= 2 or state["failures"] >= 2)
+        record = await self.tiers.decide_step(spec, goal, obs, cands, ctx)
         record.latency_ms = (time.perf_counter() - start) * 1000
-        return {"pending": record, "step": step}
+        return self._gate(record, goal, cands, state)
 
-    async def _choose(
-        self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], state: LoopState
-    ) -> StepRecord:
-        spec = self._spec
-        margin = cands[0].score - cands[1].score if len(cands) > 1 else 9.0
-        stuck = state["unchanged"] >= 2 or state["failures"] >= 2
-        grounded = cands[0].score >= RULE_MIN_SCORE and margin >= RULE_MIN_MARGIN and not stuck
-        if grounded and spec.tier_policy != "cloud-only":
-            best = cands[0]
-            return StepRecord(
-                step,
-                best.action,
-                describe_action(best.action, obs),
-                "rule",
-                f"the goal names it (score {best.score:.1f}, margin {margin:.1f})",
-            )
-        texts = [e.text for e in obs.elements if e.text]
-        base = Step(
-            policy=spec.tier_policy,
-            private_subtask=spec.privacy == "private",
-            secure_screen=obs.secure,
-            sensitive=sensitive_reason(texts),
-            local_available=self.local is not None,
-            cloud_available=self._cloud_reachable(),
-            budget_left_usd=spec.budget.max_cost_usd - state["cost_usd"],
-            stuck=stuck,
-            confidence_threshold=self.confidence_threshold,
-        )
-        decision = route(base)
-        if decision.tier == "blocked":
-            no_model = self.local is None and not base.cloud_available
-            if no_model and spec.tier_policy == "auto" and not decision.reason.startswith("privacy"):
-                best = cands[0]  # no model to ask at all: the text match is the best there is
-                return StepRecord(
-                    step, best.action, describe_action(best.action, obs), "rule", "no model available; best text match"
+    def _gate(self, record: StepRecord, goal: Goal, cands: list[Candidate], state: LoopState) -> LoopState:
+        """The safety gate between deciding an action and taking it."""
+        obs, action, can_ask = state["obs"], record.action, self._ask is not None
+        if isinstance(action, AskUser):
+            if can_ask:
+                return {"question": PendingQuestion(action.question, "value", key=SAID)}
+            return self._failed(state, f"needs the user: {action.question}", final=True)
+        if action.kind in TERMINAL_KINDS:
+            return {"pending": record, "step": record.step}
+        effect = effect_of(action, obs)
+        if is_state_changing(effect) and not record.settled:
+            return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=self._failed)
+        if effect == "irreversible" and self._spec.confirm == "ask":
+            text = confirmation_text(action, obs)
+            if text not in state.get("confirmed", []):
+                if can_ask:
+                    confirm = PendingQuestion(text, "confirm", kind="confirm", options=["yes", "no"])
+                    return {"pending": record, "step": record.step, "question": confirm}
+                return self._failed(
+                    state,
+                    f"not done: “{text}” cannot be undone and nobody is here to confirm it; nothing was changed "
+                    "(pre-approve such actions with --yes)",
+                    final=True,
                 )
-            action = Fail(reason=decision.reason)
-            return StepRecord(step, action, describe_action(action, obs), "rule", decision.reason)
-        if decision.tier == "local" and self.local is not None:
-            record = await self._local(step, goal, obs, cands, decision.reason)
-            confident = route(Step(**{**base.__dict__, "local_confidence": record.confidence}))
-            if confident.tier != "cloud":
-                return record
-            decision = confident
-        try:
-            return await self._cloud(step, obs, state, decision.reason)
-        except ModelError as exc:
-            if isinstance(exc, ModelUnavailable):  # do not wait on a dead cloud at every step
-                self._cloud_down_until = time.monotonic() + CLOUD_RETRY_AFTER_S
-            log.warning("cloud step failed, falling back to the best text match: %s", exc)
-            best = cands[0]
-            return StepRecord(
-                step, best.action, describe_action(best.action, obs), "rule", f"cloud failed ({exc}); best text match"
-            )
+        explored = 0 if record.settled else state.get("explored", 0)
+        return {"pending": record, "step": record.step, "explored": explored}
 
-    async def _local(self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], why: str) -> StepRecord:
-        assert self.local is not None
-        # Finishing is for the goal check or the cloud: a small model's "done" is a guess, and a
-        # wrong one would report work that never happened.
-        top = [c for c in cands if not isinstance(c.action, Done)][:RANK_TOP_K]
-        ranked = await rank_candidates(self.local, goal.text, obs, top, method=self.ranking)
-        best = top[ranked.order[0]]
-        return StepRecord(
-            step,
-            best.action,
-            describe_action(best.action, obs),
-            "local",
-            f"{why}; {self.local.name} ranked {len(top)} candidates (margin {ranked.margin:.2f})",
-            tokens=ranked.tokens,
-            latency_ms=ranked.latency_ms,
-            confidence=ranked.margin,
-        )
-
-    async def _cloud(self, step: int, obs: Observation, state: LoopState, why: str) -> StepRecord:
-        assert self.cloud is not None
-        messages = cloud_messages(self._spec, obs, state["history"])
-        completion = await self.cloud.complete(messages, schema=CloudStep)
-        try:
-            parsed = (
-                completion.parsed
-                if isinstance(completion.parsed, CloudStep)
-                else (CloudStep.model_validate_json(completion.text))
-            )
-        except ValidationError as exc:
-            raise ModelError(f"{self.cloud.name} answered no valid action: {exc}") from exc
-        action = parsed.action
-        target = getattr(action, "target", None)
-        if target is not None and target.element is not None and obs.element(target.element) is None:
-            raise ModelError(f"{self.cloud.name} chose element {target.element}, which is not on screen")
-        return StepRecord(
-            step,
-            action,
-            describe_action(action, obs),
-            "cloud",
-            f"{why}; {parsed.thought}".strip("; "),
-            tokens=completion.tokens_in + completion.tokens_out,
-            cost_usd=completion.cost_usd,
-        )
+    async def _ask_user(self, state: LoopState) -> LoopState:
+        question = state.get("question")
+        assert question is not None
+        answer = str(interrupt(dataclasses.asdict(question)) or "").strip()
+        update: LoopState = {"question": None}
+        if not answer:
+            return {**update, **self._failed(state, f"no answer to the question “{question.text}”", final=True)}
+        answers = dict(state.get("answers", {}))
+        match question.purpose:
+            case "confirm":
+                if not is_yes(answer):
+                    return {**update, **self._failed(state, f"not done: you declined “{question.text}”", final=True)}
+                return {**update, "confirmed": [*state.get("confirmed", []), question.text]}
+            case "value" | "secret":
+                answers[question.key] = answer
+            case "choice":
+                answers[f"choice:{question.key}"] = answer
+            case "pick":
+                chosen = _pick(question, answer)
+                if chosen is None:
+                    why = f"not done: you chose none of {', '.join(question.options[:-1])}"
+                    return {**update, **self._failed(state, why, final=True)}
+                step = state["step"] + 1
+                record = StepRecord(step, chosen, describe_action(chosen, state["obs"]), "rule", "you chose it")
+                confirmed = [*state.get("confirmed", []), confirmation_text(chosen, state["obs"])]
+                return {**update, "pending": record, "step": step, "confirmed": confirmed, "explored": 0}
+        return {**update, "answers": answers, "pending": None}
 
     async def _act(self, state: LoopState) -> LoopState:
         record, obs = state["pending"], state["obs"]
         assert record is not None
+        reportable = self._reportable(record, obs)
         if self._on_step:
-            await self._on_step(self._reportable(record, obs))
+            await self._on_step(reportable)
         cost = state["cost_usd"] + record.cost_usd
         action = record.action
         entry = history_entry(action, obs)
@@ -331,85 +333,124 @@ class GuiAgent:
             "history": history,
             "prev_digest": obs.digest,
             "tried": tried,
+            "trail": [*state.get("trail", []), reportable.summary],
+            "step": record.step,
         }
         if isinstance(action, Done):
-            answer = action.answer or extract_answer(self._goal, obs)
-            outputs = {name: answer for name in self._spec.outputs}
-            outputs.update(action.outputs)
-            update["result"] = LoopResult("succeeded", answer or "done", outputs, steps=record.step, cost_usd=cost)
+            update["result"] = self._success(action, record, state, cost)
         elif isinstance(action, Fail):
-            update["result"] = LoopResult(
-                "failed", action.reason, error=action.reason, steps=record.step, cost_usd=cost
-            )
-        elif isinstance(action, AskUser):
-            if self._ask is None:
-                update["result"] = LoopResult(
-                    "failed",
-                    f"needs the user: {action.question}",
-                    error="a question nobody can answer here",
-                    steps=record.step,
-                )
-            else:
-                answer = await self._ask(action.question)
-                update["history"] = [*history, f"user:{answer}"]
-                self._goal = parse_goal(f"{self._spec.goal} (user says: {answer})", self._spec.inputs)
+            update["result"] = self._failure_result(action.reason, state, steps=record.step, cost=cost)
         else:
             outcome = await self.device.act(action)
             update["failures"] = 0 if outcome.ok else state["failures"] + 1
             if not outcome.ok:
                 log.info("action %s failed: %s", record.summary, outcome.error)
-        update["step"] = record.step
         return update
 
-    def _cloud_reachable(self) -> bool:
-        """A cloud model is configured and has not just proved unreachable."""
-        return self.cloud is not None and time.monotonic() >= self._cloud_down_until
+    # results -----------------------------------------------------------------------
 
-    def _reportable(self, record: StepRecord, obs: Observation) -> StepRecord:
-        """The step as it may leave the device: text typed on a private subtask, a secure
-        screen or a screen showing sensitive data is masked (the device got the real text)."""
+    def _success(self, action: Done, record: StepRecord, state: LoopState, cost: float) -> LoopResult:
+        obs, goal = state["obs"], self.goal_of(state)
+        verdict: Verdict | None = state.get("verdict")
+        if verdict is None:  # a model said done: believe the screen, not the model
+            seen = check_goal(goal, obs, state["history"])
+            verdict = (
+                seen
+                if seen is not None and seen.outcome != "refused"
+                else Verdict("unverified", f"the {record.tier} model said it is done, but the screen does not show it")
+            )
+        answer = action.answer if record.tier != "rule" or not goal.asks_answer else verdict.reason
+        answer = answer or extract_answer(goal, obs, state["history"])
+        outputs = {name: answer for name in self._spec.outputs if answer}
+        outputs.update(action.outputs)
+        if verdict.outcome == "verified":
+            summary, verified = answer or verdict.reason, True
+        else:
+            summary, verified = f"done, unverified: {verdict.reason}", False
+        return LoopResult("succeeded", summary, outputs, steps=record.step, cost_usd=cost, verified=verified)
+
+    def _failed(self, state: LoopState, why: str, *, final: bool = False) -> LoopState:
+        """A state update that ends the run as failed, saying what was tried and where.
+
+        final: only the user can change the outcome (they declined, or must answer or decide),
+        so neither a retry nor a replan should try again.
+        """
+        result = self._failure_result(why, state)
+        result.final = final
+        return {"result": result, "pending": None}
+
+    def _failure_result(
+        self, why: str, state: LoopState, *, steps: int | None = None, cost: float | None = None
+    ) -> LoopResult:
+        obs = state.get("obs")
+        trail = state.get("trail", [])
+        where = f"on {obs.foreground_app or 'the home screen'}, " if obs is not None else ""
+        tried = f"after: {'; '.join(trail[-4:])}" if trail else "before any step"
+        summary = f"{why} ({where}{tried})"
+        return LoopResult(
+            "failed",
+            summary,
+            error=why,
+            steps=state.get("step", 0) if steps is None else steps,
+            cost_usd=state.get("cost_usd", 0.0) if cost is None else cost,
+        )
+
+    def _reportable(self, record: StepRecord, obs: Any) -> StepRecord:
+        """The step as it may leave the device: text typed on a private subtask, a secure screen,
+        a screen showing sensitive data or into a password field is masked (the device got the real text)."""
         action = record.action
+        if not isinstance(action, TypeText):
+            return record
         texts = [e.text for e in obs.elements if e.text]
-        private = self._spec.privacy == "private" or obs.secure or sensitive_reason(texts) is not None
-        if not (private and isinstance(action, TypeText)):
+        field = obs.element(action.target.element) if action.target and action.target.element else None
+        private = (
+            self._spec.privacy == "private"
+            or obs.secure
+            or sensitive_reason(texts) is not None
+            or (field is not None and field.password)
+        )
+        if not private:
             return record
         masked = action.model_copy(update={"text": REDACTED})
         return dataclasses.replace(record, action=masked, summary=describe_action(masked, obs))
 
-    def _result(
-        self, status: Literal["succeeded", "failed"], summary: str, state: LoopState, error: str | None = None
-    ) -> LoopResult:
-        return LoopResult(status, summary, error=error, steps=state["step"], cost_usd=state["cost_usd"])
+
+def _pick(question: PendingQuestion, answer: str) -> Action | None:
+    """The action an answer to a pick question chooses, by its text or its number (1-based)."""
+    low = answer.strip().lower()
+    for i, option in enumerate(question.options[: len(question.actions)]):
+        if low in (option.lower(), str(i + 1)) or (len(low) > 3 and low in option.lower()):
+            chosen: Action = question.actions[i]
+            return chosen
+    return None
 
 
-def _after_decide(state: LoopState) -> str:
-    return "finish" if state.get("result") is not None else "act"
+def _after_decide(state: LoopState) -> Literal["act", "ask", "finish"]:
+    if state.get("result") is not None:
+        return "finish"
+    return "ask" if state.get("question") is not None else "act"
 
 
-def _after_act(state: LoopState) -> str:
+def _after_ask(state: LoopState) -> Literal["act", "decide", "finish"]:
+    if state.get("result") is not None:
+        return "finish"
+    return "act" if state.get("pending") is not None else "decide"
+
+
+def _after_act(state: LoopState) -> Literal["observe", "finish"]:
     return "finish" if state.get("result") is not None else "observe"
 
 
-def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str]) -> list[dict[str, str]]:
-    """The chat a cloud model sees for one step: goal, screen as text, history."""
-    rows = []
-    for e in obs.elements:
-        flags = [f for f in ("clickable", "editable", "checkable", "checked", "scrollable") if getattr(e, f)]
-        b = e.bounds
-        rows.append(
-            f"[{e.id}] {e.cls.rsplit('.', 1)[-1]} {e.label!r} ({b.left},{b.top},{b.right},{b.bottom}) "
-            + " ".join(flags)
-        )
-    system = (
-        "You operate a device's GUI one action at a time. Answer JSON {thought, action}; action.kind is"
-        " one of tap, long_press, swipe, scroll, type_text, press_key, launch_app, wait, done, ask_user,"
-        " fail. Targets are {element: id} from the list, or {x, y} in device pixels (origin top-left)."
-    )
-    user = (
-        f"Goal: {spec.goal}\nInputs: {spec.inputs}\nApp: {obs.foreground_app}\n"
-        f"Screen ({obs.screen_width}x{obs.screen_height}):\n" + "\n".join(rows) + f"\nDone so far: {history[-8:]}"
-    )
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-
-__all__ = ["TERMINAL_KINDS", "CloudStep", "GuiAgent", "LoopResult", "StepRecord", "SubtaskSpec", "cloud_messages"]
+__all__ = [
+    "RULE_MIN_MARGIN",
+    "RULE_MIN_SCORE",
+    "SECRET",
+    "TERMINAL_KINDS",
+    "AskFn",
+    "CloudStep",
+    "GuiAgent",
+    "LoopResult",
+    "StepRecord",
+    "SubtaskSpec",
+    "cloud_messages",
+]

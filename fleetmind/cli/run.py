@@ -37,6 +37,7 @@ async def _run(
     seed: int,
     transport: str,
     budget: Budget,
+    yes: bool = False,
 ) -> int:
     counts = parse_devices(devices)
     cloud = cloud_model(model_cloud)
@@ -61,7 +62,7 @@ async def _run(
         orch = fleet.orchestrator
         events = orch.subscribe()
         try:
-            run = await orch.submit(request, policy=policy, budget=budget)
+            run = await orch.submit(request, policy=policy, budget=budget, confirm="allow" if yes else "ask")
         except PlanningFailed as exc:
             console.print(f"[red]planning failed:[/] {escape(str(exc))}")
             return 2 if exc.bad_request else 1  # a request naming a device there is not is bad usage
@@ -78,7 +79,9 @@ async def _run(
                         live.update(view.render())
                     if event.task_id == run.id and event.kind == "question":
                         live.stop()  # the prompt needs the terminal
-                        answer = await _ask_user(event.data["subtask"], event.data["question"])
+                        answer = await _ask_user(
+                            event.data["subtask"], event.data["question"], event.data.get("options", [])
+                        )
                         await orch.answer(event.data["wire_id"], answer, event.data["id"])
                         live.start()
                 else:
@@ -121,6 +124,12 @@ def run(
     ] = "adb",
     max_steps: Annotated[int, typer.Option(min=1, help="Step budget of each subtask")] = 15,
     max_cost: Annotated[float, typer.Option(min=0, help="Cloud budget of each subtask, USD")] = 0.05,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Pre-approve irreversible actions (send, delete, pay ...) instead of confirming each"
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run one request on an embedded fleet: orchestrator, virtual devices and their agents."""
@@ -134,6 +143,7 @@ def run(
             _run(
                 request, devices, policy, model_local, model_cloud, as_json, seed, transport,  # type: ignore[arg-type]
                 Budget(max_steps=max_steps, max_cost_usd=max_cost),
+                yes,
             )
         )
     except UsageError as exc:

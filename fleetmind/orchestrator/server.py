@@ -389,14 +389,22 @@ class Orchestrator:
                     summary=message.summary,
                     steps=message.steps,
                     cost_usd=message.cost_usd,
+                    verified=message.verified,
                 ),
             )
             self._emit_state(run, sid)
             self._wake.set()
             return
-        await self._attempt_failed(
-            run, sid, attempt, message.error or message.summary or "failed", retryable=message.status != "cancelled"
-        )
+        # The summary says what was tried and where, after the error itself.
+        error = message.error or message.summary or "failed"
+        detail = message.summary if message.error and message.summary.startswith(message.error) else error
+        if message.final:  # the user declined or must decide: trying again cannot help
+            run.graph.mark_finished(sid, SubtaskResult(status="failed", error=detail, summary=message.summary))
+            self._emit(run, "log", {"subtask": sid, "message": f"{detail}; not retried: only the user can change this"})
+            self._emit_state(run, sid)
+            self._wake.set()
+            return
+        await self._attempt_failed(run, sid, attempt, detail, retryable=message.status != "cancelled")
 
     # failures and replanning -----------------------------------------------------------
 
@@ -523,7 +531,7 @@ class Orchestrator:
             f"no device can run subtask {sid}: it needs {sub.device.describe()}; attach one"
             f" (fleetmind device {sub.device.kind or 'virtual'} --connect {self.url})"
         )
-        run.graph.mark_finished(sid, SubtaskResult(status="failed", error=error))
+        run.graph.mark_unplaceable(sid, error)
         self._emit_state(run, sid)
         self._wake.set()
 

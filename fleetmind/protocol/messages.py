@@ -148,6 +148,10 @@ class Result(Envelope):
         description="succeeded only: True when a check saw the goal's effect on the device, False when it could not"
         " be observed (the summary says why: 'done, unverified: ...').",
     )
+    final: bool = Field(
+        False,
+        description="failed only: the user declined, or must answer or decide; retrying or replanning cannot help.",
+    )
 
 
 class Ack(Envelope):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..dialogs import alert, ask_permission, has_permission
-from ..state import PhoneState, ScreenRef, Sms
+from ..state import Contact, PhoneState, ScreenRef, Sms
 from ..ui import PAD, SCREEN_W, App, Command, Screen, View, box
 from ..widgets import (
     FIELD_GAP,
@@ -23,6 +25,8 @@ PACKAGE = "com.google.android.apps.messaging"
 LABEL = "Messages"
 PERMISSION = "send SMS"
 BUBBLE_H = 130
+SUGGESTION_H = 150
+_NUMBER = re.compile(r"\+?[\d\s().-]{3,}")
 
 
 def open_compose(state: PhoneState, to: str = "") -> str:
@@ -41,11 +45,37 @@ def _open_thread(peer: str) -> Command:
     return run
 
 
-def resolve_recipient(state: PhoneState, to: str) -> str:
-    """The number to send to: a contact's phone when `to` names one, else `to` as typed."""
+def resolve_recipient(state: PhoneState, to: str) -> str | None:
+    """The number to send to: a contact's phone when `to` names one, `to` itself when it is a
+    number, else None (a name that is no contact's, as Android's Messages refuses it)."""
     wanted = to.strip().casefold()
     match = next((c for c in state.contacts if c.name.casefold() == wanted and c.phone), None)
-    return match.phone if match else to.strip()
+    if match:
+        return match.phone
+    return to.strip() if _NUMBER.fullmatch(to.strip()) else None
+
+
+def suggestions(state: PhoneState, typed: str) -> list[Contact]:
+    """Contacts with a phone whose name has every word typed so far (as the To field's dropdown shows)."""
+    words = typed.casefold().split()
+    if not words or _NUMBER.fullmatch(typed.strip()):
+        return []
+    exact = any(c.name.casefold() == typed.strip().casefold() for c in state.contacts)
+    found = [
+        c
+        for c in state.contacts
+        if c.phone and all(any(n.startswith(w) for n in c.name.casefold().split()) for w in words)
+    ]
+    return [] if exact and len(found) == 1 else found
+
+
+def _pick_recipient(name: str) -> Command:
+    def run(state: PhoneState) -> str:
+        state.nav.stack[-1].fields["to"] = name
+        state.nav.stack[-1].error = ""
+        return f"recipient set to {name}"
+
+    return run
 
 
 def send(state: PhoneState, to: str, body: str) -> str:
@@ -62,6 +92,9 @@ def send(state: PhoneState, to: str, body: str) -> str:
     if state.settings.airplane_mode:
         return "not sent: " + alert(state, "Message not sent", "Turn off Airplane mode to send SMS.", PACKAGE)
     number = resolve_recipient(state, to)
+    if number is None:
+        ref.error = f"No contact named {to.strip()}: pick one of the suggestions or type a number"
+        return "not sent: unknown recipient"
     state.messages.append(Sms(to=number, body=body, ts=state.now))
     state.nav.replace(ScreenRef(app=PACKAGE, name="thread", params={"peer": number}))
     return f"sent SMS to {state.display_name(number)}"
@@ -151,6 +184,18 @@ def compose_screen(v: View) -> Screen:
     top = v.top + 40
     nodes.append(field(v, "to", "To", top, name="recipient_text_view"))
     top += FIELD_H + FIELD_GAP
+    for contact in suggestions(v.state, v.value("to"))[:4]:
+        nodes.append(
+            two_line_row(
+                box(0, top, SCREEN_W, top + SUGGESTION_H),
+                contact.name,
+                contact.phone,
+                _pick_recipient(contact.name),
+                rid=v.rid("contact_suggestion"),
+                description=f"{contact.name}, {contact.phone}",
+            )
+        )
+        top += SUGGESTION_H
     nodes.append(field(v, "body", "Message", top, name="compose_message_text", height=FIELD_H * 2))
     top += FIELD_H * 2 + FIELD_GAP
     nodes.append(

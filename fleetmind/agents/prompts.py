@@ -1,0 +1,30 @@
+"""What a cloud model sees for one step of the GUI agent: the goal, the screen as text, the history."""
+
+from __future__ import annotations
+
+from ..devices.base import Observation
+from .records import SubtaskSpec
+
+__all__ = ["cloud_messages"]
+
+
+def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str]) -> list[dict[str, str]]:
+    """The chat a cloud model sees for one step: goal, screen as text, history."""
+    rows = []
+    for e in obs.elements:
+        flags = [f for f in ("clickable", "editable", "checkable", "checked", "scrollable") if getattr(e, f)]
+        b = e.bounds
+        rows.append(
+            f"[{e.id}] {e.cls.rsplit('.', 1)[-1]} {e.label!r} ({b.left},{b.top},{b.right},{b.bottom}) "
+            + " ".join(flags)
+        )
+    system = (
+        "You operate a device's GUI one action at a time. Answer JSON {thought, action}; action.kind is"
+        " one of tap, long_press, swipe, scroll, type_text, press_key, launch_app, wait, done, ask_user,"
+        " fail. Targets are {element: id} from the list, or {x, y} in device pixels (origin top-left)."
+    )
+    user = (
+        f"Goal: {spec.goal}\nInputs: {spec.inputs}\nApp: {obs.foreground_app}\n"
+        f"Screen ({obs.screen_width}x{obs.screen_height}):\n" + "\n".join(rows) + f"\nDone so far: {history[-8:]}"
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -1,0 +1,142 @@
+"""When the agent must ask the person, what it asks, and what the answer changes. Pure, no I/O.
+
+The agent asks, offline too and without any model, when:
+- a password or PIN field is empty and the request gives no value for it (`missing_secret`);
+- the app refused a submitted form for a value the request did not give (`refused_value`);
+- the screen shows several things that match a name the request uses (`ambiguous_name`);
+- it cannot tell which of several state-changing actions is meant (`unsure_pick`);
+- an irreversible action is next and the user has not pre-approved such actions (`confirm`).
+Each question says exactly what the answer is for, so a person can answer it
+without seeing the screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..devices.base import Observation, UIElement
+from .grounding import Candidate, Goal, content_words, field_key, field_name, is_empty_field
+
+__all__ = [
+    "AskPurpose",
+    "PendingQuestion",
+    "ambiguous_name",
+    "is_yes",
+    "missing_secret",
+    "refused_value",
+    "unsure_pick",
+]
+
+AskPurpose = Literal["value", "secret", "choice", "pick", "confirm"]
+
+_YES = re.compile(r"^\s*(y|yes|yeah|yep|ok|okay|sure|confirm|confirmed|go ahead|do it|allow|proceed|approve)\b", re.I)
+NONE_OF_THESE = "none of these"
+
+
+@dataclass
+class PendingQuestion:
+    """A question the agent put to the user, and what to do with the answer.
+
+    purpose: value/secret (fill field `key`), choice (which thing `key` means),
+    pick (which candidate action), confirm (may the pending action run).
+    """
+
+    text: str
+    purpose: AskPurpose
+    kind: Literal["question", "confirm", "choice"] = "question"
+    key: str = ""
+    options: list[str] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
+    """For pick: the candidate actions, in the order of `options`."""
+
+
+def is_yes(answer: str) -> bool:
+    """True when an answer to a confirmation approves it."""
+    return bool(_YES.match(answer))
+
+
+def _field_label(el: UIElement) -> str:
+    return el.description or el.resource_id.rsplit("/", 1)[-1] or el.text or "the field"
+
+
+def missing_secret(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
+    """An empty password/PIN field the request gives no value for: ask for it (it stays on the device)."""
+    if goal.values.get("password") or answers.get("password"):
+        return None
+    for el in obs.elements:
+        if el.editable and el.password and is_empty_field(el):
+            label = _field_label(el)
+            app = obs.foreground_app or "this app"
+            return PendingQuestion(
+                f"{app} asks for {label}, and the request does not give it. What is it? "
+                "(it is typed on the device only and never sent to a cloud model)",
+                "secret",
+                key="password",
+            )
+    return None
+
+
+def refused_value(error: str, goal: Goal, obs: Observation) -> PendingQuestion | None:
+    """The app refused a form because a field is empty or wrong: ask for that field's value.
+
+    The field is the editable one the error names ("Name is required", "Enter a recipient");
+    without such a field the refusal is not about a missing value, and nothing is asked.
+    """
+    error_words = content_words(error)
+    fields = [e for e in obs.elements if e.editable]
+    named = [e for e in fields if content_words(_field_label(e)) & error_words]
+    if not named:
+        aliases = {"recipient": "to", "message": "message", "body": "message", "amount": "amount"}
+        keys = {aliases[w] for w in error_words if w in aliases}
+        named = [e for e in fields if field_key(_field_label(e)) in keys]
+    if not named:
+        return None
+    el = named[0]
+    key = field_key(_field_label(el)) or field_name(el)
+    app = obs.foreground_app or "The app"
+    return PendingQuestion(
+        f"{app} says “{error}”. What should I enter for {_field_label(el)}?",
+        "secret" if el.password else "value",
+        key=key,
+    )
+
+
+_NAME_LIKE = re.compile(r"[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}")
+
+
+def ambiguous_name(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
+    """The screen lists several people (or things) that match a name the request uses, and none
+    exactly: ask which one is meant, before anything is done with either."""
+    names = [v for k, v in goal.values.items() if k in ("to", "name")] + goal.entities
+    for name in dict.fromkeys(names):
+        wanted = content_words(name)
+        if not wanted or f"choice:{name}" in answers:
+            continue
+        shown = [e.text for e in obs.elements if e.text and not e.editable and _NAME_LIKE.fullmatch(e.text)]
+        matches = list(dict.fromkeys(t for t in shown if wanted <= content_words(t)))
+        if len(matches) >= 2 and not any(m.casefold() == name.casefold() for m in matches):
+            return PendingQuestion(
+                f"Several match “{name}”: {', '.join(matches)}. Which one do you mean?",
+                "choice",
+                kind="choice",
+                key=name,
+                options=matches,
+            )
+    return None
+
+
+def unsure_pick(obs: Observation, options: list[Candidate]) -> PendingQuestion:
+    """Nothing settles which state-changing action the request means: let the person pick."""
+    labels = [c.text for c in options]
+    app = obs.foreground_app or "this screen"
+    return PendingQuestion(
+        f"On {app} I cannot tell which of these the request means, and I will not change anything on a guess: "
+        + "; ".join(labels)
+        + ". Which one?",
+        "pick",
+        kind="choice",
+        options=[*labels, NONE_OF_THESE],
+        actions=[c.action for c in options],
+    )

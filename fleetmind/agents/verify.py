@@ -1,0 +1,149 @@
+"""The verifier: does the device's screen show the goal's effect? Pure, no I/O.
+
+An agent's "succeeded" is the truth only when it is seen: the switch is on, the
+app is open, the values typed into a form are shown back once it is saved, the
+answer is on screen. A form that merely went away proves nothing, and an app
+that answers a Save with "Name is required" has refused the work. So a check
+ends in one of three verdicts:
+
+- `verified`: the effect is on screen (the reason says what was seen);
+- `unverified`: the work looks finished but its effect cannot be seen here (the
+  result then says "done, unverified" and why);
+- `refused`: the app showed an error after the agent submitted (the reason quotes it).
+
+`None` means "not done yet": keep working.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from ..devices.base import Observation, UIElement
+from .grounding import (
+    SECRET,
+    Goal,
+    content_words,
+    extract_answer,
+    field_name,
+    pending_fill,
+    toggle_matches,
+    typed_fields,
+)
+
+__all__ = ["SECRET", "Verdict", "appears", "check_goal", "entered_values", "screen_error"]
+
+_NAVIGATE = frozenset({"open", "launch", "go", "start", "show", "app"})
+_ERROR_WORDS = re.compile(
+    r"\b(required|not (?:sent|saved|allowed|found|added|created)|failed|invalid|incorrect|wrong|insufficient"
+    r"|cannot|can't|couldn't|could not|unable|error|try again|denied|enter an?|type an?|set \w+ (?:or \w+ )?above)\b",
+    re.I,
+)
+"""Words an app's inline validation message or alert uses to refuse what was submitted."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check of the screen concluded about the goal."""
+
+    outcome: Literal["verified", "unverified", "refused"]
+    reason: str
+
+    @property
+    def done(self) -> bool:
+        """True when the work is finished (seen or not); refused work is not."""
+        return self.outcome != "refused"
+
+
+def _is_error_text(el: UIElement) -> bool:
+    if not el.text or el.editable or el.clickable:
+        return False
+    rid = el.resource_id.rsplit("/", 1)[-1].lower()
+    return "error" in rid or bool(_ERROR_WORDS.search(el.text))
+
+
+def screen_error(obs: Observation) -> str | None:
+    """The validation message or alert the screen shows (an inline error, a "not sent" dialog), or None."""
+    errors = [e.text for e in obs.elements if _is_error_text(e)]
+    return "; ".join(dict.fromkeys(errors)) or None
+
+
+def entered_values(history: list[str]) -> list[str]:
+    """The values typed since the last submit's form was started, secrets left out, in typing order."""
+    typed = [h.split(":", 2)[2] for h in history if h.startswith("typed:")]
+    return [v for v in dict.fromkeys(typed) if v != SECRET]
+
+
+def _submitted(history: list[str]) -> bool:
+    typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
+    return bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
+
+
+def appears(value: str, shown: str) -> bool:
+    """True when the screen text `shown` shows `value`, as typed or as apps write it back
+    (an ISO date typed as 2025-06-03 is shown as "Jun 3", "June 3" or "3 Jun")."""
+    if value in shown or value.casefold() in shown.casefold():
+        return True
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    forms = {f"{day:%b} {day.day}", f"{day:%B} {day.day}", f"{day.day} {day:%b}", f"{day.day} {day:%B}"}
+    if any(re.search(rf"\b{re.escape(f)}\b", shown) for f in forms):
+        return True
+    today = _today_shown(shown)  # "Today: Monday, June 2, 2025" anchors "Tomorrow" and "Today"
+    if today is None:
+        return False
+    relative = {today: "Today", today + timedelta(days=1): "Tomorrow", today - timedelta(days=1): "Yesterday"}
+    word = relative.get(day)
+    return word is not None and len(re.findall(rf"\b{word}\b", shown)) > (1 if word == "Today" else 0)
+
+
+_TODAY = re.compile(r"\bToday:?\s+(?:[A-Z][a-z]+,\s+)?([A-Z][a-z]+ \d{1,2}, \d{4})")
+
+
+def _today_shown(shown: str) -> date | None:
+    m = _TODAY.search(shown)
+    if m is None:
+        return None
+    try:
+        return datetime.strptime(m.group(1), "%B %d, %Y").date()
+    except ValueError:
+        return None
+
+
+def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
+    """The verdict on `goal` given the current screen and the steps taken, or None while not done."""
+    destination = goal.words - _NAVIGATE
+    if goal.words & _NAVIGATE and destination and destination <= content_words(obs.foreground_app):
+        return Verdict("verified", f"{obs.foreground_app} is open")
+    if goal.want_on is not None:
+        toggles = [e for e in obs.elements if toggle_matches(goal, e)]
+        if toggles and all(e.checked == goal.want_on for e in toggles):
+            names = ", ".join(sorted({e.label for e in toggles}))
+            return Verdict("verified", f"{names} {'on' if goal.want_on else 'off'}")
+    submitted = _submitted(history)
+    if submitted and (error := screen_error(obs)):
+        return Verdict("refused", f"{obs.foreground_app or 'the app'} says: {error}")
+    typed_at = any(h.startswith("typed:") for h in history)
+    if goal.asks_answer and goal.want_on is None:
+        # A question: once nothing is left to type on this screen, read the answer off it.
+        if pending_fill(goal, obs, history) or (typed_at and not submitted):
+            return None
+        answer = extract_answer(goal, obs, history)
+        return Verdict("verified", answer) if answer else None
+    if goal.values and submitted:
+        shown = " ".join(e.text for e in obs.elements if not e.editable)
+        entered = entered_values(history)
+        if all(appears(v, shown) for v in entered):
+            return Verdict("verified", "saved: " + ", ".join(entered) if entered else "submitted")
+        filled = typed_fields(history)
+        if not any(e.editable and field_name(e) in filled for e in obs.elements):
+            missing = [v for v in entered if not appears(v, shown)]
+            return Verdict(
+                "unverified",
+                f"the form closed without an error, but this screen does not show {', '.join(missing)}",
+            )
+    return None
