@@ -180,45 +180,44 @@ async def test_errors_say_what_is_wrong() -> None:
 
 
 async def test_questions_are_answered_and_tasks_cancelled_through_the_api() -> None:
-    async with asyncio.timeout(30), served() as (orch, server, api):
-        async with FakeAgent(server.agent_url) as agent:
-            await orch.wait_for_devices(1)
-            task = (await api.post("/api/tasks", json={"text": "Send the report"})).json()
-            assign = await agent.next(Assign)
-            assert assign.confirm == "ask"
-            events = orch.subscribe()
-            asked = await agent.send(
-                Question(subtask_id=assign.subtask_id, question="Which report?", kind="choice", options=["Q1", "Q2"])
-            )
-            while (await events.get()).kind != "question":
-                pass
-            [question] = (await api.get(f"/api/tasks/{task['id']}")).json()["questions"]
-            assert question == {
-                "id": asked.id,
-                "subtask": "s1",
-                "wire_id": assign.subtask_id,
-                "question": "Which report?",
-                "kind": "choice",
-                "options": ["Q1", "Q2"],
-            }
-            r = await api.post(f"/api/tasks/{task['id']}/answer", json={"question_id": asked.id, "text": "Q2"})
-            assert r.status_code == 200 and r.json()["questions"] == []
-            answer = await agent.next(Answer)
-            assert (answer.text, answer.corr, answer.subtask_id) == ("Q2", asked.id, assign.subtask_id)
-            again = await api.post(f"/api/tasks/{task['id']}/answer", json={"question_id": asked.id, "text": "Q1"})
-            assert again.status_code == 409 and f"no pending question {asked.id}" in again.json()["detail"]
-            await agent.send(Result(subtask_id=assign.subtask_id, status="succeeded", outputs={"report": "Q2"}))
-            done = await orch.runs[task["id"]].done
-            assert done.status == "succeeded"
-            kinds = [e.kind for e in orch.store.events(task["id"])]
-            assert kinds.index("question") < kinds.index("answered") < kinds.index("task_finished")
+    async with asyncio.timeout(30), served() as (orch, server, api), FakeAgent(server.agent_url) as agent:
+        await orch.wait_for_devices(1)
+        task = (await api.post("/api/tasks", json={"text": "Send the report"})).json()
+        assign = await agent.next(Assign)
+        assert assign.confirm == "ask"
+        events = orch.subscribe()
+        asked = await agent.send(
+            Question(subtask_id=assign.subtask_id, question="Which report?", kind="choice", options=["Q1", "Q2"])
+        )
+        while (await events.get()).kind != "question":
+            pass
+        [question] = (await api.get(f"/api/tasks/{task['id']}")).json()["questions"]
+        assert question == {
+            "id": asked.id,
+            "subtask": "s1",
+            "wire_id": assign.subtask_id,
+            "question": "Which report?",
+            "kind": "choice",
+            "options": ["Q1", "Q2"],
+        }
+        r = await api.post(f"/api/tasks/{task['id']}/answer", json={"question_id": asked.id, "text": "Q2"})
+        assert r.status_code == 200 and r.json()["questions"] == []
+        answer = await agent.next(Answer)
+        assert (answer.text, answer.corr, answer.subtask_id) == ("Q2", asked.id, assign.subtask_id)
+        again = await api.post(f"/api/tasks/{task['id']}/answer", json={"question_id": asked.id, "text": "Q1"})
+        assert again.status_code == 409 and f"no pending question {asked.id}" in again.json()["detail"]
+        await agent.send(Result(subtask_id=assign.subtask_id, status="succeeded", outputs={"report": "Q2"}))
+        done = await orch.runs[task["id"]].done
+        assert done.status == "succeeded"
+        kinds = [e.kind for e in orch.store.events(task["id"])]
+        assert kinds.index("question") < kinds.index("answered") < kinds.index("task_finished")
 
-            second = (await api.post("/api/tasks", json={"text": "Wait for the bus"})).json()
-            held = await agent.next(Assign)
-            r = await api.post(f"/api/tasks/{second['id']}/cancel")
-            assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["live"] is False
-            cancel = await agent.next(Cancel)
-            assert cancel.subtask_id == held.subtask_id
+        second = (await api.post("/api/tasks", json={"text": "Wait for the bus"})).json()
+        held = await agent.next(Assign)
+        r = await api.post(f"/api/tasks/{second['id']}/cancel")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["live"] is False
+        cancel = await agent.next(Cancel)
+        assert cancel.subtask_id == held.subtask_id
 
 
 async def test_the_token_guards_every_api_route_and_the_event_stream() -> None:

@@ -82,8 +82,13 @@ function appendConversation() {
   for (const event of events) {
     if (state.shown.has(event.seq)) continue;
     state.shown.add(event.seq);
-    const node = messageFor(event, answer);
-    if (node) box.append(node);
+    const nodes = [messageFor(event, answer)].flat().filter(Boolean);
+    // Keep the conversation in event order, whichever way an event arrived (stream or log).
+    const next = [...box.children].find((c) => Number(c.dataset.seq) > event.seq) || null;
+    for (const node of nodes) {
+      node.dataset.seq = event.seq;
+      box.insertBefore(node, next);
+    }
   }
   syncQuestions();
   if (atBottom) box.scrollTop = box.scrollHeight;
@@ -99,6 +104,11 @@ function syncQuestions() {
 
 function showDetail(detail) {
   state.detail = detail;
+  const listed = state.tasks.find((t) => t.id === detail.id);
+  if (listed && listed.status !== detail.status) {
+    listed.status = detail.status;
+    renderTaskList($("task-list"), state.tasks, state.current, select);
+  }
   $("task-bar").hidden = false;
   $("task-status").replaceWith(Object.assign(pill(detail.status), { id: "task-status" }));
   $("task-stats").textContent = stats(detail);
@@ -130,7 +140,6 @@ async function select(id) {
   renderTaskList($("task-list"), state.tasks, id, select);
   const detail = await api(`/api/tasks/${encodeURIComponent(id)}`);
   if (id !== state.current) return;
-  $("conversation").append(h("div", { class: "msg user" }, detail.request));
   let after = 0;
   for (;;) { // the whole event log, page by page
     const page = await api(`/api/tasks/${encodeURIComponent(id)}/events?after=${after}`);

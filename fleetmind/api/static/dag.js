@@ -51,12 +51,14 @@ export function layout(nodes, edges) {
   function mean(list) {
     return list.length ? list.reduce((s, p) => s + (row.get(p) ?? 0), 0) / list.length : 0;
   }
-  const pos = new Map(ids.map((id) => [id, {
-    x: PAD + (layer.get(id) ?? 0) * (W + GAP_X),
-    y: PAD + row.get(id) * (H + GAP_Y),
-  }]));
+  const tallest = Math.max(1, ...columns.map((c) => c.length));
+  const pos = new Map(ids.map((id) => {
+    const col = layer.get(id) ?? 0;
+    const offset = (tallest - columns[col].length) / 2; // shorter columns sit centred
+    return [id, { x: PAD + col * (W + GAP_X), y: PAD + (row.get(id) + offset) * (H + GAP_Y) }];
+  }));
   const width = PAD * 2 + columns.length * W + Math.max(0, columns.length - 1) * GAP_X;
-  const height = PAD * 2 + Math.max(1, ...columns.map((c) => c.length)) * (H + GAP_Y) - GAP_Y;
+  const height = PAD * 2 + tallest * (H + GAP_Y) - GAP_Y;
   return { pos, width, height };
 }
 
@@ -86,12 +88,12 @@ export function drawDag(container, graph, selected, onSelect) {
       transform: `translate(${p.x},${p.y})`, tabindex: 0, "data-subtask": n.id, "data-status": n.status,
     });
     g.append(el("title", {}, `${n.id}: ${n.goal}\n${n.status}${n.device_id ? " on " + n.device_id : ""}`));
-    g.append(el("rect", { width: W, height: H, rx: 8, stroke: colour }));
-    g.append(el("rect", { width: 6, height: H, rx: 3, fill: colour, stroke: "none" }));
-    g.append(el("text", { x: 14, y: 17, class: "sid" }, clip(n.id, 22)));
-    g.append(el("text", { x: 14, y: 33 }, clip(n.goal, 26)));
+    g.append(el("rect", { width: W, height: H, rx: 8, stroke: colour, fill: colour, "fill-opacity": 0.08 }));
+    g.append(el("circle", { cx: W - 12, cy: 12, r: 4, fill: colour }));
+    g.append(el("text", { x: 10, y: 17, class: "sid" }, clip(n.id, 22)));
+    g.append(el("text", { x: 10, y: 33 }, clip(n.goal, 27)));
     const where = n.device_id ? ` · ${n.device_id}` : "";
-    g.append(el("text", { x: 14, y: 48, class: "sub" }, clip(`${n.status}${where}`, 28)));
+    g.append(el("text", { x: 10, y: 48, class: "sub" }, clip(`${n.status}${where}`, 29)));
     g.addEventListener("click", () => onSelect(n.id));
     g.addEventListener("keydown", (e) => { if (e.key === "Enter") onSelect(n.id); });
     svg.append(g);

@@ -50,16 +50,19 @@ function outputsList(outputs) {
   return items.length ? h("ul", { class: "outputs" }, items) : null;
 }
 
-// One conversation entry for an event, or null for events the conversation does not show.
+// The conversation entries for an event (none for events the conversation does not show).
 // `answer(question, text)` posts an answer; pending questions get inline controls.
 export function messageFor(event, answer) {
   const d = event.data;
   switch (event.kind) {
     case "graph_created": {
       const n = d.subtasks.length;
-      const names = d.subtasks.map((s) => s.id).join(", ");
-      return h("div", { class: "msg agent" }, h("div", { class: "who" }, "planner"),
-        `Planned ${n} subtask${n === 1 ? "" : "s"}: ${names}.`);
+      return [
+        h("div", { class: "msg user" }, d.request),
+        h("div", { class: "msg agent" }, h("div", { class: "who" }, "planner"),
+          `Planned ${n} subtask${n === 1 ? "" : "s"}:`,
+          h("ol", { class: "plan" }, d.subtasks.map((s) => h("li", {}, h("b", {}, s.id), " ", s.goal)))),
+      ];
     }
     case "graph_patched":
       return h("div", { class: "msg note" }, `Plan changed (version ${d.version})${d.reason ? ": " + d.reason : ""}`);
@@ -145,11 +148,11 @@ export function renderDevices(container, devices) {
   container.replaceChildren(...devices.map((d) => {
     const latest = d.latest;
     const screen = d.thumbnail_png_b64
-      ? h("img", { src: `data:image/png;base64,${d.thumbnail_png_b64}`, alt: `${d.id} screen` })
-      : h("span", {}, d.kind === "browser" ? "browser" : "phone");
+      ? h("div", { class: "screen" }, h("img", { src: `data:image/png;base64,${d.thumbnail_png_b64}`, alt: `${d.id} screen` }))
+      : h("div", { class: "screen empty" }, "no screenshot yet");
     return h("div", { class: `device${d.busy ? " busy" : ""}${d.online ? "" : " offline"}`, "data-device": d.id },
       h("div", { class: "name" }, d.id, pill(!d.online ? "offline" : d.busy ? "running" : "idle")),
-      h("div", { class: "screen" }, screen),
+      screen,
       h("div", { class: "muted" }, d.busy ? `on ${d.busy}` : `${d.kind}${d.platform ? " · " + d.platform : ""}`),
       latest ? h("div", { class: "step" }, tier(latest.tier), ` ${latest.step}. ${latest.summary}`) : null,
       latest?.why ? h("div", { class: "why" }, latest.why) : null);
