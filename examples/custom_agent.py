@@ -77,6 +77,8 @@ async def main(request: str = REQUEST) -> int:
     for step in result.steps:
         print(f"{step['subtask']} #{step['step']} [{step['tier']}] {step['summary']}  ({step['why']})")
     print(f"{result.status}: {result.outputs}")
+    if not result.ok:
+        print(result.summary)
     return 0 if result.ok else 1
 
 

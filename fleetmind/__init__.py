@@ -20,8 +20,8 @@ __all__ = ["__version__", "connect", "connect_sync"]
 def __getattr__(name: str) -> object:
     # The SDK pulls in httpx and the agent loop: import it when a program asks for it,
     # not whenever any part of fleetmind is imported.
-    if name in ("connect", "connect_sync", "sdk"):
-        from . import sdk
+    if name in ("connect", "connect_sync"):
+        import importlib
 
-        return sdk if name == "sdk" else getattr(sdk, name)
+        return getattr(importlib.import_module(".sdk", __name__), name)
     raise AttributeError(f"module 'fleetmind' has no attribute {name!r}")

@@ -102,6 +102,9 @@ class Skill(BaseModel):
     description: str = ""
     params: list[str] = Field(default_factory=list, description="Names the steps use as {placeholders}.")
     steps: list[dict[str, Any]] = Field(min_length=1)
+    expect_timeout_s: float = Field(
+        EXPECT_TIMEOUT_S, gt=0, description="How long a step's `expect` text may take to appear."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Skill:
@@ -157,7 +160,7 @@ class Skill(BaseModel):
             outcome: ActionOutcome = await device.act(action)
             error = (outcome.error or "the device reported failure") if not outcome.ok else None
             if error is None and step.get("expect"):
-                error = await _expect(device, str(step["expect"]))
+                error = await _expect(device, str(step["expect"]), self.expect_timeout_s)
             done.append(SkillStepResult(index=i, action=words, ok=error is None, error=error))
             if error is not None:
                 return SkillResult(skill=self.name, ok=False, steps=done, error=f"step {i} ({words}): {error}")
@@ -201,16 +204,16 @@ async def _resolve(step: dict[str, Any], device: Device) -> tuple[Action, Observ
     return ACTIONS.validate_python(raw), obs
 
 
-async def _expect(device: Device, text: str) -> str | None:
-    """None once the screen shows `text`; otherwise what it showed instead."""
-    deadline = time.monotonic() + EXPECT_TIMEOUT_S
+async def _expect(device: Device, text: str, timeout_s: float) -> str | None:
+    """None once the screen shows `text` (within `timeout_s`); otherwise why not."""
+    deadline = time.monotonic() + timeout_s
     wanted = re.sub(r"\s+", " ", text).casefold()
     while True:
         obs = await device.observe()
         if any(wanted in re.sub(r"\s+", " ", e.label).casefold() for e in obs.elements if e.label):
             return None
         if time.monotonic() >= deadline:
-            return f"expected the screen to show {text!r}; it did not within {EXPECT_TIMEOUT_S:.0f}s"
+            return f"expected the screen to show {text!r}; it did not within {timeout_s:g}s"
         await asyncio.sleep(EXPECT_POLL_S)  # a real screen settles on its own time; nothing to await
 
 

@@ -1,0 +1,147 @@
+"""The SDK against a real client API on loopback: submit, follow, answer, cancel, wait; errors;
+the sync wrapper; a custom agent registered through the SDK receiving and finishing a subtask."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+import fleetmind
+from fleetmind.sdk import (
+    Agent,
+    AgentRegistry,
+    AskFn,
+    ConnectionFailed,
+    LoopResult,
+    NoPendingQuestion,
+    OnStep,
+    QuestionAsked,
+    StepProgress,
+    SubtaskSpec,
+    SubtaskState,
+    TaskFinished,
+    TaskNotFound,
+    Unauthorized,
+    connect_sync,
+)
+from fleetmind.sdk.local import LocalFleet, local_fleet
+
+
+@pytest.fixture
+async def fleet() -> AsyncIterator[LocalFleet]:
+    async with asyncio.timeout(60), local_fleet("phone:2") as f:
+        yield f
+
+
+async def test_submit_follow_and_wait(fleet: LocalFleet) -> None:
+    async with asyncio.timeout(60), fleetmind.connect(fleet.url, token=fleet.token) as fm:
+        assert sorted(d.id for d in await fm.devices()) == ["phone-1", "phone-2"]
+        run = await fm.submit("Turn on Wi-Fi and dark theme")
+        kinds = [type(event) async for event in run]
+        assert kinds[-1] is TaskFinished
+        assert StepProgress in kinds and SubtaskState in kinds
+        result = await run.wait()
+        assert result.ok and result.status == "succeeded"
+        assert result.outputs == {"s1": {"result": "Wi-Fi on"}, "s2": {"result": "Dark theme on"}}
+        assert "s1: succeeded - Wi-Fi on" in result.summary
+        assert len(result.steps) >= 4 and result.cost_usd == 0.0
+        again = [e.seq async for e in run]  # a run replays from its first event
+        assert again == sorted(again) and len(again) == len(kinds)
+        assert [t.id for t in await fm.tasks()] == [run.id]
+
+
+async def test_questions_are_answered_by_default_to_the_pending_one_and_cancel_stops_the_task(
+    fleet: LocalFleet,
+) -> None:
+    async with asyncio.timeout(60), fleetmind.connect(fleet.url, token=fleet.token) as fm:
+        # Sending is irreversible: with confirm="ask" the agent asks before it taps Send.
+        run = await fm.submit("Send an SMS to 555 0100 saying the build is green", confirm="ask")
+        with pytest.raises(NoPendingQuestion):
+            await fm.answer(run.id, "yes")  # nothing asked yet
+        asked = None
+        async for event in run:
+            if isinstance(event, QuestionAsked):
+                asked = event
+                break
+        assert asked is not None and asked.question_kind == "confirm"
+        assert [q.id for q in (await run.refresh()).questions] == [asked.question_id]
+        await run.cancel()
+        result = await run.wait()
+        assert result.status == "cancelled"
+
+
+async def test_errors_say_what_to_do(fleet: LocalFleet) -> None:
+    async with asyncio.timeout(30):
+        async with fleetmind.connect(fleet.url, token="wrong") as fm:
+            with pytest.raises(Unauthorized, match="wrong or missing token: pass token= or set FLEETMIND_TOKEN"):
+                await fm.devices()
+            with pytest.raises(Unauthorized):
+                async for _ in fm.events():
+                    pass
+        async with fleetmind.connect(fleet.url, token=fleet.token) as fm:
+            with pytest.raises(TaskNotFound, match="no task 'nope'"):
+                await fm.task("nope")
+        with socket.socket() as s:  # a port nothing listens on
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        async with fleetmind.connect(f"http://127.0.0.1:{port}") as fm:
+            with pytest.raises(ConnectionFailed, match="is `fleetmind serve` running there"):
+                await fm.tasks()
+
+
+async def test_the_sync_client(fleet: LocalFleet) -> None:
+    def use() -> tuple[str, list[str]]:
+        with connect_sync(fleet.url, token=fleet.token) as fm:
+            run = fm.submit("Turn on Bluetooth")
+            kinds = [e.kind for e in run.events()]
+            return run.wait(timeout_s=30).status, kinds
+
+    async with asyncio.timeout(60):
+        status, kinds = await asyncio.to_thread(use)  # the fleet runs on this loop meanwhile
+    assert status == "succeeded"
+    assert kinds[0] == "graph_created" and kinds[-1] == "task_finished"
+
+
+class Echo(Agent):
+    """Finishes any goal naming the Echo app with the word after "repeat", in one step."""
+
+    apps = ("Echo",)
+    seen: list[str] = []
+
+    async def run(
+        self,
+        spec: SubtaskSpec,
+        *,
+        on_step: OnStep | None = None,
+        ask: AskFn | None = None,
+        thread_id: str | None = None,
+    ) -> LoopResult:
+        Echo.seen.append(f"{self.device.info.id}: {spec.goal}")
+        steps = self.steps(on_step)
+        from fleetmind.devices.base import Done
+
+        word = spec.goal.split()[spec.goal.lower().split().index("repeat") + 1]
+        await steps.report(Done(answer=word), why="echoed")
+        return self.succeeded(word, spec, steps=steps.count)
+
+
+async def test_a_custom_agent_registered_through_the_sdk_receives_and_finishes_a_subtask() -> None:
+    registry = AgentRegistry()
+    registry.register(Echo, kind="phone")
+    Echo.seen.clear()
+    async with (
+        asyncio.timeout(60),
+        local_fleet("phone:1", agents=registry) as f,
+        fleetmind.connect(f.url, token=f.token) as fm,
+    ):
+        run = await fm.submit("Repeat marmalade in Echo, then turn on Bluetooth")
+        result = await run.wait()
+    assert result.ok, result.summary
+    assert Echo.seen == ["phone-1: Repeat marmalade in Echo"]  # the GUI agent took the other subtask
+    steps = {(s["subtask"], s["why"]) for s in result.steps}
+    assert ("s1", "echoed") in steps
+    assert result.outputs["s1"] == {"result": "marmalade"}
+    assert result.outputs["s2"] == {"result": "Bluetooth on"}
