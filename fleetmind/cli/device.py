@@ -17,9 +17,15 @@ ConnectOpt = Annotated[str | None, typer.Option("--connect", help="Orchestrator 
 TokenOpt = Annotated[str | None, typer.Option(help="Token the orchestrator asks for")]
 ModelOpt = Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
+AgentOpt = Annotated[
+    str | None,
+    typer.Option(help="Custom agents (fleetmind.sdk) to try first: module:object or file.py:object"),
+]
 
 
-async def _serve_devices(devices: list[Device], connect: str, token: str | None, model_local: str | None) -> None:
+async def _serve_devices(
+    devices: list[Device], connect: str, token: str | None, model_local: str | None, agent: str | None = None
+) -> None:
     """Run a device-agent host for `devices` until stopped; reconnects by itself."""
     from ..agents.host import DeviceAgentHost
     from ..agents.loop import GuiAgent
@@ -27,7 +33,17 @@ async def _serve_devices(devices: list[Device], connect: str, token: str | None,
     local, problem = load_local_model(model_local)
     if local is None:
         console.print(f"[yellow]local model unavailable ({problem}); only text grounding will decide steps[/]")
-    host = DeviceAgentHost(connect, devices, lambda d: GuiAgent(d, local=local), token=token)
+    def gui(device: Device) -> GuiAgent:
+        return GuiAgent(device, local=local)
+
+    factory: Callable[[Device], GuiAgent] = gui
+    if agent:
+        from ..sdk.agents import load_agents
+
+        registry = load_agents(agent)
+        factory = registry.factory(gui)
+        console.print(f"custom agents first: {', '.join(cls.__name__ for cls in registry.agents)}")
+    host = DeviceAgentHost(connect, devices, factory, token=token)
     console.print(f"attaching {', '.join(host.devices)} to {connect} (Ctrl-C to stop)")
     try:
         await host.run()
@@ -38,11 +54,12 @@ async def _serve_devices(devices: list[Device], connect: str, token: str | None,
 def _run(main: Callable[[], Coroutine[Any, Any, None]], connect: str | None) -> None:
     """Run a device command, turning the errors users can fix into exit code 2."""
     from ..agents.host import HostError
+    from ..sdk.errors import FleetmindError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(main())
-    except (HostError, DeviceError) as exc:
+    except (HostError, DeviceError, FleetmindError) as exc:
         raise fail(str(exc)) from None
     except (OSError, TimeoutError) as exc:
         raise fail(f"cannot reach {connect}: {exc}; is `fleetmind serve` running there?") from None
@@ -56,6 +73,7 @@ def virtual(
     token: TokenOpt = None,
     model_local: ModelOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the virtual phones")] = 0,
+    agent: AgentOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Virtual phones: as agents of an orchestrator (--connect), or behind an ADB server (--adb-port)."""
@@ -88,7 +106,7 @@ def virtual(
             phone.device_id = f"phone-{i + 1}"
             devices.append(phone)
         assert connect is not None
-        await _serve_devices(devices, connect, token, model_local)
+        await _serve_devices(devices, connect, token, model_local, agent)
 
     _run(attach if connect else serve_adb, connect)
 
@@ -102,6 +120,7 @@ def android(
     adb_connect: Annotated[str | None, typer.Option(help="Wi-Fi adb: `adb connect HOST[:PORT]` first")] = None,
     token: TokenOpt = None,
     model_local: ModelOpt = None,
+    agent: AgentOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a real Android phone (or emulator) reached through adb."""
@@ -115,7 +134,7 @@ def android(
             device = await AndroidDevice.connect_wifi(adb_connect, adb_host=adb_host, adb_port=adb_port)
         else:
             device = await AndroidDevice(serial, adb_host=adb_host, adb_port=adb_port).connect()
-        await _serve_devices([device], connect, token, model_local)
+        await _serve_devices([device], connect, token, model_local, agent)
 
     _run(main, connect)
 
@@ -128,6 +147,7 @@ def browser(
     device_id: Annotated[str, typer.Option(help="Id to announce")] = "browser-1",
     token: TokenOpt = None,
     model_local: ModelOpt = None,
+    agent: AgentOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a Chromium browser (Debian's package, driven by Playwright)."""
@@ -139,6 +159,6 @@ def browser(
     async def main() -> None:
         device = BrowserDevice(device_id, headless=headless, start_url=start_url)
         await device.start()
-        await _serve_devices([device], connect, token, model_local)
+        await _serve_devices([device], connect, token, model_local, agent)
 
     _run(main, connect)
