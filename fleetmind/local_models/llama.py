@@ -31,19 +31,29 @@ and 1 thread beat 2 (naive 6.6 s vs 22 s): llama.cpp's threads spin-wait for eac
 Why not `Llama(logits_all=True)`: it allocates n_ctx x n_vocab float32 scores
 (2048 x 262,144 x 4 B = 2.1 GB for Gemma). Here only the candidate rows are requested,
 about 1 MB per candidate token, read straight from llama.cpp and discarded.
+
+Nothing of llama's is written to stdout or stderr, and nobody else's output is hidden.
+llama.cpp's own log lines go through its log callback to the `logging` logger
+`fleetmind.local_models.llama_cpp` (see `NATIVE_LOG_LEVELS`). `Llama(verbose=False)` is
+not used: it blanks file descriptors 1 and 2 of the whole process while a model loads
+(about a second), swallowing every other thread's output. With `verbose=True` the
+Python wrapper prints a few lines of its own while loading; only the loading thread's
+writes to `sys.stderr` are turned into debug log lines, for the length of the load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from fleetmind.local_models.errors import LocalModelError, LocalModelUnavailable
 from fleetmind.local_models.registry import model_name, require_llama_cpp, resolve_model
@@ -54,6 +64,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 log = logging.getLogger(__name__)
+native_log = logging.getLogger("fleetmind.local_models.llama_cpp")
+"""llama.cpp's (and ggml's) own log lines, and the Python wrapper's load-time prints."""
 
 # "reuse": prompt cached, candidates scored from it. "naive": prompt re-run from an empty
 # cache per candidate. "single": like naive, but prompt and candidate in one decode.
@@ -62,6 +74,96 @@ ScoringMode = Literal["reuse", "naive", "single"]
 MAX_THREADS = 4
 # Prompts are evaluated in blocks aligned to this many tokens; see `_extend_cache`.
 PREFIX_BLOCK = 32
+
+
+# ggml_log_level -> logging level. llama.cpp's INFO is load-time detail (hundreds of
+# lines per model), so it stays at DEBUG with the rest; warnings and errors keep theirs.
+NATIVE_LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING, 4: logging.ERROR}
+_GGML_LOG_LEVEL_CONT = 5  # continues the previous message (progress dots)
+
+
+class _NativeLog:
+    """llama.cpp's log callback: one `logging` record per line, at the line's level.
+
+    llama.cpp hands over fragments (a line may come in pieces, `CONT` continues the
+    last one), so each thread collects text until a newline. It is called from C:
+    it must never raise.
+    """
+
+    def __init__(self) -> None:
+        self._pending = threading.local()
+
+    def __call__(self, level: int, text: bytes | None, _user_data: object) -> None:
+        # An exception cannot cross into C; losing a log line is the lesser harm.
+        with contextlib.suppress(Exception):
+            pending = self._pending
+            if level != _GGML_LOG_LEVEL_CONT:
+                pending.level = NATIVE_LOG_LEVELS.get(level, logging.DEBUG)
+            pending.text = getattr(pending, "text", "") + (text or b"").decode("utf-8", "replace")
+            *lines, pending.text = pending.text.split("\n")
+            for line in lines:
+                if line.strip():
+                    native_log.log(getattr(pending, "level", logging.DEBUG), "%s", line)
+
+
+_native_callback: Any = None  # the ctypes function pointer llama.cpp holds: keep it alive
+_native_lock = threading.Lock()
+
+
+def _route_native_logs(lib: Any) -> None:
+    """Point llama.cpp's log callback (process-wide, so once) at `native_log`."""
+    global _native_callback
+    with _native_lock:
+        if _native_callback is None:
+            _native_callback = lib.llama_log_callback(_NativeLog())
+            lib.llama_log_set(_native_callback, None)
+
+
+class _ThreadDiverted:
+    """Stands in for `sys.stderr` while one thread loads a model.
+
+    That thread's writes become debug lines of `native_log`; every other thread
+    writes to the real stream as before. Once `active` is cleared it passes all
+    writes through, in case something captured it meanwhile.
+    """
+
+    def __init__(self, stream: TextIO, thread: int, sink: Callable[[str], None]) -> None:
+        self._stream = stream
+        self._thread = thread
+        self._sink = sink
+        self.active = True
+
+    def write(self, text: str) -> int:
+        if self.active and threading.get_ident() == self._thread:
+            self._sink(text)
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding ... of the real stream
+        return getattr(self._stream, name)
+
+
+_divert_lock = threading.Lock()  # one swap of sys.stderr at a time, undone in order
+
+
+@contextlib.contextmanager
+def _stderr_of_this_thread_to_log() -> Iterator[None]:
+    """Turn this thread's writes to `sys.stderr` into debug log lines, and nobody else's."""
+    lines: list[str] = []
+    with _divert_lock:
+        stream = sys.stderr
+        diverted = _ThreadDiverted(stream, threading.get_ident(), lines.append)
+        stand_in = cast(TextIO, diverted)
+        sys.stderr = stand_in
+        try:
+            yield
+        finally:
+            diverted.active = False
+            if sys.stderr is stand_in:  # else someone swapped it meanwhile: leave theirs
+                sys.stderr = stream
+            for line in "".join(lines).splitlines():
+                if line.strip():
+                    native_log.debug("%s", line)
 
 
 def default_threads() -> int:
@@ -116,11 +218,10 @@ class LlamaModel:
         lib = require_llama_cpp()
         path = resolve_model(self.spec)
         start = time.perf_counter()
-        from llama_cpp._utils import suppress_stdout_stderr
-
+        _route_native_logs(lib)
         try:
-            # llama.cpp logs context details at level NONE, which verbose=False lets through.
-            with suppress_stdout_stderr(disable=False):
+            # verbose=True: verbose=False would blank fds 1 and 2 of the whole process.
+            with _stderr_of_this_thread_to_log():
                 llm = lib.Llama(
                     model_path=str(path),
                     n_ctx=self.n_ctx,
@@ -128,13 +229,14 @@ class LlamaModel:
                     n_threads_batch=self.n_threads,
                     n_batch=self.n_batch,
                     seed=self.seed,
-                    verbose=False,
+                    verbose=True,
                 )
         except (ValueError, RuntimeError, OSError) as exc:
             raise LocalModelUnavailable(
                 f"llama.cpp could not load {str(path)!r} ({exc}); check that it is a GGUF "
                 f"model of an architecture llama-cpp-python {lib.__version__} supports"
             ) from exc
+        llm.verbose = False  # loaded: no timing printouts after each completion
         self._batch = lib.llama_batch_init(self.n_batch, 0, 1)
         self._lib, self._llm, self.path = lib, llm, path
         self.load_ms = (time.perf_counter() - start) * 1000
