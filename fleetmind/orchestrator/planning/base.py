@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from ...protocol.messages import DeviceProfile
-from ..graph import EdgeKind, GraphPatch, PatchRejected, SubtaskSpec, TaskGraph
+from ..graph import EdgeKind, GraphPatch, SubtaskSpec, TaskGraph
 
 
 class StructuredModel(Protocol):
@@ -114,13 +114,5 @@ class Replanner(Protocol):
 
 
 def validate_patch(patch: GraphPatch, graph: TaskGraph | None = None) -> list[str]:
-    """Every reason `patch` would be rejected (on a scratch copy of `graph`, or an empty one)."""
-    scratch = TaskGraph("scratch")
-    if graph is not None:
-        scratch = TaskGraph(graph.task_id)
-        scratch._g = graph._g.copy()  # noqa: SLF001 - apply() deep-copies before mutating
-    try:
-        scratch.apply(patch)
-    except PatchRejected as exc:
-        return exc.reasons
-    return []
+    """Every reason `patch` would be rejected by `graph` (or by an empty graph); changes nothing."""
+    return (graph if graph is not None else TaskGraph("scratch")).check(patch)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ...protocol.messages import DeviceProfile
 from ..graph import DeviceKind, DeviceRequirement, EdgeKind, GraphPatch, InputValue, Ref, SubtaskSpec
 from . import lexicon, references
-from .base import BadRequest
+from .base import BadRequest, fleet_help
 from .clauses import AddressShape, Clause, Masked, split, strip_polite
 from .devices import Address, Fleet, content_kind, default_kind, strip_address
 
@@ -79,9 +79,10 @@ class ClausePlanner:
         masked = Masked(request.strip())
         fleet = Fleet(devices)
         clauses = split(masked, lambda piece: _address_shape(piece, fleet))
-        if not clauses:
+        steps = [s for s in _read(clauses, fleet) if s.goal.strip(" ,.!?")]
+        if not steps:
             raise BadRequest(f"nothing to do in the request {request!r}; say what to do, e.g. 'turn on Wi-Fi'")
-        steps = _merge(_read(clauses, fleet))
+        steps = _merge(steps)
         _place(steps, fleet)
         _link(steps)
         return _build(steps, masked, fleet)
@@ -154,7 +155,10 @@ def _merge(steps: list[_Step]) -> list[_Step]:
             continue
         joiner = " and " if step.clause.joiner == "and" else ", then "
         prev.goal = f"{prev.goal}{joiner}{step.goal[:1].lower()}{step.goal[1:]}"
-        prev.question = step.question or prev.question or (prev.goal if report else None)
+        if report:  # "... and tell me": the answer is what the previous clause finds
+            prev.question = prev.question or prev.goal
+        else:
+            prev.question = step.question or prev.question
         prev.kind = prev.kind or step.kind
         prev.area = prev.area or step.area
         prev.person = step.person or prev.person
@@ -187,7 +191,10 @@ def _place(steps: list[_Step], fleet: Fleet) -> None:
             continue
         if address.form == "other":
             if prev is None:
-                raise BadRequest(f"{address.phrase.strip()!r} needs a device named before it; name the device")
+                raise BadRequest(
+                    f"{address.phrase.strip()!r} needs a device named before it; name the device.\n"
+                    + fleet_help(fleet.devices)
+                )
             prev_kind = (prev.address.kind if prev.address else None) or prev.kind or default_kind(fleet)
             device, pin_prev = fleet.other(prev.devices, prev_kind, address)
             if pin_prev is not None:

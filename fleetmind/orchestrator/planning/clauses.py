@@ -66,6 +66,21 @@ _LEADING_ADDRESS = re.compile(r"^(?:(?:on|from|using|in|via|with)\s+[^,:]{1,40}?
 _PARTICLES = ("on", "off", "up", "down", "in", "into", "out")
 
 
+_FIELD_NOUNS = (
+    r"(?:name|email|e-mail|phone|number|message|title|subject|body|text|note|address|label|date|time|password|pin)\b"
+)
+_FIELD_LIST = re.compile(r"\bwith\s+(?:the\s+|a\s+|an\s+)?" + _FIELD_NOUNS, re.I)
+"""A form filled field by field ("with name Ada and message hello"): "and message ..." is one more field."""
+
+
+def _late_particle(clause: str, verb: str | None) -> str | None:
+    """The particle of "turn X off"-style verbs, which comes after the object ("turn wifi off")."""
+    if verb not in ("turn", "switch"):
+        return None
+    m = re.search(r"^\W*(?:turn|switch)\s+\S.*?\b(on|off|up|down)\b", strip_polite(clause), re.I)
+    return m.group(1).lower() if m else None
+
+
 def strip_polite(clause: str) -> str:
     """The clause without leading politeness/sequence words and trailing "please"."""
     clause = lexicon.POLITE.sub("", clause.strip())
@@ -133,7 +148,11 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
         for sep, piece in zip(pieces[1::2], pieces[2::2], strict=True):
             own = _verb_after_address(piece)
             bare = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(piece))
-            if bare and (address_only(bare) or lexicon.SAME.match(bare)):
+            text = current[-1].text
+            particle = _late_particle(text, verb)
+            if _FIELD_LIST.search(text) and re.match(_FIELD_NOUNS, bare, re.I):
+                current[-1].text += sep + piece  # "with name Ada and message hello": one more field
+            elif bare and (address_only(bare) or lexicon.SAME.match(bare)):
                 current.append(Clause(piece, n, verb, repeat=True))
             elif own:
                 current.append(Clause(piece, n, own))
@@ -142,9 +161,15 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
                 verb
                 and bare
                 and not re.match(r"^[\d\x00]", bare)
-                and (verb in lexicon.LIST_VERBS or address_of(bare) == "some")
-            ):  # "turn on Wi-Fi and dark theme", "text Ada from phone-2 and Bob from the other one"
-                current.append(Clause(piece, n, verb, borrowed=True))
+                and (
+                    verb in lexicon.LIST_VERBS
+                    or particle
+                    or address_of(bare) == "some"
+                    or (re.match(r"(?:a|an|another)\s", bare, re.I) and lexicon.value_start(text) == len(text))
+                )
+            ):  # "turn on Wi-Fi and dark theme", "text Ada from phone-2 and Bob from the other one",
+                # "set a timer for 5 minutes and an alarm for 7"
+                current.append(Clause(piece + (f" {particle}" if particle else ""), n, verb, borrowed=True))
             else:  # part of the clause: "saying milk and eggs", "Ada Byron, 555 0101"
                 current[-1].text += sep + piece
         clauses += [c for c in current if c.text.strip(" ,.;")]

@@ -88,13 +88,18 @@ _FANOUT = re.compile(
     r"|\beverywhere\b",
     re.I,
 )
+_FANOUT_OBJECT = re.compile(
+    r"\b(?:both|all|each|every one)(?:\s+of)?(?:\s+(?:the|my|our))?\s+(?P<noun>phones|browsers|devices|computers)\b",
+    re.I,
+)
+"""A fan-out as the verb's object ("mute both phones"): the phrase stands for "the <device>"."""
 _OTHER = re.compile(
     r"(?:\b(?:" + _PREPS + r"|for)\s+|^)(?:the\s+)?other\s+(?P<noun>one|phone|device|browser|desktop|computer)\b",
     re.I,
 )
 _ORDINAL = re.compile(
     r"\b" + _PREP + r"\s+(?:the\s+|my\s+)?(?P<ord>" + _alt(list(_ORDINALS)) + r")\s+(?P<noun>phone|browser|desktop"
-    r"|device)\b",
+    r"|device|one)\b",
     re.I,
 )
 _KIND = re.compile(
@@ -122,6 +127,8 @@ class Address:
     end: int
     device_ids: tuple[str, ...] = ()
     kind: DeviceKind | None = None
+    stands_for: str = ""
+    """What replaces the phrase in the goal (empty: it is cut out)."""
 
 
 @dataclass
@@ -167,6 +174,11 @@ class Fleet:
                     return Address("named", text[span[0] : span[1]], *span, device_ids=(d.id,), kind=d.kind)
         if m2 := _FANOUT.search(head):
             return self._fanout(m2)
+        if m2 := _FANOUT_OBJECT.search(head):
+            address = self._fanout(m2)
+            noun = (address.kind or "device") if address.kind != "browser" else "browser"
+            return Address("fanout", address.phrase, address.start, address.end, address.device_ids, address.kind,
+                           stands_for=f"the {noun}")  # fmt: skip
         if m2 := _OTHER.search(head):
             return Address("other", m2.group(0), m2.start(), m2.end(), kind=_PLURALS.get(m2.group("noun").lower()))
         if m2 := _ORDINAL.search(head):
@@ -190,11 +202,15 @@ class Fleet:
     def narrow(self, address: Address, kind: DeviceKind) -> Address:
         """A fan-out over "all devices" kept to the devices of `kind` (when there are any)."""
         ids = tuple(d.id for d in self.of_kind(kind) if d.id in address.device_ids)
-        return Address(address.form, address.phrase, address.start, address.end, ids, kind) if ids else address
+        if not ids:
+            return address
+        return Address(address.form, address.phrase, address.start, address.end, ids, kind, address.stands_for)
 
     def _ordinal(self, m: re.Match[str]) -> Address:
         noun = m.group("noun").lower()
-        kind = None if noun == "device" else _KIND_NOUNS[noun]
+        kind = _KIND_NOUNS.get(noun)
+        if noun == "one" and "phone" in self.kinds:
+            kind = "phone"  # "the first one": the fleet's phones, the devices people count
         targets = self.of_kind(kind)
         index = _ORDINALS[m.group("ord").lower()]
         if not targets or index >= len(targets):
@@ -265,6 +281,8 @@ def _named_span(text: str, start: int, end: int, *, exact: bool) -> tuple[int, i
 def strip_address(text: str, address: Address) -> str:
     """The clause without its addressing phrase, its values untouched."""
     before, after = text[: address.start], text[address.end :]
+    if address.stands_for:
+        return f"{before}{address.stands_for}{after}".strip(" ,")
     before = re.sub(r"\b(?:use|using)\s*$", "", before, flags=re.I)  # "use phone-2 to text Ada"
     if not before.strip(" ,"):
         after = re.sub(r"^\s*(?:to\b|,|:)", "", after)

@@ -70,11 +70,14 @@ def check_request_devices(request: str, devices: Sequence[DeviceProfile]) -> Non
 
 
 def device_reasons(patch: GraphPatch, devices: Sequence[DeviceProfile]) -> list[str]:
-    """Why the patch's device requirements do not fit the fleet (empty when they do)."""
+    """Why the patch's device pins do not fit the fleet (empty when they do).
+
+    A kind the fleet lacks is not a reason: a device of that kind may attach before the
+    subtask is dispatched, and the runtime says what to attach if none does.
+    """
     if not devices:
         return []
     ids = {d.id: d for d in devices}
-    kinds = {d.kind for d in devices}
     reasons = []
     for op in patch.ops:
         if not isinstance(op, AddSubtask):
@@ -88,8 +91,6 @@ def device_reasons(patch: GraphPatch, devices: Sequence[DeviceProfile]) -> list[
             )
         elif pin is not None and kind is not None and ids[pin].kind != kind:
             reasons.append(f"subtask {s.id} is pinned to {pin}, a {ids[pin].kind}, but asks for kind {kind}")
-        elif kind is not None and kind not in kinds:
-            reasons.append(f"subtask {s.id} needs a {kind}; the fleet has none (it has: {', '.join(sorted(kinds))})")
         named = [i for i in ids if re.search(r"(?<![\w-])" + re.escape(i) + r"(?![\w-])", s.goal, re.I)]
         if named:
             reasons.append(

@@ -160,7 +160,7 @@ def generic_reference(clause: str) -> bool:
 
 _ASK_PREFIX = re.compile(
     r"^(?:(?:tell|show|give) me|let me know|find out|find|look up|look for|search(?: the web| online| for)*|"
-    r"check(?: on)?|get|read(?: out)?(?: me)?|google|see|count|list|figure out|work out)\s+",
+    r"check(?: on)?|get|read(?: out)?(?: me)?|google|see|count|list|figure out|work out)(?:\s+|$)",
     re.I,
 )
 _WH = re.compile(r"^(?:what|what's|whats|which)(?:\s+(?:is|are|was|were|will be))?\s+|^(?:whether|if)\s+", re.I)
