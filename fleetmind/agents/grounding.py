@@ -33,6 +33,8 @@ _ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
 _OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
 _PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip", "while using the app"})
 """Answers to prompts that stand between the agent and the app (permissions, pop-ups)."""
+_GRANTS = frozenset({"allow", "while using the app"})
+"""Of those, the ones that grant a permission: only for an app the goal is about."""
 _SUBMIT = frozenset(
     {"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply", "start"}
 )
@@ -90,6 +92,8 @@ _VALUE_SHAPES = {
 }
 
 
+_FREE_TEXT_CUES = frozenset({"saying", "that says", "with the text"})
+"""Cues whose value is everything after them, other cue words included."""
 _TIME_FIELDS = ("hour", "minute", "minutes", "seconds", "start", "end")
 """Fields filled from times and durations in the goal rather than from cue words."""
 
@@ -123,6 +127,8 @@ def extract_values(text: str) -> dict[str, str]:
     values: dict[str, str] = {}
     for i, (_, value_start, cue) in enumerate(hits):
         value_end = hits[i + 1][0] if i + 1 < len(hits) else len(text)
+        if cue in _FREE_TEXT_CUES:  # a message is free text: it runs to the end ("see you at noon")
+            value_end = len(text)
         raw = text[value_start:value_end].strip(" ,.;:")
         quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
         raw = quoted.group(1) if quoted else re.sub(r"\s+(?:and|with|then|by \w+)$", "", raw)
@@ -175,7 +181,7 @@ _MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|note
 
 def _uncued_values(text: str, values: dict[str, str]) -> None:
     """Values people give without cue words: "Ada Byron, 555 0101", "text Ada 'on my way'"."""
-    quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text)
+    quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text) or re.search(r"(?:^|(?<=\s))['‘]([^'’]+)['’](?=\W|$)", text)
     if quoted and quoted.group(1) not in values.values():
         # quoted words are what to type: a message's body where the goal speaks of one, else a query
         values.setdefault("message" if _MESSAGE_WORDS.search(text) else "text", quoted.group(1))
@@ -356,7 +362,30 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
         score = shared + (1 if re.search(r"\d", e.text) else 0)
         if shared >= 1 and score >= 2 and score > best_score:
             best, best_score = e.text, score
-    return best
+    return best or _labelled_value(goal, obs)
+
+
+def _labelled_value(goal: Goal, obs: Observation) -> str:
+    """A value shown beside or under the label the goal asks about: "Balance" over "$2,450.75"."""
+    static = [e for e in obs.elements if e.text and not e.editable and not e.clickable]
+    for label in static:
+        label_words = content_words(label.text)
+        if not label_words or len(label_words) > 3 or not label_words <= goal.words:
+            continue
+        below_or_right = [
+            v
+            for v in static
+            if v is not label
+            and re.search(r"\d", v.text)
+            and (
+                0 <= v.bounds.top - label.bounds.bottom < label.bounds.height * 2  # just below
+                or (abs(v.bounds.top - label.bounds.top) < label.bounds.height and v.bounds.left >= label.bounds.right)
+            )
+        ]
+        if below_or_right:
+            value = min(below_or_right, key=lambda v: (v.bounds.top - label.bounds.top, v.bounds.left))
+            return f"{label.text}: {value.text}"
+    return ""
 
 
 def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]) -> list[Candidate]:
@@ -396,13 +425,14 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
             score = 3.5 if typed_now and not pending_fill(goal, obs, history) else 0.1
-        if lower in _PROCEED:
-            score = max(score, 1.2)  # a prompt in the way: let the app do its job
+        if lower in _PROCEED and (lower not in _GRANTS or _app_is_wanted(goal, obs)):
+            score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
         if suggested == [el.id]:
             score = max(score, 2.6)  # the one suggestion for what was just typed: take it, as people do
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
-        out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {label}"), f"tap {label}", score))
+        readable = el.description if el.description and not re.search(r"[^\W\d_]", el.text) else label
+        out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {readable}"), f"tap {readable}", score))
     if len(fills) == 1 and not goal.values.keys() - {"search", "city", "text"}:
         # one field and a query: type it and press enter, as people do in search boxes
         c = out[fills[0]]
@@ -431,6 +461,12 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
     return out
+
+
+def _app_is_wanted(goal: Goal, obs: Observation) -> bool:
+    """True when the goal is about the app in front (its name, or the kind of data it holds)."""
+    here = obs.foreground_app.lower()
+    return bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
 
 
 def _suggestions(obs: Observation, history: list[str]) -> list[str]:

@@ -4,6 +4,15 @@ assigned subtask with a GUI agent loop, streaming progress and returning results
 A dropped connection does not stop running subtasks: the host reconnects with its
 session id and last seq, both sides replay what the other missed, and a result
 produced while offline is delivered exactly once after the reconnect.
+
+A question goes to whoever submitted the task and waits at most `question_timeout_s`
+for the answer; without one the subtask fails naming the question. With a
+`state_dir`, a question also outlives the host process: the session, the running
+subtasks and the loops' checkpoints are on disk (hoststate.py, checkpoints.py), a
+restarted host resumes the session, and a subtask that waited on a question goes on
+when the answer arrives, even one sent while the host was down. A subtask that was
+between two steps when the host stopped is not resumed (its last action may or may
+not have happened); it is reported failed, and the orchestrator may retry it.
 """
 
 from __future__ import annotations
@@ -12,8 +21,13 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -21,6 +35,7 @@ from ..devices.base import Device, DeviceError
 from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION
 from ..protocol.messages import (
     Accept,
+    Ack,
     Answer,
     Assign,
     Cancel,
@@ -36,16 +51,21 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
-from .loop import GuiAgent, LoopResult, StepRecord, SubtaskSpec
+from .checkpoints import sqlite_checkpointer
+from .hoststate import DurableSession, HostState, StateMismatch, StoredSubtask
+from .loop import GuiAgent, LoopResult, OnStep, StepRecord, SubtaskSpec, unanswered
 from .questions import PendingQuestion
 
 log = logging.getLogger(__name__)
 
 FATAL_CLOSE_CODES = {CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, CLOSE_PROTOCOL_VIOLATION}
+DEFAULT_QUESTION_TIMEOUT_S = 600.0
+"""How long a question waits for the user's answer unless the host is told otherwise."""
 
 
 class HostError(RuntimeError):
-    """The orchestrator refused this host for good (bad token, protocol version)."""
+    """The orchestrator refused this host for good (bad token, protocol version), or its
+    state directory cannot be used."""
 
 
 def profile_of(device: Device) -> DeviceProfile:
@@ -53,8 +73,41 @@ def profile_of(device: Device) -> DeviceProfile:
     return DeviceProfile.model_validate(device.info.model_dump())
 
 
+def default_agent_id(devices: Sequence[Device]) -> str:
+    """The agent id a host announces unless given one: this machine's name and its devices."""
+    return f"{socket.gethostname()}-{'+'.join(d.info.id for d in devices)}"
+
+
+def spec_of(msg: Assign) -> SubtaskSpec:
+    """What the agent loop needs of an assignment."""
+    return SubtaskSpec(
+        goal=msg.goal,
+        inputs=msg.inputs,
+        outputs=msg.outputs,
+        privacy=msg.privacy,
+        budget=msg.budget,
+        tier_policy=msg.tier_policy,
+        confirm=msg.confirm,
+    )
+
+
+@dataclass
+class _Waiting:
+    """A subtask waiting on the answer to question `question_id` (None: any answer)."""
+
+    question_id: str | None
+    future: asyncio.Future[str]
+
+
 class DeviceAgentHost:
-    """Serves one or more devices to an orchestrator at `url`."""
+    """Serves one or more devices to an orchestrator at `url`.
+
+    question_timeout_s: how long a question waits for an answer (sent with it as its
+        deadline); with none by then the subtask fails, naming the question.
+    state_dir: keep the session, the running subtasks and the agent loops' checkpoints
+        there (SQLite), so a question survives a restart of the host; the same directory
+        and agent id resume it. None (the default) keeps them in memory.
+    """
 
     def __init__(
         self,
@@ -64,39 +117,82 @@ class DeviceAgentHost:
         *,
         agent_id: str | None = None,
         token: str | None = None,
+        question_timeout_s: float = DEFAULT_QUESTION_TIMEOUT_S,
+        state_dir: str | Path | None = None,
     ) -> None:
+        if not question_timeout_s > 0:
+            raise ValueError(f"question_timeout_s={question_timeout_s!r}: give a positive number of seconds")
         self.url = url
         self.devices = {d.info.id: d for d in devices}
         self.agents = {d.info.id: agent_factory(d) for d in devices}
-        self.agent_id = agent_id or f"{socket.gethostname()}-{'+'.join(self.devices)}"
+        self.agent_id = agent_id or default_agent_id(devices)
         self.token = token
+        self.question_timeout_s = question_timeout_s
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.state: HostState | None = None
+        """The on-disk record while `run` runs with a state_dir."""
         self.link: Link | None = None
         self.connected = asyncio.Event()
         self.finished: set[str] = set()
         """Wire ids of subtasks this host has run to the end (duplicates are ignored)."""
         self._running: dict[str, asyncio.Task[None]] = {}
         self._busy: dict[str, str] = {}
-        self._answers: dict[str, asyncio.Future[str]] = {}
+        self._waiting: dict[str, _Waiting] = {}
+        self._cancelled: set[str] = set()
+        self._checkpointer: BaseCheckpointSaver[Any] | None = None
+        self._restored: DurableSession | None = None
         self._ws: ClientConnection | None = None
         self.connections = 0
         """Successful hello/welcome exchanges so far (reconnects included)."""
         self._connection_made = asyncio.Condition()
 
     async def run(self) -> None:
-        """Connect, serve, and reconnect after drops until cancelled or refused."""
-        async for ws in connect(self.url, max_size=MAX_FRAME_BYTES, open_timeout=10):
-            self._ws = ws
-            try:
-                await self._serve(ws)
-            except ConnectionClosed:
-                pass
-            finally:
-                self.connected.clear()
-                if self.link:
-                    self.link.detach(ws)
-            if ws.close_code in FATAL_CLOSE_CODES:
-                raise HostError(f"orchestrator closed the connection: {ws.close_reason or ws.close_code}")
-            log.warning("connection to %s lost; reconnecting", self.url)
+        """Connect, serve, and reconnect after drops until cancelled or refused.
+
+        With a state_dir, what a previous run left there is resumed; when this run ends,
+        its subtasks stop where they are, unreported, for the next run to pick up.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            if self.state_dir is not None:
+                await self._open_state(stack, self.state_dir)
+            async for ws in connect(self.url, max_size=MAX_FRAME_BYTES, open_timeout=10):
+                self._ws = ws
+                try:
+                    await self._serve(ws)
+                except ConnectionClosed:
+                    pass
+                finally:
+                    self.connected.clear()
+                    if self.link:
+                        self.link.detach(ws)
+                    await ws.close(1001, "host stopping")  # a no-op after a drop
+                if ws.close_code in FATAL_CLOSE_CODES:
+                    raise HostError(f"orchestrator closed the connection: {ws.close_reason or ws.close_code}")
+                log.warning("connection to %s lost; reconnecting", self.url)
+
+    async def _open_state(self, stack: contextlib.AsyncExitStack, directory: Path) -> None:
+        try:
+            state = HostState(directory, self.agent_id)
+        except (OSError, StateMismatch) as exc:
+            raise HostError(str(exc)) from None
+        stack.callback(state.close)
+        checkpointer = await stack.enter_async_context(sqlite_checkpointer(state.checkpoints_path))
+        stack.push_async_callback(self._halt)  # before the checkpointer closes
+        for agent in self.agents.values():
+            bind = getattr(agent, "use_checkpointer", None)
+            if bind is None:
+                log.warning("%s cannot keep its questions on disk; they end with this host", type(agent).__name__)
+            else:
+                bind(checkpointer)
+        self.state, self._checkpointer = state, checkpointer
+        self._restored = DurableSession.restore(state)
+
+    async def _halt(self) -> None:
+        """Stop every subtask where it is, as a killed process would; the state keeps them."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def wait_connections(self, count: int) -> None:
         """Wait until this host has connected `count` times in all."""
@@ -109,13 +205,16 @@ class DeviceAgentHost:
             await self._ws.close(1011, "dropped")
 
     async def _serve(self, ws: ClientConnection) -> None:
-        session = self.link.session if self.link else None
+        session = self.link.session if self.link else self._restored
+        running = sorted(self._running)
+        if self.link is None and self._restored is not None and self.state is not None:
+            running = [s.assign.subtask_id for s in self.state.subtasks()]
         hello = Hello(
             agent_id=self.agent_id,
             token=self.token,
             devices=[profile_of(d) for d in self.devices.values()],
             resume=Resume(session_id=session.session_id, last_seq=session.last_received) if session else None,
-            running=sorted(self._running),
+            running=running,
         )
         await send_unsequenced(ws, hello, session)
         welcome = await receive(ws, None)
@@ -123,13 +222,14 @@ class DeviceAgentHost:
             raise HostError(f"orchestrator refused the hello: {welcome.message}")
         if not isinstance(welcome, Welcome):
             raise HostError(f"expected welcome, got {welcome.type}")
+        restoring = False
         if self.link is None or welcome.session_id != self.link.session.session_id:
-            if self.link is not None:
-                log.warning("orchestrator started a new session; abandoning %d running subtasks", len(self._running))
-                for task in self._running.values():
-                    task.cancel()
-            self.link = Link(Session(welcome.session_id))
+            restoring = self._restored is not None and welcome.session_id == self._restored.session_id
+            self.link = Link(self._restored if restoring and self._restored else await self._start_over(welcome))
+            self._restored = None
         replayed = await self.link.attach(ws, welcome.last_seq)
+        if restoring:
+            self._restore_subtasks()  # before reading: a replayed answer must find its question
         log.info(
             "connected to %s as %s (session %s, replayed %d)", self.url, self.agent_id, welcome.session_id, replayed
         )
@@ -138,8 +238,44 @@ class DeviceAgentHost:
             self.connections += 1
             self._connection_made.notify_all()
         while True:
-            message = await receive(ws, self.link.session)
+            # Acknowledge only what has been acted on (and recorded), so a host killed in
+            # between gets the message again after its restart.
+            message = await receive(ws, self.link.session, ack=False)
             await self._on_message(message)
+            if message.seq:
+                await send_unsequenced(ws, Ack(), self.link.session)
+
+    async def _start_over(self, welcome: Welcome) -> Session:
+        """A new session: whatever this host ran or recorded under an old one was given up there."""
+        stale = [s.assign.subtask_id for s in self.state.subtasks()] if self.state else []
+        if self._running or stale:
+            log.warning(
+                "orchestrator started a new session; abandoning %d running subtasks", len(self._running) + len(stale)
+            )
+        for task in self._running.values():
+            task.cancel()
+        self._running.clear()
+        self._busy.clear()
+        for sid in stale:
+            await self._forget(sid)
+        if self.state is None:
+            return Session(welcome.session_id)
+        return DurableSession.begin(self.state, welcome.session_id)
+
+    def _restore_subtasks(self) -> None:
+        assert self.state is not None
+        for stored in self.state.subtasks():
+            msg = stored.assign
+            if msg.device_id not in self.devices or msg.device_id in self._busy:
+                log.warning("recorded subtask %s is for %s, which is not free here; dropped", msg.subtask_id, msg.device_id)
+                self.state.forget_subtask(msg.subtask_id)
+                continue
+            self._busy[msg.device_id] = msg.subtask_id
+            if stored.question_id is not None and stored.answer is None:
+                future = asyncio.get_running_loop().create_future()
+                self._waiting[msg.subtask_id] = _Waiting(stored.question_id, future)
+            log.info("resuming subtask %s (waiting on a question: %s)", msg.subtask_id, stored.question or "no")
+            self._running[msg.subtask_id] = asyncio.create_task(self._run(msg, stored), name=msg.subtask_id)
 
     async def _on_message(self, message: object) -> None:
         assert self.link is not None
@@ -149,15 +285,25 @@ class DeviceAgentHost:
             case Cancel(subtask_id=sid):
                 task = self._running.get(sid)
                 if task:
+                    self._cancelled.add(sid)
                     task.cancel()
-            case Answer(subtask_id=sid, text=text):
-                future = self._answers.pop(sid, None)
-                if future and not future.done():
-                    future.set_result(text)
+            case Answer(subtask_id=sid, text=text, corr=corr):
+                self._on_answer(sid, text, corr)
             case Error(message=text):
                 log.warning("orchestrator reports: %s", text)
             case _:
                 pass
+
+    def _on_answer(self, sid: str, text: str, question_id: str | None) -> None:
+        waiting = self._waiting.get(sid)
+        if waiting is not None and question_id and waiting.question_id and question_id != waiting.question_id:
+            log.info("answer to an earlier question %s of %s; ignored", question_id, sid)
+            return
+        recorded = self.state.answered(sid, text, question_id) if self.state else False
+        if waiting is not None and not waiting.future.done():
+            waiting.future.set_result(text)
+        elif not recorded:
+            log.info("answer for %s, which waits on no question here; ignored", sid)
 
     async def _on_assign(self, msg: Assign) -> None:
         assert self.link is not None
@@ -172,27 +318,21 @@ class DeviceAgentHost:
                 Reject(subtask_id=msg.subtask_id, reason=f"{msg.device_id} is busy with {self._busy[msg.device_id]}")
             )
             return
-        await self.link.send(Accept(subtask_id=msg.subtask_id, corr=msg.id))
+        if self.state is not None:
+            self.state.add_subtask(msg, time.time())
         self._busy[msg.device_id] = msg.subtask_id
+        await self.link.send(Accept(subtask_id=msg.subtask_id, corr=msg.id))
         self._running[msg.subtask_id] = asyncio.create_task(self._run(msg), name=msg.subtask_id)
 
-    async def _run(self, msg: Assign) -> None:
+    async def _run(self, msg: Assign, resumed: StoredSubtask | None = None) -> None:
         assert self.link is not None
         link = self.link
-        spec = SubtaskSpec(
-            goal=msg.goal,
-            inputs=msg.inputs,
-            outputs=msg.outputs,
-            privacy=msg.privacy,
-            budget=msg.budget,
-            tier_policy=msg.tier_policy,
-            confirm=msg.confirm,
-        )
+        sid = msg.subtask_id
 
         async def on_step(record: StepRecord) -> None:
             await link.send(
                 Progress(
-                    subtask_id=msg.subtask_id,
+                    subtask_id=sid,
                     step=record.step,
                     action=record.action.model_dump(mode="json"),
                     summary=record.summary,
@@ -205,36 +345,91 @@ class DeviceAgentHost:
             )
 
         async def ask(question: PendingQuestion) -> str:
-            future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-            self._answers[msg.subtask_id] = future
-            await link.send(
-                Question(
-                    subtask_id=msg.subtask_id, question=question.text, kind=question.kind, options=question.options
-                )
+            asked = Question(
+                subtask_id=sid,
+                question=question.text,
+                kind=question.kind,
+                options=question.options,
+                deadline_s=self.question_timeout_s,
             )
-            return await future
+            self._waiting[sid] = _Waiting(asked.id, asyncio.get_running_loop().create_future())
+            asked_at = time.time()
+            await link.send(asked)
+            if self.state is not None:
+                self.state.asked(sid, asked.id, question.text, asked_at)
+            return await self._answer(sid, question.text, asked_at)
 
         agent = self.agents[msg.device_id]
+        started = resumed.started_at if resumed else time.time()
+        deadline = None if msg.deadline_s is None else max(0.0, msg.deadline_s - (time.time() - started))
         try:
-            async with asyncio.timeout(msg.deadline_s):
-                result = await agent.run(spec, on_step=on_step, ask=ask, thread_id=msg.subtask_id)
+            async with asyncio.timeout(deadline):
+                if resumed is None:
+                    result = await agent.run(spec_of(msg), on_step=on_step, ask=ask, thread_id=sid)
+                else:
+                    result = await self._resume(agent, msg, resumed, on_step, ask)
         except asyncio.CancelledError:
-            result = LoopResult("failed", "cancelled", error="cancelled by the orchestrator")
-            await self._finish(msg, result, cancelled=True)
+            if sid in self._cancelled or self.state is None:
+                result = LoopResult("failed", "cancelled", error="cancelled by the orchestrator")
+                await self._finish(msg, result, cancelled=True)
+            elif self._running.get(sid) is asyncio.current_task():
+                # The host is stopping: the state keeps the subtask for the next run.
+                self._running.pop(sid, None)
+                self._busy.pop(msg.device_id, None)
             raise
         except TimeoutError:
             result = LoopResult("failed", "deadline passed", error=f"deadline of {msg.deadline_s}s passed")
         except (DeviceError, OSError) as exc:
             result = LoopResult("failed", "device error", error=f"{msg.device_id}: {exc}")
         except Exception as exc:  # report, never die silently: the orchestrator decides what next
-            log.exception("subtask %s crashed", msg.subtask_id)
+            log.exception("subtask %s crashed", sid)
             result = LoopResult("failed", "agent error", error=f"{type(exc).__name__}: {exc}")
         await self._finish(msg, result)
+
+    async def _resume(
+        self, agent: GuiAgent, msg: Assign, stored: StoredSubtask, on_step: OnStep, ask: Callable[..., Any]
+    ) -> LoopResult:
+        """Go on with a subtask a previous run of this host recorded."""
+        sid = msg.subtask_id
+        resume = getattr(agent, "resume", None)
+        if resume is None:
+            why = f"the device host restarted and {type(agent).__name__} cannot resume a run; try again"
+            return LoopResult("failed", why, error=why)
+        answer: str | None = None
+        if stored.question_id is not None:
+            answer = stored.answer
+            if answer is None:
+                answer = await self._answer(sid, stored.question or "", stored.asked_at or time.time())
+        try:
+            result: LoopResult = await resume(spec_of(msg), sid, answer=answer, on_step=on_step, ask=ask)
+        except LookupError:
+            why = (
+                "the device host restarted while this subtask was between steps; its last action may or may not "
+                "have happened, so it was not resumed"
+            )
+            return LoopResult("failed", why, error=why)
+        return result
+
+    async def _answer(self, sid: str, question: str, asked_at: float) -> str:
+        """The answer to the question `sid` waits on, or `unanswered(...)` once its time is up."""
+        waiting = self._waiting.get(sid)
+        if waiting is None:  # pragma: no cover - ask() and _restore_subtasks() register it first
+            waiting = self._waiting[sid] = _Waiting(None, asyncio.get_running_loop().create_future())
+        try:
+            async with asyncio.timeout(max(0.0, asked_at + self.question_timeout_s - time.time())):
+                return await waiting.future
+        except TimeoutError:
+            log.info("subtask %s: no answer within %gs to %r", sid, self.question_timeout_s, question)
+            return unanswered(self.question_timeout_s)
+        finally:
+            if self._waiting.get(sid) is waiting:
+                del self._waiting[sid]
 
     async def _finish(self, msg: Assign, result: LoopResult, *, cancelled: bool = False) -> None:
         assert self.link is not None
         self._running.pop(msg.subtask_id, None)
         self._busy.pop(msg.device_id, None)
+        self._cancelled.discard(msg.subtask_id)
         self.finished.add(msg.subtask_id)
         status = "cancelled" if cancelled else result.status
         with contextlib.suppress(Exception):
@@ -251,6 +446,15 @@ class DeviceAgentHost:
                     final=result.final,
                 )
             )
+        # The result is in the replay buffer (on disk too): nothing else needs to outlive us.
+        await self._forget(msg.subtask_id)
+
+    async def _forget(self, sid: str) -> None:
+        if self.state is not None:
+            self.state.forget_subtask(sid)
+        if self._checkpointer is not None:
+            with contextlib.suppress(Exception):
+                await self._checkpointer.adelete_thread(sid)
 
     async def close(self) -> None:
         """Cancel running subtasks and close the devices."""
@@ -263,4 +467,4 @@ class DeviceAgentHost:
             await device.close()
 
 
-__all__ = ["DeviceAgentHost", "HostError", "profile_of"]
+__all__ = ["DEFAULT_QUESTION_TIMEOUT_S", "DeviceAgentHost", "HostError", "default_agent_id", "profile_of", "spec_of"]

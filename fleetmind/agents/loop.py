@@ -31,7 +31,16 @@ from langgraph.types import Command, interrupt
 
 from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, TypeText, describe_action
 from .checkpoints import memory_checkpointer
-from .grounding import SECRET, Candidate, Goal, candidates, extract_answer, history_entry, parse_goal
+from .grounding import (
+    SECRET,
+    Candidate,
+    Goal,
+    candidates,
+    extract_answer,
+    history_entry,
+    parse_goal,
+    pending_fill,
+)
 from .models import ChatModel
 from .prompts import cloud_messages
 from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, refused_value
@@ -41,7 +50,7 @@ from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
 from .tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE, StepContext, Tiers
 from .verify import Verdict, check_goal
-from .wander import explore_or_ask
+from .wander import MAX_WANDER, explore_or_ask
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +62,15 @@ SAID = "__said__"
 
 OnStep = Callable[[StepRecord], Awaitable[None]]
 AskFn = Callable[[PendingQuestion], Awaitable[str]]
-"""Puts a question to the user and returns the answer ("" when nobody answers)."""
+"""Puts a question to the user and returns the answer ("" when nobody answers, `unanswered(s)`
+when nobody answered in time)."""
+NO_ANSWER_WITHIN = "\x00no answer within "
+
+
+def unanswered(waited_s: float) -> str:
+    """What an `AskFn` returns when no answer came within `waited_s` seconds: the loop then
+    fails the subtask saying so and naming the question."""
+    return f"{NO_ANSWER_WITHIN}{waited_s:g}"
 
 
 class GuiAgent:
@@ -81,6 +98,12 @@ class GuiAgent:
         self._on_step: OnStep | None = None
         self._ask: AskFn | None = None
         self._goals: dict[tuple[tuple[str, str], ...], Goal] = {}
+        self._graph = self._build()
+
+    def use_checkpointer(self, checkpointer: BaseCheckpointSaver[Any]) -> None:
+        """Keep the loop's state at questions in `checkpointer` from now on (the device host
+        binds its SQLite checkpointer here, so questions outlive the host process)."""
+        self.checkpointer = checkpointer
         self._graph = self._build()
 
     @property
@@ -139,7 +162,7 @@ class GuiAgent:
             "trail": [],
         }
         config = self._config(spec, thread_id or uuid.uuid4().hex)
-        return await self._drive(await self._graph.ainvoke(state, config), config)
+        return await self._drive(await self._graph.ainvoke(state, config, durability="exit"), config)
 
     async def resume(
         self,
@@ -162,11 +185,13 @@ class GuiAgent:
             raise LookupError(f"no question is waiting in checkpoint thread {thread_id!r}; nothing to resume")
         if answer is None:
             answer = await self._put(PendingQuestion(**pending[0].value))
-        return await self._drive(await self._graph.ainvoke(Command(resume=answer), config), config)
+        return await self._drive(await self._graph.ainvoke(Command(resume=answer), config, durability="exit"), config)
 
     def _begin(self, spec: SubtaskSpec, on_step: OnStep | None, ask: AskFn | None) -> None:
         self._spec, self._on_step, self._ask, self._goals = spec, on_step, ask, {}
 
+    # Checkpoints are written when the graph stops (at a question, or at the end), not after
+    # every node: a question still survives a restart, and a step costs no serialisation.
     @staticmethod
     def _config(spec: SubtaskSpec, thread_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": spec.budget.max_steps * 4 + 20}
@@ -174,7 +199,7 @@ class GuiAgent:
     async def _drive(self, out: dict[str, Any], config: dict[str, Any]) -> LoopResult:
         while interrupts := out.get("__interrupt__"):
             answer = await self._put(PendingQuestion(**interrupts[0].value))
-            out = await self._graph.ainvoke(Command(resume=answer), config)
+            out = await self._graph.ainvoke(Command(resume=answer), config, durability="exit")
         result: LoopResult | None = out.get("result")
         await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
         if result is None:  # pragma: no cover - every path to END sets a result
@@ -228,9 +253,12 @@ class GuiAgent:
         verdict = check_goal(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
         if verdict is not None and verdict.outcome == "refused":
             question = refused_value(verdict.reason.split("says: ", 1)[-1], goal, obs)
-            if question is not None and question.key not in state.get("answers", {}) and self._ask is not None:
+            answered = question is not None and question.key in state.get("answers", {})
+            if question is not None and not answered and self._ask is not None:
                 return {"question": question}
-            return self._failed(state, f"not done: {verdict.reason}", final=True)
+            if not (answered and pending_fill(goal, obs, state["history"])):
+                return self._failed(state, f"not done: {verdict.reason}", final=True)
+            verdict = None  # the user gave what was missing: fill it in and submit again
         if verdict is not None:
             done = Done(answer=verdict.reason, why="the screen shows the goal done")
             record = StepRecord(step, done, describe_action(done, obs), "rule", f"goal check: {verdict.reason}")
@@ -238,8 +266,9 @@ class GuiAgent:
         if (secret := missing_secret(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
                 return {"question": secret}
+            asks_for = secret.text.split(", and the request", 1)[0]
             return self._failed(
-                state, f"needs the user: {secret.text.split(' What', 1)[0]}; nothing was typed", final=True
+                state, f"needs the user: {asks_for}, which the request does not give; nothing was typed", final=True
             )
         if (ambiguous := ambiguous_name(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
@@ -268,7 +297,7 @@ class GuiAgent:
         if action.kind in TERMINAL_KINDS:
             return {"pending": record, "step": record.step}
         effect = effect_of(action, obs)
-        if is_state_changing(effect) and not record.settled:
+        if not record.settled and (is_state_changing(effect) or state.get("explored", 0) >= MAX_WANDER):
             return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=self._failed)
         if effect == "irreversible" and self._spec.confirm == "ask":
             text = confirmation_text(action, obs)
@@ -282,16 +311,28 @@ class GuiAgent:
                     "(pre-approve such actions with --yes)",
                     final=True,
                 )
-        explored = 0 if record.settled else state.get("explored", 0)
+        explored = 0 if record.settled else state.get("explored", 0) + 1
         return {"pending": record, "step": record.step, "explored": explored}
 
     async def _ask_user(self, state: LoopState) -> LoopState:
         question = state.get("question")
         assert question is not None
-        answer = str(interrupt(dataclasses.asdict(question)) or "").strip()
+        raw = str(interrupt(dataclasses.asdict(question)) or "")
         update: LoopState = {"question": None}
+        if raw.startswith(NO_ANSWER_WITHIN):
+            waited = raw.removeprefix(NO_ANSWER_WITHIN)
+            why = f"no answer within {waited} s to the question “{question.text}”"
+            return {**update, **self._failed(state, why, final=True)}
+        answer = raw.strip()
         if not answer:
             return {**update, **self._failed(state, f"no answer to the question “{question.text}”", final=True)}
+        # The answer may come much later, even to a host restarted meanwhile with a new device
+        # connection: look again, so the device knows the screen's element ids and value,
+        # choice and secret answers are acted on as the screen is now. A confirmed or picked
+        # action was chosen on the screen as it was, so its observation stays.
+        fresh = await self.device.observe()
+        if question.purpose not in ("confirm", "pick"):
+            update["obs"] = fresh
         answers = dict(state.get("answers", {}))
         match question.purpose:
             case "confirm":
@@ -341,6 +382,11 @@ class GuiAgent:
         elif isinstance(action, Fail):
             update["result"] = self._failure_result(action.reason, state, steps=record.step, cost=cost)
         else:
+            if effect_of(action, obs) == "irreversible":
+                # a confirmation covers one action: doing it again needs a new yes
+                text = confirmation_text(action, obs)
+                update["confirmed"] = [c for c in state.get("confirmed", []) if c != text]
+                history.append(f"irreversible:{entry}")
             outcome = await self.device.act(action)
             update["failures"] = 0 if outcome.ok else state["failures"] + 1
             if not outcome.ok:
@@ -453,4 +499,5 @@ __all__ = [
     "StepRecord",
     "SubtaskSpec",
     "cloud_messages",
+    "unanswered",
 ]

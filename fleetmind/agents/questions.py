@@ -129,7 +129,7 @@ def ambiguous_name(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pen
 
 def unsure_pick(obs: Observation, options: list[Candidate]) -> PendingQuestion:
     """Nothing settles which state-changing action the request means: let the person pick."""
-    labels = [c.text for c in options]
+    labels = [c.text.removeprefix("tap ") for c in options]
     app = obs.foreground_app or "this screen"
     return PendingQuestion(
         f"On {app} I cannot tell which of these the request means, and I will not change anything on a guess: "

@@ -121,7 +121,11 @@ def confirmation_text(action: Action, obs: Observation) -> str:
 
 
 def _screen_title(obs: Observation) -> str:
-    """The app bar's title: the topmost static text that is not a button."""
-    static = [e for e in obs.elements if e.text and not e.clickable and not e.editable]
+    """The app bar's title: the topmost static text of the app (not the status bar's clock)."""
+    static = [
+        e
+        for e in obs.elements
+        if e.text and not e.clickable and not e.editable and not e.resource_id.startswith("com.android.systemui")
+    ]
     top = min(static, key=lambda e: (e.bounds.top, e.bounds.left), default=None)
     return top.text if top is not None else ""

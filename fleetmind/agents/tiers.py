@@ -90,8 +90,10 @@ class Tiers:
         decision = route(base)
         if decision.tier == "blocked":
             no_model = self.local is None and not base.cloud_available
-            if no_model and spec.tier_policy == "auto" and not decision.reason.startswith("privacy"):
-                best = cands[0]  # no model to ask at all: the text match may look around, nothing more
+            if no_model and spec.tier_policy == "auto":
+                # No model to ask at all: the text match (on the device, so private screens too)
+                # may look around, and change nothing unless the goal names it.
+                best = cands[0]
                 return StepRecord(
                     step,
                     best.action,

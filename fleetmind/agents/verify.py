@@ -76,6 +76,22 @@ def entered_values(history: list[str]) -> list[str]:
     return [v for v in dict.fromkeys(typed) if v != SECRET]
 
 
+_REMOVE = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall"})
+
+
+def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
+    """After a delete the goal asked for: verified once what it names is no longer on screen."""
+    if not (goal.words & _REMOVE) or not any(h.startswith("irreversible:") for h in history):
+        return None
+    names = [n for n in [*goal.entities, goal.values.get("title", ""), goal.values.get("name", "")] if n]
+    if not names:
+        return Verdict("unverified", "deleted, but the request names nothing to check the screen for")
+    shown = " ".join(e.text for e in obs.elements if e.text)
+    if any(appears(n, shown) for n in names):
+        return None
+    return Verdict("verified", f"{', '.join(dict.fromkeys(names))} no longer shown in {obs.foreground_app or 'the app'}")
+
+
 def _submitted(history: list[str]) -> bool:
     typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
     return bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
@@ -124,6 +140,9 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
         if toggles and all(e.checked == goal.want_on for e in toggles):
             names = ", ".join(sorted({e.label for e in toggles}))
             return Verdict("verified", f"{names} {'on' if goal.want_on else 'off'}")
+    removed = _removed(goal, obs, history)
+    if removed is not None:
+        return removed
     submitted = _submitted(history)
     if submitted and (error := screen_error(obs)):
         return Verdict("refused", f"{obs.foreground_app or 'the app'} says: {error}")

@@ -19,10 +19,14 @@ from .questions import unsure_pick
 from .records import LoopState, StepRecord
 from .safety import effect_of, is_state_changing
 
-__all__ = ["MAX_EXPLORE", "explore_or_ask"]
+__all__ = ["MAX_EXPLORE", "MAX_WANDER", "explore_or_ask"]
 
 MAX_EXPLORE = 3
-"""Read-only steps in a row before an unsure agent asks (or gives up)."""
+"""Read-only steps an unsure agent takes instead of a state-changing one before it asks (or gives up)."""
+MAX_OPTIONS = 12
+"""State-changing candidates offered to the user to pick from."""
+MAX_WANDER = 6
+"""Unsettled steps in a row (read-only ones a weak model picked) before the agent asks (or gives up)."""
 
 
 def explore_or_ask(
@@ -44,7 +48,7 @@ def explore_or_ask(
         and effect_of(c.action, obs) == "read"
         and tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0) == 0
     ]
-    if explored < MAX_EXPLORE and reads:
+    if explored < MAX_EXPLORE and reads and is_state_changing(effect_of(record.action, obs)):
         look = reads[0]
         why = f"not sure enough to change anything ({record.why}); looking around first"
         step = StepRecord(
@@ -58,10 +62,13 @@ def explore_or_ask(
             confidence=record.confidence,
         )
         return {"pending": step, "step": record.step, "explored": explored + 1}
-    changing = [c for c in cands if is_state_changing(effect_of(c.action, obs))][:3]
+    changing = [c for c in cands if is_state_changing(effect_of(c.action, obs))][:MAX_OPTIONS]
     if can_ask and changing:
         return {"question": unsure_pick(obs, changing), "explored": 0}
-    options = "; ".join(c.text for c in changing) or record.summary
+    if not changing:
+        why = f"could not work out what the request means after looking around ({record.why}); nothing was changed"
+        return failed(state, why, final=True)
+    options = "; ".join(c.text for c in changing)
     return failed(
         state,
         f"not sure what the request means here ({record.why}): it could be {options}; nothing was changed on a guess",

@@ -86,7 +86,7 @@ async def _run_all(device: Device, phone: VirtualPhone, local: ChatModel | None,
 
         start = time.perf_counter()
         outcome = await GuiAgent(device, local=local).run(
-            SubtaskSpec(goal=task.goal, outputs=["result"], budget=Budget(max_steps=12)), on_step=on_step
+            SubtaskSpec(goal=task.goal, outputs=["result"], budget=Budget(max_steps=12), confirm="allow"), on_step=on_step
         )
         result.seconds += time.perf_counter() - start
         result.total += 1
