@@ -113,7 +113,7 @@ async def test_a_low_confidence_pick_of_a_state_changing_action_is_not_executed(
     assert after == before
     assert result.status == "failed" and "nothing was changed" in result.summary
     assert guesser.ranked > 0
-    assert all(effect_of(s.action, p.snapshot(screenshot=False)) in ("read", "draft") or s.tier == "rule" for s in steps)
+    assert not any("Decrease" in s.summary or "Increase" in s.summary for s in steps)
 
 
 async def test_an_unsure_agent_asks_which_change_is_meant_and_does_only_that() -> None:

@@ -89,7 +89,8 @@ def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None
     shown = " ".join(e.text for e in obs.elements if e.text)
     if any(appears(n, shown) for n in names):
         return None
-    return Verdict("verified", f"{', '.join(dict.fromkeys(names))} no longer shown in {obs.foreground_app or 'the app'}")
+    gone = ", ".join(dict.fromkeys(names))
+    return Verdict("verified", f"{gone} no longer shown in {obs.foreground_app or 'the app'}")
 
 
 def _submitted(history: list[str]) -> bool:

@@ -17,10 +17,10 @@ from typing import Literal
 
 from ..agents.loop import GuiAgent, StepRecord, SubtaskSpec
 from ..agents.models import ChatModel
-from ..devices.virtual.adbd import AdbServer, virtual_phones
 from ..devices.android import AndroidDevice
 from ..devices.base import Device
 from ..devices.virtual import PhoneState, VirtualPhone
+from ..devices.virtual.adbd import AdbServer, virtual_phones
 from ..protocol.messages import Budget
 
 Check = Callable[[PhoneState, dict[str, str]], bool]
@@ -86,7 +86,9 @@ async def _run_all(device: Device, phone: VirtualPhone, local: ChatModel | None,
 
         start = time.perf_counter()
         outcome = await GuiAgent(device, local=local).run(
-            SubtaskSpec(goal=task.goal, outputs=["result"], budget=Budget(max_steps=12), confirm="allow"), on_step=on_step
+            # the bench's user pre-approves sending, as `fleetmind run --yes` does
+            SubtaskSpec(goal=task.goal, outputs=["result"], budget=Budget(max_steps=12), confirm="allow"),
+            on_step=on_step,
         )
         result.seconds += time.perf_counter() - start
         result.total += 1
