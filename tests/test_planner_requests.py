@@ -315,3 +315,68 @@ VALUES = [
 @pytest.mark.parametrize("case", VALUES, ids=lambda c: c.request)
 async def test_values_are_kept_verbatim(case: Case) -> None:
     await check(case)
+
+
+EVERYDAY = [
+    Case("Hey, turn the wifi on for me on phone 1", [("Turn the wifi on", "phone-1")]),
+    Case(
+        "Please switch on dark theme on the second phone and airplane mode on the first",
+        [("Switch on dark theme", "phone-2"), ("Switch on airplane mode", "phone-1")],
+    ),
+    Case("Put both phones in airplane mode",
+         [("Put the phone in airplane mode", "phone-1"), ("Put the phone in airplane mode", "phone-2")]),  # fmt: skip
+    Case("Text Ada on my phone and Bob on my other phone", [("Text Ada", "phone-1"), ("Text Bob", "phone-2")]),
+    # "it" is the thing just switched, on another phone: no data, no order
+    Case("Turn on Bluetooth on phone-1 and turn it off on phone-2",
+         [("Turn on Bluetooth", "phone-1"), ("Turn Bluetooth off", "phone-2")]),  # fmt: skip
+    # an address after a comma finishes the clause before it
+    Case(
+        "Turn Wi-Fi on, on both phones, then check the weather online",
+        [("Turn Wi-Fi on", "phone-1"), ("Turn Wi-Fi on", "phone-2"), ("Check the weather online", "browser")],
+        outputs={"s3": "weather"},
+        edges={("s1", "s3"), ("s2", "s3")},
+    ),
+    # a leading browser address does not carry over to a phone action
+    Case(
+        "On the browser, search the encyclopedia for Grace Hopper and text the result to Ada",
+        [("Search the encyclopedia for Grace Hopper", "browser"), ("Text the result to Ada", "phone")],
+        outputs={"s1": "answer"},
+        inputs={"s2": {"message": "s1.outputs.answer"}},
+        edges={("s1", "s2")},
+    ),
+    # the address at the end holds for the opener and the question asked there
+    Case("Open the bank and tell me my account balance on phone-2",
+         [("Open the bank and tell me my account balance", "phone-2")], outputs={"s1": "balance"}),  # fmt: skip
+    # a question with no web words stays in the app the clause before opened
+    Case("Open my calendar and tell me what's on tomorrow",
+         [("Open my calendar and tell me what's on tomorrow", "phone")], outputs={"s1": "answer"}),  # fmt: skip
+    # something about the world, sent in one breath: looked up, then sent
+    Case(
+        "Text Bob the weather in Berlin",
+        [("Look up the weather in Berlin", "browser"), ("Text it to Bob", "phone")],
+        outputs={"s1": "weather"},
+        inputs={"s2": {"message": "s1.outputs.weather"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Please text Bob the address of the Louvre from phone-2",
+        [("Look up the address of the Louvre", "browser"), ("Text it to Bob", "phone-2")],
+        outputs={"s1": "address"},
+        inputs={"s2": {"message": "s1.outputs.address"}},
+        edges={("s1", "s2")},
+    ),
+    Case("Tell me the weather in Paris", [("Tell me the weather in Paris", "browser")], outputs={"s1": "weather"}),
+    Case("Send the photo of Ada to Bob", [("Send the photo of Ada to Bob", "phone")]),
+    Case(
+        "Find Grace's number and text her that I'm on my way",
+        [("Find Grace's number", "phone"), ("Text Grace that I'm on my way", "phone")],
+        outputs={"s1": "number"},
+        inputs={"s2": {"phone": "s1.outputs.number"}},
+        edges={("s1", "s2")},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", EVERYDAY, ids=lambda c: c.request)
+async def test_everyday_phrasings(case: Case) -> None:
+    await check(case)

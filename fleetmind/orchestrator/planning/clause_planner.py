@@ -45,6 +45,8 @@ class _Step:
     kind: DeviceKind | None
     area: str | None
     person: str | None = None
+    strong: bool = True
+    """Whether the words say the kind outright (not just "a question about the world")."""
     open_for_more: bool = True
     """An opener keeps the next clause; after that only if that clause opened something too."""
     devices: list[str] = field(default_factory=list)
@@ -110,22 +112,77 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
             base = steps[-1]
             bare = lexicon.SAME.sub("", lexicon.CLAUSE_END_ADVERBS.sub("", text)).strip(" ,")
             address = fleet.find(bare, value_from=len(bare)) if bare else None
-            steps.append(_Step(clause, base.goal, address, base.question, base.kind, base.area, base.person))
+            steps.append(
+                _Step(clause, base.goal, address, base.question, base.kind, base.area, base.person, strong=base.strong)
+            )
             continue
         if clause.borrowed and clause.verb:
             text = f"{clause.verb} {text}"
         address = fleet.find(text, value_from=lexicon.value_start(text))
-        goal = strip_address(text, address) if address else text
+        goal = strip_polite(strip_address(text, address) if address else text)
         kind, _ = content_kind(goal, fleet, question=lexicon.asks(goal))
         if address is not None and address.form == "fanout" and address.kind is None and kind is not None:
             address = fleet.narrow(address, kind)  # "turn off Bluetooth on all devices": the phones
-        goal = strip_polite(goal)
+        if steps:
+            goal = _name_the_thing(goal, steps[-1].goal)
+        lookup = _embedded_lookup(goal, fleet)
+        if lookup is not None:  # "send the weather in Paris to Ada": look it up, then send it
+            question, goal = lookup
+            web = address if address is not None and address.kind == "browser" else None  # "... from the web"
+            steps.append(_step(Clause(question, clause.stage, "look", joiner=clause.joiner), question, web, fleet))
+            address = None if web else address
+            clause = Clause(clause.text, clause.stage, clause.verb, joiner="and")
         goal, person = references.resolve_people(goal, people)
         people += references.persons(goal)
-        question = goal if lexicon.asks(goal) else None
-        kind, _ = content_kind(goal, fleet, question=question is not None)
-        steps.append(_Step(clause, goal, address, question, kind, lexicon.phone_area(goal, fleet.app_areas()), person))
+        steps.append(_step(clause, goal, address, fleet, person))
     return steps
+
+
+def _step(clause: Clause, goal: str, address: Address | None, fleet: Fleet, person: str | None = None) -> _Step:
+    question = goal if lexicon.asks(goal) else None
+    kind, strong = content_kind(goal, fleet, question=question is not None)
+    area = lexicon.phone_area(goal, fleet.app_areas())
+    return _Step(clause, goal, address, question, kind, area, person, strong=strong)
+
+
+_TOGGLED = re.compile(
+    r"^(?:(?:turn|switch)\s+(?:on|off|up|down)\s+(?P<a>.+)|(?:turn|switch)\s+(?P<b>.+?)\s+(?:on|off|up|down)|"
+    r"(?:enable|disable|mute|unmute|toggle|activate|deactivate)\s+(?P<c>.+))$",
+    re.I,
+)
+_UI_IT = re.compile(r"\b((?:turn|switch|toggle|set|put)\s+)it\b", re.I)
+
+
+def _name_the_thing(goal: str, previous: str) -> str:
+    """ "turn it off" after "turn on Bluetooth" -> "turn Bluetooth off": "it" is the thing just switched."""
+    thing = _TOGGLED.match(previous)
+    if not thing or not _UI_IT.search(goal):
+        return goal
+    name = thing.group("a") or thing.group("b") or thing.group("c")
+    return _UI_IT.sub(lambda m: m.group(1) + name, goal, count=1)
+
+
+_SEND_ABOUT = re.compile(
+    r"^(?P<verb>(?i:send|text|email|e-mail|message|sms|tell|forward|share))\s+"
+    r"(?:(?P<who>me|him|her|them|[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s+)?"
+    r"(?P<obj>(?i:the)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+(?:in|of|for|at|on)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
+    r"(?P<rest>.*)$"
+)
+
+
+def _embedded_lookup(goal: str, fleet: Fleet) -> tuple[str, str] | None:
+    """ "send the weather in Paris to Ada" -> ("Look up the weather in Paris", "Send it to Ada"), or None.
+
+    Only for things about the world (no phone feature: "the photo of Ada" stays as it is).
+    """
+    m = _SEND_ABOUT.match(goal)
+    if not m or lexicon.phone_area(m.group("obj"), fleet.app_areas()) or m.group("noun") in ("same", "rest"):
+        return None
+    verb, who, rest = m.group("verb"), m.group("who"), m.group("rest")
+    if verb.lower() == "tell" and who in ("me", None):
+        return None  # "tell me the weather in Paris" is a question
+    send = f"{verb} it to {who}{rest}" if who else f"{verb} it{rest}"
+    return f"Look up {m.group('obj')}", send
 
 
 def _merge(steps: list[_Step]) -> list[_Step]:
@@ -136,18 +193,19 @@ def _merge(steps: list[_Step]) -> list[_Step]:
         if prev is None or step.clause.repeat:
             out.append(step)
             continue
-        same_device = step.address is None or (
-            prev.address is not None
-            and prev.address.device_ids == step.address.device_ids
-            and prev.address.kind == step.address.kind
+        same_device = (
+            step.address is None
+            or prev.address is None  # "open the bank and tell me my balance on phone-2": one place, one device
+            or (prev.address.device_ids == step.address.device_ids and prev.address.kind == step.address.kind)
         )
         report = lexicon.REPORT_BACK.match(step.goal) and same_device
-        prev_kind = prev.address.kind if prev.address and prev.address.kind else prev.kind
+        prev_kind = (prev.address.kind if prev.address else None) or (prev.kind if prev.strong else None)
+        step_kind = (step.address.kind if step.address else None) or (step.kind if step.strong else None)
         fits = (
             prev.opener
             and prev.open_for_more
             and same_device
-            and (step.kind is None or prev_kind is None or step.kind == prev_kind)
+            and (step_kind is None or prev_kind is None or step_kind == prev_kind)
             and (step.area is None or prev.area is None or step.area == prev.area)
         )
         if not (report or fits):
@@ -159,7 +217,9 @@ def _merge(steps: list[_Step]) -> list[_Step]:
             prev.question = prev.question or prev.goal
         else:
             prev.question = step.question or prev.question
-        prev.kind = prev.kind or step.kind
+        if step.strong and not prev.strong or prev.kind is None:
+            prev.kind, prev.strong = step.kind, step.strong
+        prev.address = prev.address or step.address
         prev.area = prev.area or step.area
         prev.person = step.person or prev.person
         prev.open_for_more = step.opener
@@ -173,7 +233,8 @@ def _place(steps: list[_Step], fleet: Fleet) -> None:
         stage = step.clause.stage
         if step.address is None and prev is not None and prev.address is not None and prev.clause.stage == stage:
             leading = prev.address.start == 0 and prev.address.form != "other"
-            if leading or step.clause.borrowed:
+            clash = step.strong and step.kind and prev.address.kind and step.kind != prev.address.kind
+            if (leading or step.clause.borrowed) and not clash:  # "on the browser, look up X and text it": a phone
                 step.address = prev.address  # "On phone-2, A and B"; "turn on A on phone-2 and B"
         if step.address is None and not step.clause.borrowed:
             # "turn on Wi-Fi and Bluetooth on phone-2": a list shares the address of its last item

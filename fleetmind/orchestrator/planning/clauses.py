@@ -152,6 +152,8 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
             particle = _late_particle(text, verb)
             if _FIELD_LIST.search(text) and re.match(_FIELD_NOUNS, bare, re.I):
                 current[-1].text += sep + piece  # "with name Ada and message hello": one more field
+            elif bare and address_only(bare) and sep.strip() == "," and address_of(text) is None:
+                current[-1].text += sep + piece  # "turn Wi-Fi on, on both phones": where the clause is done
             elif bare and (address_only(bare) or lexicon.SAME.match(bare)):
                 current.append(Clause(piece, n, verb, repeat=True))
             elif own:

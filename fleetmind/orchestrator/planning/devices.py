@@ -94,12 +94,13 @@ _FANOUT_OBJECT = re.compile(
 )
 """A fan-out as the verb's object ("mute both phones"): the phrase stands for "the <device>"."""
 _OTHER = re.compile(
-    r"(?:\b(?:" + _PREPS + r"|for)\s+|^)(?:the\s+)?other\s+(?P<noun>one|phone|device|browser|desktop|computer)\b",
+    r"(?:\b(?:" + _PREPS + r"|for)\s+|^)(?:(?:the|my)\s+)?other\s+"
+    r"(?P<noun>one|phone|device|browser|desktop|computer)\b",
     re.I,
 )
 _ORDINAL = re.compile(
-    r"\b" + _PREP + r"\s+(?:the\s+|my\s+)?(?P<ord>" + _alt(list(_ORDINALS)) + r")\s+(?P<noun>phone|browser|desktop"
-    r"|device|one)\b",
+    r"\b" + _PREP + r"\s+(?:the\s+|my\s+)?(?P<ord>" + _alt(list(_ORDINALS)) + r")(?:\s+(?P<noun>phone|browser|desktop"
+    r"|device|one)\b|(?=\s*(?:$|[,.;!?]|and\b|too\b)))",
     re.I,
 )
 _KIND = re.compile(
@@ -207,7 +208,7 @@ class Fleet:
         return Address(address.form, address.phrase, address.start, address.end, ids, kind, address.stands_for)
 
     def _ordinal(self, m: re.Match[str]) -> Address:
-        noun = m.group("noun").lower()
+        noun = (m.group("noun") or "one").lower()
         kind = _KIND_NOUNS.get(noun)
         if noun == "one" and "phone" in self.kinds:
             kind = "phone"  # "the first one": the fleet's phones, the devices people count
@@ -292,22 +293,21 @@ def strip_address(text: str, address: Address) -> str:
     return re.sub(r"\s{2,}", " ", joined).strip(" ,")
 
 
-def content_kind(text: str, fleet: Fleet, *, question: bool) -> tuple[DeviceKind | None, str]:
-    """The device kind a clause's words ask for, and why; (None, "") when they do not say.
+def content_kind(text: str, fleet: Fleet, *, question: bool) -> tuple[DeviceKind | None, bool]:
+    """The device kind a clause's words ask for, and whether they say it outright.
 
-    Order: web words, then phone features and phone apps, then (for a question about
-    the world, nothing of the user's own) the web.
+    Web words and phone features (or apps) say it outright; a question about the
+    world (nothing of the user's own) leans to the web, a lean that yields to the
+    place the clause is in ("open my calendar and tell me what's on tomorrow").
     """
     kinds = fleet.kinds
-    web = lexicon.WEB.search(text)
-    if web and ("browser" in kinds or not kinds):
-        return "browser", f"web words ({web.group(0)})"
-    area = lexicon.phone_area(text, fleet.app_areas())
-    if area and ("phone" in kinds or not kinds):
-        return "phone", f"a phone feature ({area})"
+    if lexicon.WEB.search(text) and ("browser" in kinds or not kinds):
+        return "browser", True
+    if lexicon.phone_area(text, fleet.app_areas()) and ("phone" in kinds or not kinds):
+        return "phone", True
     if question and not lexicon.about_mine(text) and "browser" in kinds:
-        return "browser", "a question about the world"
-    return None, ""
+        return "browser", False
+    return None, False
 
 
 def default_kind(fleet: Fleet) -> DeviceKind:

@@ -47,7 +47,7 @@ OPENERS = re.compile(
 POLITE = re.compile(
     r"^(?:(?:please|pls|kindly|also|and|now|ok(?:ay)?|hey|hi|so|just|then|first(?:ly)?|next|finally|lastly|"
     r"can you|could you|would you|will you|can u|i want you to|i need you to|i'd like you to|"
-    r"i would like you to|go ahead and|help me|remember to|don't forget to|make sure to|try to)[\s,]+)+",
+    r"i would like you to|go ahead and|help me|remember to|don't forget to|make sure to|try to)(?:[\s,]+|$))+",
     re.I,
 )
 """Words before a clause's verb that ask politely or sequence, and carry no value."""

@@ -175,7 +175,10 @@ _SKIP = word_set(
 )
 _STOP = word_set(
     """of in for on at from to with about by that which who and or is are was were do does did i like will be
-    there here right now today tomorrow tonight please me it"""
+    there here right now today tomorrow tonight please me it online using via currently again"""
+)
+_SOURCES = re.compile(
+    r"^(?:the\s+)?(?:web|internet|encyclopedia|wikipedia|wiki|site|website|page|news|net)\s+(?:for|about)\s+", re.I
 )
 _VAGUE = word_set("thing things stuff something one it answer them")
 
@@ -194,7 +197,7 @@ def output_name(question: str) -> str:
     wh = re.match(r"^(when|where|who|whose)\b", text, re.I)
     if wh:
         return _WH_NAMES[wh.group(1).lower()]
-    text = _WH.sub("", text, count=1)
+    text = _SOURCES.sub("", _WH.sub("", text, count=1), count=1)  # "search the encyclopedia for X": X
     return _head(text) or "answer"
 
 
