@@ -9,7 +9,9 @@ cancels running tasks and stops serving. `fleetmind serve` and the tests use it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import Iterator
 from types import TracebackType
 
 import uvicorn
@@ -20,7 +22,8 @@ from .app import create_app
 
 
 class _Uvicorn(uvicorn.Server):
-    """uvicorn's server, telling when it listens (`ready`) instead of only logging it."""
+    """uvicorn's server, telling when it listens (`ready`) instead of only logging it, and
+    leaving signals to the program that runs it (which stops it with `ApiServer.close`)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
@@ -30,6 +33,10 @@ class _Uvicorn(uvicorn.Server):
         await super().startup(sockets)
         if not self.should_exit:
             self.ready.set()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # Ctrl-C is the program's: it stops devices and tasks in order, then this server
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import signal
 import sys
 import threading
 from typing import Annotated, Any
@@ -127,25 +128,31 @@ def serve(
             stack.push_async_callback(server.close)
             url, agents = server.url, server.agent_url
             flag = f" --token {token}" if token else ""
-            console.print(
+            console.print(  # soft_wrap: commands to copy stay on one line whatever the terminal width
                 f"orchestrator listening\n  web UI: {url}/{f'#token={token}' if token else ''}\n"
                 f"  API:    {url}/api/tasks\n  docs:   {url}/docs\n  agents: {agents}\n"
                 f"attach devices:\n  fleetmind device virtual --connect {agents}{flag} --count 2\n"
                 f"  fleetmind device android --connect {agents}{flag} [--serial S]\n"
-                f"  fleetmind device browser --connect {agents}{flag}"
+                f"  fleetmind device browser --connect {agents}{flag}",
+                soft_wrap=True,
             )
             if devices:
                 attached = await stack.enter_async_context(_virtual_devices(devices, agents, token, cloud))
                 console.print(f"attached {', '.join(attached)}")
-            console.print(f"ready: open {url}/ in a browser, or type a request here and press Enter.")
+            console.print(f"ready: open {url}/ in a browser, or type a request here and press Enter.", soft_wrap=True)
             prompt = asyncio.create_task(_prompt(orch))
+            main_task = asyncio.current_task()
+            assert main_task is not None
+            # Ctrl-C cancels this task (asyncio.run does that); SIGTERM does the same, so both
+            # stop the devices, then the tasks, then the server, in that order.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
             try:
-                await server.wait_closed()  # until Ctrl-C or SIGTERM
+                await server.wait_closed()
             finally:
                 prompt.cancel()
 
     try:
-        with contextlib.suppress(KeyboardInterrupt):
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(main())
     except UsageError as exc:
         raise fail(str(exc)) from None
