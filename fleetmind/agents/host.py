@@ -53,7 +53,7 @@ from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
 from .checkpoints import sqlite_checkpointer
 from .hoststate import DurableSession, HostState, StateMismatch, StoredSubtask
-from .loop import GuiAgent, LoopResult, OnStep, StepRecord, SubtaskSpec, unanswered
+from .loop import AskFn, GuiAgent, LoopResult, OnStep, StepRecord, SubtaskSpec, unanswered
 from .questions import PendingQuestion
 
 log = logging.getLogger(__name__)
@@ -224,9 +224,11 @@ class DeviceAgentHost:
             raise HostError(f"expected welcome, got {welcome.type}")
         restoring = False
         if self.link is None or welcome.session_id != self.link.session.session_id:
-            restoring = self._restored is not None and welcome.session_id == self._restored.session_id
-            self.link = Link(self._restored if restoring and self._restored else await self._start_over(welcome))
-            self._restored = None
+            restored, self._restored = self._restored, None
+            if restored is not None and welcome.session_id == restored.session_id:
+                self.link, restoring = Link(restored), True
+            else:
+                self.link = Link(await self._start_over(welcome))
         replayed = await self.link.attach(ws, welcome.last_seq)
         if restoring:
             self._restore_subtasks()  # before reading: a replayed answer must find its question
@@ -267,7 +269,9 @@ class DeviceAgentHost:
         for stored in self.state.subtasks():
             msg = stored.assign
             if msg.device_id not in self.devices or msg.device_id in self._busy:
-                log.warning("recorded subtask %s is for %s, which is not free here; dropped", msg.subtask_id, msg.device_id)
+                log.warning(
+                    "recorded subtask %s is for %s, which is not free here; dropped", msg.subtask_id, msg.device_id
+                )
                 self.state.forget_subtask(msg.subtask_id)
                 continue
             self._busy[msg.device_id] = msg.subtask_id
@@ -387,7 +391,7 @@ class DeviceAgentHost:
         await self._finish(msg, result)
 
     async def _resume(
-        self, agent: GuiAgent, msg: Assign, stored: StoredSubtask, on_step: OnStep, ask: Callable[..., Any]
+        self, agent: GuiAgent, msg: Assign, stored: StoredSubtask, on_step: OnStep, ask: AskFn
     ) -> LoopResult:
         """Go on with a subtask a previous run of this host recorded."""
         sid = msg.subtask_id
@@ -428,7 +432,8 @@ class DeviceAgentHost:
     async def _finish(self, msg: Assign, result: LoopResult, *, cancelled: bool = False) -> None:
         assert self.link is not None
         self._running.pop(msg.subtask_id, None)
-        self._busy.pop(msg.device_id, None)
+        if self._busy.get(msg.device_id) == msg.subtask_id:
+            del self._busy[msg.device_id]
         self._cancelled.discard(msg.subtask_id)
         self.finished.add(msg.subtask_id)
         status = "cancelled" if cancelled else result.status

@@ -166,9 +166,14 @@ class HostState:
             (question_id, question, asked_at, wire_id),
         )
 
-    def answered(self, wire_id: str, text: str) -> bool:
-        """Record the answer to a subtask's question; False if no such subtask is recorded."""
-        cursor = self._db.execute("UPDATE subtasks SET answer = ? WHERE wire_id = ?", (text, wire_id))
+    def answered(self, wire_id: str, text: str, question_id: str | None = None) -> bool:
+        """Record the answer to a subtask's question (to question `question_id`, when given);
+        False if no such subtask and question are recorded."""
+        cursor = self._db.execute(
+            "UPDATE subtasks SET answer = ? WHERE wire_id = ?"
+            " AND (? IS NULL OR question_id IS NULL OR question_id = ?)",
+            (text, wire_id, question_id, question_id),
+        )
         return cursor.rowcount > 0
 
     def forget_subtask(self, wire_id: str) -> None:
