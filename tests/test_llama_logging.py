@@ -66,5 +66,7 @@ def test_a_model_load_silences_llama_only(capfd: pytest.CaptureFixture[str], cap
         assert any(line.startswith("llama_model_loader") for line in lines)  # llama.cpp's own log
         assert any(line.startswith("Model metadata") for line in lines)  # the wrapper's print
         assert all("\n" not in line and line.strip() for line in lines)  # one record per line
+        # A good load says nothing at the CLI's default level (warnings and up).
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     finally:
         model.close()

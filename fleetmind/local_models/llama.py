@@ -77,8 +77,11 @@ PREFIX_BLOCK = 32
 
 
 # ggml_log_level -> logging level. llama.cpp's INFO is load-time detail (hundreds of
-# lines per model), so it stays at DEBUG with the rest; warnings and errors keep theirs.
-NATIVE_LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING, 4: logging.ERROR}
+# lines per model): DEBUG. Its warnings are about the model file and cache layout, the
+# same at every load and nothing a user can act on (the shipped Gemma 3 gets two:
+# "control-looking token" and "using full-size SWA cache"): INFO, shown with --verbose.
+# Errors stay errors.
+NATIVE_LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.DEBUG, 3: logging.INFO, 4: logging.ERROR}
 _GGML_LOG_LEVEL_CONT = 5  # continues the previous message (progress dots)
 
 
