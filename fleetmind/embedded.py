@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import re
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -128,6 +129,9 @@ async def android_serials(names: list[str], host: str, port: int) -> list[str]:
     import adbutils  # type: ignore[import-untyped]
 
     def listed() -> list[str]:
+        # adbutils spawns its bundled `adb start-server` when the port is closed: look first, so a
+        # missing server is an error here and never a background process nobody asked for.
+        socket.create_connection((host, port), timeout=5).close()
         return [d.serial for d in adbutils.AdbClient(host=host, port=port, socket_timeout=10).device_list()]
 
     try:
