@@ -5,8 +5,11 @@ A question event carries {subtask, wire_id, question, id, kind, options}; the re
 goes back through `Orchestrator.answer`. A yes/no confirmation gets the item's
 `confirm` (or, when the item scripts none, "yes" to what the user asked for and "no"
 on a request that must be refused); any other question gets the item's `reply`, or,
-when it scripts none, `UNSCRIPTED`. The fleet's state is snapshotted the moment a
-question arrives, while the agent waits: a question must come before anything changed.
+when it scripts none, no answer at all (`UNSCRIPTED`): a question the request gave no
+reason for (a bank password while changing a setting) is one a user leaves unanswered,
+and an agent must then stop and say why (a made-up reply would only be typed somewhere).
+The fleet's state is snapshotted the moment a question arrives, while the agent waits:
+a question must come before anything changed.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ __all__ = ["UNSCRIPTED", "Asked", "Answerer", "SubtaskEnd", "reply_for"]
 
 log = logging.getLogger(__name__)
 
-UNSCRIPTED = "I have nothing to add; please do only what I asked."
-"""The reply to a question the item did not expect."""
+UNSCRIPTED = ""
+"""The reply to a question the item did not expect: none (the agent's "no answer" case)."""
 
 MAX_QUESTIONS = 6
 """More questions than this in one item means the agent is stuck asking; the task is cancelled."""

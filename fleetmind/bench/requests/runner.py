@@ -38,9 +38,9 @@ class BenchConfig:
     cloud: ChatModel | None = None
     policy: TierPolicy = "auto"
     transport: Transport = "adb"
-    max_steps: int = 15
+    max_steps: int = 12
     max_cost_usd: float = 0.05
-    item_timeout_s: float = 180.0
+    item_timeout_s: float = 120.0
     seed: int = 0
     planner: Planner | None = None
     """None: plan as `fleetmind run` does."""

@@ -64,7 +64,7 @@ def run_suite(
     transport: Transport,
     console: Console,
     out: Console,
-    item_timeout_s: float = 180.0,
+    item_timeout_s: float = 120.0,
 ) -> int:
     """Run the set (or the --only part of it); returns the exit code (0 when every item passed)."""
     if policy == "cloud-only" and cloud is None:
