@@ -380,3 +380,27 @@ EVERYDAY = [
 @pytest.mark.parametrize("case", EVERYDAY, ids=lambda c: c.request)
 async def test_everyday_phrasings(case: Case) -> None:
     await check(case)
+
+
+MORE = [
+    Case("Turn on wifi on all phones except phone-2", [("Turn on wifi", "phone-1")]),
+    Case("Set an alarm for 7 on every phone except the first one", [("Set an alarm for 7", "phone-2")]),
+    Case("Turn off bluetooth except on phone-2", [("Turn off bluetooth", "phone-1")]),
+    Case("Turn on wifi then bluetooth",
+         [("Turn on wifi", "phone"), ("Turn on bluetooth", "phone")], edges={("s1", "s2")}),  # fmt: skip
+    Case("Turn off Wi-Fi, then Bluetooth on phone-2",
+         [("Turn off Wi-Fi", "phone"), ("Turn off Bluetooth", "phone-2")], edges={("s1", "s2")}),  # fmt: skip
+    # "her" next to the name it stands for is left as the user wrote it
+    Case("Could you please add Grace Hopper to my contacts, her number is 555 0199",
+         [("Add Grace Hopper to my contacts, her number is 555 0199", "phone")]),  # fmt: skip
+    Case("Make a new note, title Ideas, body buy a boat", [("Make a new note, title Ideas, body buy a boat", "phone")]),
+    Case("Send Ada a text from both phones saying hi",
+         [("Send Ada a text saying hi", "phone-1"), ("Send Ada a text saying hi", "phone-2")]),  # fmt: skip
+    Case("Switch to airplane mode on the first phone, then back off after 5 minutes",
+         [("Switch to airplane mode, then back off after 5 minutes", "phone-1")]),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("case", MORE, ids=lambda c: c.request)
+async def test_exceptions_lists_across_then_and_values_next_to_names(case: Case) -> None:
+    await check(case)

@@ -77,8 +77,25 @@ def _late_particle(clause: str, verb: str | None) -> str | None:
     """The particle of "turn X off"-style verbs, which comes after the object ("turn wifi off")."""
     if verb not in ("turn", "switch"):
         return None
-    m = re.search(r"^\W*(?:turn|switch)\s+\S.*?\b(on|off|up|down)\b", strip_polite(clause), re.I)
+    m = re.search(
+        r"^\W*(?:turn|switch)\s+\S.*?\b(on|off|up|down)\b(?=\s*(?:$|,|and\b|on\b|in\b|for\b|please\b))",
+        strip_polite(clause),
+        re.I,
+    )
     return m.group(1).lower() if m else None
+
+
+def _list_verb(stage: str) -> str | None:
+    """The list verb the stage's last clause starts with ("turn on"), if any."""
+    last = _CLAUSE_SEP.split(stage)[::2][-1]
+    verb = _verb_after_address(last) or _verb_after_address(stage)
+    return verb if verb in lexicon.LIST_VERBS else None
+
+
+def _is_item(piece: str) -> bool:
+    """A short noun phrase with no value in it: one more thing for a list verb."""
+    bare = strip_polite(piece)
+    return bool(bare) and len(bare.split()) <= 4 and not re.match(r"^[\d\x00]", bare) and not lexicon.asks(bare)
 
 
 def strip_polite(clause: str) -> str:
@@ -127,19 +144,28 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
         return bool(lead and leading_verb(bare[lead.end() :]))
 
     parts = _STAGE_SEP.split(request.text)
-    stages: list[tuple[str, str]] = []  # (text, joiner)
+    stages: list[tuple[str, str | None]] = []  # (text, verb it borrows)
     for i in range(0, len(parts), 2):
         piece, sep = parts[i], parts[i - 1] if i else ""
-        if stages and (not starts_clause(piece) or _ABBREVIATION.search(stages[-1][0])):
+        if not piece.strip(" ,.;"):
+            if stages:
+                stages[-1] = (stages[-1][0] + sep + piece, stages[-1][1])  # "see you then"
+            continue
+        listed = _list_verb(stages[-1][0]) if stages else None
+        if listed and not starts_clause(piece) and _is_item(piece):
+            stages.append((piece, listed))  # "turn on Wi-Fi, then Bluetooth"
+        elif stages and (not starts_clause(piece) or _ABBREVIATION.search(stages[-1][0])):
             stages[-1] = (stages[-1][0] + sep + piece, stages[-1][1])  # "see you then", "Dr. Smith"
-        elif piece.strip(" ,.;"):
-            stages.append((piece, "then"))
+        else:
+            stages.append((piece, None))
     clauses: list[Clause] = []
-    for n, (stage, _) in enumerate(stages):
+    for n, (stage, borrowed_verb) in enumerate(stages):
         pieces = _CLAUSE_SEP.split(stage)
         while len(pieces) > 2 and address_only(strip_polite(pieces[0])):  # "On phone-2, turn on Wi-Fi ..."
             pieces = [pieces[0] + pieces[1] + pieces[2], *pieces[3:]]
         first = Clause(pieces[0], n, _verb_after_address(pieces[0]), joiner="then")
+        if borrowed_verb:
+            first.verb, first.borrowed = borrowed_verb, True
         lone = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(pieces[0]))
         if clauses and lone and (address_only(lone) or lexicon.SAME.match(lone)):
             first.repeat, first.verb = True, clauses[-1].verb  # "..., then on phone-2"

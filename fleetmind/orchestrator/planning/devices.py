@@ -93,6 +93,11 @@ _FANOUT_OBJECT = re.compile(
     re.I,
 )
 """A fan-out as the verb's object ("mute both phones"): the phrase stands for "the <device>"."""
+_EXCEPT = re.compile(
+    r"[\s,]*\b(?:except(?: for| on)?|but not(?: on)?|other than|apart from|excluding|besides|not on)\s+(?:the\s+)?"
+    r"(?P<what>[\w#-]+(?:\s+(?:\d+|one|phone|device)\b)?)",
+    re.I,
+)
 _OTHER = re.compile(
     r"(?:\b(?:" + _PREPS + r"|for)\s+|^)(?:(?:the|my)\s+)?other\s+"
     r"(?P<noun>one|phone|device|browser|desktop|computer)\b",
@@ -130,6 +135,8 @@ class Address:
     kind: DeviceKind | None = None
     stands_for: str = ""
     """What replaces the phrase in the goal (empty: it is cut out)."""
+    cut: tuple[int, int] | None = None
+    """An exception to cut out as well ("except phone-2")."""
 
 
 @dataclass
@@ -165,6 +172,37 @@ class Fleet:
         Words after `value_from` (a message's text) are the user's value: there only a
         device id at the very end counts ("... saying hi on phone-2").
         """
+        excluded, cut = self._excluded(text[:value_from])
+        if cut is not None:  # blank the exception out (same length: spans stay valid)
+            text = text[: cut[0]] + " " * (cut[1] - cut[0]) + text[cut[1] :]
+        address = self._find(text, value_from=value_from)
+        if cut is None:
+            return address
+        if address is None or address.form != "fanout":
+            kinds = {d.kind for d in self.devices if d.id in excluded}
+            ids = tuple(d.id for d in self.devices if d.kind in kinds)  # "except on phone-2": the other phones
+            address = Address("fanout", "", cut[0], cut[0], ids, next(iter(kinds)) if len(kinds) == 1 else None)
+        ids = tuple(i for i in address.device_ids if i not in excluded)
+        if not ids:
+            why = "no device is left after the exception"
+            raise UnknownDevice(", ".join(excluded), self.devices, why=why)
+        return Address(address.form, address.phrase, address.start, address.end, ids, address.kind,
+                       address.stands_for, cut)  # fmt: skip
+
+    def _excluded(self, head: str) -> tuple[tuple[str, ...], tuple[int, int] | None]:
+        """Devices an exception leaves out ("every phone except phone-2"), and where it is."""
+        m = _EXCEPT.search(head)
+        if not m:
+            return (), None
+        what = m.group("what").lower()
+        ids = tuple(d.id for rx, d in self._id_patterns if rx.search(what))
+        if not ids and what.split()[0] in _ORDINALS:  # "except the first one"
+            phones = self.of_kind("phone" if "phone" in self.kinds else None)
+            index = _ORDINALS[what.split()[0]]
+            ids = (phones[index].id,) if -len(phones) <= index < len(phones) else ()
+        return (ids, (m.start(), m.end())) if ids else ((), None)
+
+    def _find(self, text: str, *, value_from: int) -> Address | None:
         head = text[:value_from]
         for rx, d in self._id_patterns:
             for m in rx.finditer(text):
@@ -281,6 +319,9 @@ def _named_span(text: str, start: int, end: int, *, exact: bool) -> tuple[int, i
 
 def strip_address(text: str, address: Address) -> str:
     """The clause without its addressing phrase, its values untouched."""
+    if address.cut is not None:
+        a, b = address.cut
+        text = text[:a] + " " * (b - a) + text[b:]
     before, after = text[: address.start], text[address.end :]
     if address.stands_for:
         return f"{before}{address.stands_for}{after}".strip(" ,")

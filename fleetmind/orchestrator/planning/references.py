@@ -104,11 +104,9 @@ def resolve_people(clause: str, earlier: Sequence[str]) -> tuple[str, str | None
     last = 0
     person: str | None = None
     for m in _PERSON_PRONOUN.finditer(head):
-        before = persons(head[: m.start()])
-        candidates = before or list(earlier)
-        if not candidates:
-            continue
-        who = candidates[-1]
+        if persons(head[: m.start()]) or not earlier:
+            continue  # the name is right there in the clause ("add Grace, her number is ..."), or unknown
+        who = earlier[-1]
         person = who
         pronoun = m.group(1).lower()
         nxt = re.match(r"\s+([\w']+)", head[m.end() :])
