@@ -116,6 +116,7 @@ class Tally:
     asked: int = 0
 
     def add(self, verdict: Verdict) -> None:
+        """Count one more item."""
         self.items += 1
         self.passed += verdict.passed
         self.false_successes += verdict.false_success

@@ -8,6 +8,7 @@ as it is (see items/__init__.py).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ....devices.virtual.web import ARTICLES
@@ -33,6 +34,15 @@ def _weather_in(collection: str, city: str, **fields: Any) -> Check:
     return Check(f"{collection} with {fields} holds {_forecast(city)}", test)
 
 
+def _born(title: str) -> str:
+    found = re.search(r"\((\d{4})-", ARTICLES[title])
+    return found.group(1) if found else ""
+
+
+def _article_saying(text: str) -> str:
+    return next((title for title, body in ARTICLES.items() if text in body), "")
+
+
 def _looked_up(city: str) -> Check:
     return Check(f"the browser looked up {city}'s weather",
                  lambda w: w.web is not None and any(c.casefold() == city.casefold() for c in w.web.forecasts))
@@ -43,10 +53,11 @@ WEB = [
          all_of(answer(lambda w: w.forecast("Lisbon") if w.forecast else "", _forecast("Lisbon")), unchanged()),
          devices="browser:1"),
     Item("web-hopper-born", "Can you look up Grace Hopper in the encyclopedia and tell me when she was born?", W,
-         all_of(answer(lambda _: "1906" if "1906" in ARTICLES["Grace Hopper"] else "?", "her birth year"),
+         all_of(answer(lambda _: _born("Grace Hopper"), "her birth year, as her article gives it"),
                 unchanged()), devices="browser:1"),
     Item("web-capital-japan", "Which city was the capital of Japan for over a thousand years? Check the encyclopedia.",
-         W, all_of(answer(lambda _: "Kyoto", "Kyoto, as its article says"), unchanged()), devices="browser:1"),
+         W, all_of(answer(lambda _: _article_saying("capital of Japan"), "the city whose article says so"),
+                   unchanged()), devices="browser:1"),
     Item("web-form-full", "Send a message through the website's contact form: my name is Sam Rivera and the "
          "message is 'Please call me back about my order'.", W,
          web_message(name=Text("Sam Rivera"), message=Contains("call me back about my order")),
