@@ -85,3 +85,39 @@ async def test_mcp_device_tools_drive_a_virtual_phone_step_by_step(fleet: LocalF
         assert bad.is_error
         wrong = await session.call_tool("observe_screen", {"device_id": "phone-9"})
         assert wrong.is_error and "this server drives phone-1" in wrong.content[0].text
+
+
+async def test_mcp_over_streamable_http(fleet: LocalFleet) -> None:
+    import socket
+    import subprocess
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fleetmind.cli", "mcp", "--http", "--port", str(port), "--url", fleet.url,
+        env={**os.environ, "FLEETMIND_TOKEN": fleet.token or ""}, stderr=subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(60):
+            assert proc.stderr is not None
+            assert f"http://127.0.0.1:{port}/mcp" in (await proc.stderr.readline()).decode()
+            for _ in range(200):  # another process: its port opens when uvicorn is up
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.close()
+                    break
+                except OSError:
+                    await asyncio.sleep(0.1)
+            url = f"http://127.0.0.1:{port}/mcp"
+            async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+                names = {t.name for t in (await session.list_tools()).tools}
+                assert "submit_task" in names and "act" not in names  # no --devices, no device tools
+                task = structured(await session.call_tool("submit_task", {"text": "Turn on Bluetooth", "wait": True}))
+                assert task["status"] == "succeeded"
+    finally:
+        proc.terminate()
+        await proc.wait()
