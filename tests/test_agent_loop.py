@@ -87,7 +87,8 @@ async def test_going_round_in_circles_ends_early_with_a_reason() -> None:
 
 
 async def test_step_budget_ends_the_run() -> None:
-    result, steps = await run(phone(), "Make the impossible happen", budget=Budget(max_steps=3))
+    goal = "Add a contact named Ada Byron with phone 555 0102 and email ada@example.org"
+    result, steps = await run(phone(), goal, budget=Budget(max_steps=3))
     assert result.status == "failed" and "step budget" in result.summary
     assert len(steps) == 3
 
@@ -111,7 +112,7 @@ BACK = {"thought": "go back", "action": {"kind": "press_key", "key": "back"}}
 async def test_private_subtask_without_local_model_fails_rather_than_use_the_cloud() -> None:
     p = phone()
     spy = Spy(p, BACK)
-    result, steps = await run(p, "Do something clever", cloud=ScriptedModel(spy), privacy="private")
+    result, steps = await run(p, "Change a setting", cloud=ScriptedModel(spy), privacy="private")
     assert spy.calls == 0
     assert result.status == "failed" and "privacy" in result.summary
 

@@ -45,11 +45,15 @@ _SYNONYMS = {
     "message": {"message", "messages", "chat"}, "alarm": {"alarm", "alarms", "clock"},
     "number": {"phone", "number"}, "phone": {"phone", "number"},
     "encyclopedia": {"wiki", "encyclopedia", "articles"}, "forecast": {"weather", "forecast"},
+    "brighter": {"brightness", "increase"}, "dimmer": {"brightness", "decrease"}, "dim": {"brightness", "decrease"},
+    "louder": {"volume", "increase"}, "quieter": {"volume", "decrease"}, "softer": {"volume", "decrease"},
+    "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
 }
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
     "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume", "language",
-                 "setting", "settings"},
+                 "setting", "settings", "bright", "brighter", "dim", "dimmer", "display", "loud", "louder", "quiet",
+                 "quieter", "sound", "mute", "ringer", "internet", "network", "flight", "mode", "night"},
     "contacts": {"contact", "contacts", "phone", "number"},
     "messages": {"sms", "message", "messages", "text"},
     "clock": {"alarm", "alarms", "timer", "clock"},
@@ -176,7 +180,9 @@ _NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b
 _TO_VERB = re.compile(
     rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to)\s+({_PERSON})"
 )
-_MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|note|reply|remind|body)\b", re.I)
+_MESSAGE_WORDS = re.compile(
+    r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I
+)
 
 
 def _uncued_values(text: str, values: dict[str, str]) -> None:
@@ -185,6 +191,9 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     if quoted and quoted.group(1) not in values.values():
         # quoted words are what to type: a message's body where the goal speaks of one, else a query
         values.setdefault("message" if _MESSAGE_WORDS.search(text) else "text", quoted.group(1))
+    colon = re.search(r":\s*(\S.*)$", text)
+    if colon and _MESSAGE_WORDS.search(text[: colon.start()]) and not _TIME.fullmatch(colon.group(1)):
+        values.setdefault("message", colon.group(1).strip(" ."))  # "jot down a note: buy milk"
     pair = _NAME_AND_NUMBER.search(text)
     if pair and pair.group(1).split()[0].lower() not in _STOP:
         name, number = pair.group(1).strip(), pair.group(2).strip()
@@ -221,7 +230,7 @@ def content_words(text: str) -> set[str]:
         for synonym in _SYNONYMS.get(w, ()):  # one more hop: sms -> message -> chat
             out.add(synonym)
             out |= _SYNONYMS.get(synonym, set())
-        if w.endswith("s") and len(w) > 3:
+        if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
             out.add(w[:-1])
     return out
 
@@ -292,6 +301,15 @@ def is_empty_field(el: UIElement) -> bool:
     if el.password:
         return not set(text) <= _MASK_CHARS
     return text == el.description.strip()
+
+
+_ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re.I)
+"""Stepper buttons: each tap moves a value one notch."""
+
+
+def readable_label(el: UIElement) -> str:
+    """What a person calls the element: its description when its text is only a symbol or number ("+", "50")."""
+    return el.description if el.description and not re.search(r"[^\W\d_]", el.text) else el.label
 
 
 def field_name(el: UIElement) -> str:
@@ -416,7 +434,9 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         if _duplicates_a_key_or_launch(el, apps, obs):
             continue
         label = el.label
-        score = _overlap(goal, label)
+        # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness")
+        readable = readable_label(el)
+        score = _overlap(goal, readable)
         if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0
         lower = label.lower()
@@ -425,13 +445,14 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
             score = 3.5 if typed_now and not pending_fill(goal, obs, history) else 0.1
+        if "seekbar" in el.cls.lower() or "slider" in el.cls.lower():
+            score *= 0.5  # a tap on a slider sets whatever value is under the finger: prefer its buttons
         if lower in _PROCEED and (lower not in _GRANTS or _app_is_wanted(goal, obs)):
             score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
         if suggested == [el.id]:
             score = max(score, 2.6)  # the one suggestion for what was just typed: take it, as people do
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
-        readable = el.description if el.description and not re.search(r"[^\W\d_]", el.text) else label
         out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {readable}"), f"tap {readable}", score))
     if len(fills) == 1 and not goal.values.keys() - {"search", "city", "text"}:
         # one field and a query: type it and press enter, as people do in search boxes
@@ -520,8 +541,10 @@ def history_entry(action: Action, obs: Observation) -> str:
         return f"typed:{field_name(el) if el else ''}:{text}"
     if isinstance(action, Tap) and action.target.element:
         el = obs.element(action.target.element)
-        label = el.label if el else ""
+        label = readable_label(el) if el else ""
         if label.lower() in _SUBMIT:
             return f"submit:{label}"
+        if _ADJUST.match(label):
+            return f"adjust:{label}"
         return f"tap:{label}"
     return action.kind

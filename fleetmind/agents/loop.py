@@ -48,6 +48,7 @@ from .ranking import Method
 from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
 from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
+from .scope import missing_app, nothing_fits
 from .tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE, StepContext, Tiers
 from .verify import Verdict, check_goal
 from .wander import MAX_WANDER, explore_or_ask
@@ -263,6 +264,8 @@ class GuiAgent:
             done = Done(answer=verdict.reason, why="the screen shows the goal done")
             record = StepRecord(step, done, describe_action(done, obs), "rule", f"goal check: {verdict.reason}")
             return {"pending": record, "step": step, "verdict": verdict}
+        if state["step"] == 0 and not cloud_usable and (why := self._out_of_scope(goal)) is not None:
+            return self._failed(state, why, final=True)
         if (secret := missing_secret(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
                 return {"question": secret}
@@ -286,6 +289,18 @@ class GuiAgent:
         record = await self.tiers.decide_step(spec, goal, obs, cands, ctx)
         record.latency_ms = (time.perf_counter() - start) * 1000
         return self._gate(record, goal, cands, state)
+
+    def _out_of_scope(self, goal: Goal) -> str | None:
+        """Why this phone cannot do the goal at all (checked before the first step), or None."""
+        info = self.device.info
+        if info.kind != "phone" or goal.asks_answer and not goal.words - {"find", "tell", "check", "what"}:
+            return None
+        apps = ", ".join(info.apps)
+        if (app := missing_app(goal, info.apps)) is not None:
+            return f"not done: there is no {app} app on {info.id} (its apps: {apps}); nothing was touched"
+        if nothing_fits(goal, info.apps):
+            return f"not done: none of the apps on {info.id} ({apps}) is for this; nothing was touched"
+        return None
 
     def _gate(self, record: StepRecord, goal: Goal, cands: list[Candidate], state: LoopState) -> LoopState:
         """The safety gate between deciding an action and taking it."""

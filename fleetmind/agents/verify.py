@@ -76,6 +76,20 @@ def entered_values(history: list[str]) -> list[str]:
     return [v for v in dict.fromkeys(typed) if v != SECRET]
 
 
+def _adjusted(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
+    """A relative goal ("brighter", "turn the volume down") is met by one notch of the control it names."""
+    for entry in history:
+        if not entry.startswith("adjust:"):
+            continue
+        label = entry.removeprefix("adjust:")
+        if not content_words(label) <= goal.words:
+            continue
+        what = label.split(maxsplit=1)[-1]
+        value = next((e.text for e in obs.elements if e.description.casefold() == what.casefold() and e.text), "")
+        return Verdict("verified", f"{label}: {what.lower()} now {value}" if value else f"{label}: done")
+    return None
+
+
 _REMOVE = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall"})
 
 
@@ -141,6 +155,9 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
         if toggles and all(e.checked == goal.want_on for e in toggles):
             names = ", ".join(sorted({e.label for e in toggles}))
             return Verdict("verified", f"{names} {'on' if goal.want_on else 'off'}")
+    adjusted = _adjusted(goal, obs, history)
+    if adjusted is not None:
+        return adjusted
     removed = _removed(goal, obs, history)
     if removed is not None:
         return removed
