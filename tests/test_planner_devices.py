@@ -126,3 +126,17 @@ def test_the_planning_prompt_describes_pins_fan_outs_and_data_edges() -> None:
     for phrase in ('{"device_id": "<id>"}', "one subtask\nper device", '{"from": "<id>", "output": "<name>"}',
                    "on_success edge", "Never put a browser\nstep and a phone step in one subtask"):  # fmt: skip
         assert phrase in PLAN_SYSTEM
+
+
+async def test_model_plan_must_pin_every_device_the_request_addresses() -> None:
+    one = {"subtasks": [{"id": "dark", "goal": "Turn on dark theme", "device": {"kind": "phone"}}]}
+    both = {"subtasks": [
+        {"id": "dark1", "goal": "Turn on dark theme", "device": {"device_id": "phone-1"}},
+        {"id": "dark2", "goal": "Turn on dark theme", "device": {"device_id": "phone-2"}},
+    ]}  # fmt: skip
+    model = ScriptedModel([one, both])
+    graph = TaskGraph("t")
+    graph.apply(await ModelPlanner(model).plan("Turn on dark theme on both phones", FLEET))
+    assert sorted(s.device.device_id or "" for s in graph.subtasks()) == ["phone-1", "phone-2"]
+    repair = model.calls[1][-1]["content"]
+    assert "addresses device phone-1 but no subtask is pinned to it" in repair and "phone-2" in repair

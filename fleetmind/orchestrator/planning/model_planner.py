@@ -18,10 +18,8 @@ from pydantic import ValidationError
 
 from ...protocol.messages import DeviceProfile
 from ..graph import AddSubtask, GraphPatch
-from . import lexicon
 from .base import Plan, PlanningFailed, StructuredModel, UnknownDevice, fleet_help, validate_patch
-from .clauses import Masked, split
-from .devices import Fleet
+from .clause_planner import ClausePlanner
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +59,31 @@ def devices_text(devices: Sequence[DeviceProfile]) -> str:
     return "\n".join(f"- {d.id}: {d.kind} ({d.platform}); apps: {', '.join(d.apps[:20]) or 'n/a'}" for d in devices)
 
 
-def check_request_devices(request: str, devices: Sequence[DeviceProfile]) -> None:
-    """Raise UnknownDevice if the request addresses a device the fleet does not have."""
-    fleet = Fleet(devices)
-    masked = Masked(request)
-    for clause in split(masked, lambda _: None):
-        fleet.find(clause.text, value_from=lexicon.value_start(clause.text))
+async def addressed_devices(request: str, devices: Sequence[DeviceProfile]) -> set[str]:
+    """The devices the request pins work to, read offline ("on phone-2", "both phones").
+
+    Raises UnknownDevice if it addresses a device the fleet does not have. Anything
+    else the offline reading cannot make sense of is left to the model.
+    """
+    try:
+        patch = await ClausePlanner().plan(request, devices)
+    except UnknownDevice:
+        raise
+    except PlanningFailed:
+        return set()
+    return {
+        op.subtask.device.device_id for op in patch.ops if isinstance(op, AddSubtask) and op.subtask.device.device_id
+    }
+
+
+def pin_reasons(patch: GraphPatch, addressed: set[str]) -> list[str]:
+    """Why the plan does not put work on every device the request addresses."""
+    pinned = {op.subtask.device.device_id for op in patch.ops if isinstance(op, AddSubtask)}
+    return [
+        f"the request addresses device {d} but no subtask is pinned to it; give its subtask"
+        f' "device": {{"device_id": "{d}"}} (one subtask per device for "both"/"every")'
+        for d in sorted(addressed - pinned)
+    ]
 
 
 def device_reasons(patch: GraphPatch, devices: Sequence[DeviceProfile]) -> list[str]:
@@ -109,7 +126,7 @@ class ModelPlanner:
 
     async def plan(self, request: str, devices: Sequence[DeviceProfile]) -> GraphPatch:
         """A validated patch for `request`; UnknownDevice or PlanningFailed if none can be made."""
-        check_request_devices(request, devices)
+        addressed = await addressed_devices(request, devices)
         messages = [
             {"role": "system", "content": PLAN_SYSTEM},
             {"role": "user", "content": f"Devices:\n{devices_text(devices)}\n\nRequest: {request}"},
@@ -124,7 +141,7 @@ class ModelPlanner:
                     else (Plan.model_validate_json(completion.text))
                 )
                 patch = plan.to_patch()
-                reasons = validate_patch(patch) + device_reasons(patch, devices)
+                reasons = validate_patch(patch) + device_reasons(patch, devices) + pin_reasons(patch, addressed)
             except (ValidationError, ValueError) as exc:
                 reasons = [f"the plan is not valid JSON for the schema: {exc}"]
                 completion = None
@@ -147,4 +164,4 @@ class ModelPlanner:
         )
 
 
-__all__ = ["PLAN_SYSTEM", "ModelPlanner", "UnknownDevice", "check_request_devices", "device_reasons"]
+__all__ = ["PLAN_SYSTEM", "ModelPlanner", "UnknownDevice", "addressed_devices", "device_reasons", "pin_reasons"]
