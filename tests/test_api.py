@@ -5,6 +5,7 @@ endpoint on the same port."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -23,7 +24,17 @@ from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.orchestrator.planner import ClausePlanner
 from fleetmind.orchestrator.server import Orchestrator
 from fleetmind.orchestrator.store import Event, SQLiteStore
-from fleetmind.protocol.messages import Answer, Assign, Cancel, DeviceProfile, Hello, Question, Result, Welcome
+from fleetmind.protocol.messages import (
+    Answer,
+    Assign,
+    Cancel,
+    DeviceProfile,
+    Hello,
+    Progress,
+    Question,
+    Result,
+    Welcome,
+)
 from fleetmind.protocol.session import Session
 from fleetmind.protocol.transport import Link, receive, send_unsequenced
 
@@ -186,12 +197,30 @@ async def test_questions_are_answered_and_tasks_cancelled_through_the_api() -> N
         assign = await agent.next(Assign)
         assert assign.confirm == "ask"
         events = orch.subscribe()
+        thumbnail = base64.b64encode(b"\x89PNG\r\n\x1a\n tiny").decode()
+        await agent.send(
+            Progress(
+                subtask_id=assign.subtask_id,
+                step=1,
+                action={"kind": "wait", "seconds": 0},
+                summary="look at the screen",
+                tier="local",
+                why="a routine step",
+                tokens=12,
+                thumbnail_png_b64=thumbnail,
+            )
+        )
         asked = await agent.send(
             Question(subtask_id=assign.subtask_id, question="Which report?", kind="choice", options=["Q1", "Q2"])
         )
         while (await events.get()).kind != "question":
             pass
-        [question] = (await api.get(f"/api/tasks/{task['id']}")).json()["questions"]
+        detail = (await api.get(f"/api/tasks/{task['id']}")).json()
+        assert (detail["tokens"], detail["tiers"]) == (12, {"local": 1})
+        [device] = (await api.get("/api/devices")).json()["devices"]
+        assert device["busy"] == f"{task['id']}/s1" and device["thumbnail_png_b64"] == thumbnail
+        assert (device["latest"]["tier"], device["latest"]["why"]) == ("local", "a routine step")
+        [question] = detail["questions"]
         assert question == {
             "id": asked.id,
             "subtask": "s1",

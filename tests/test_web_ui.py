@@ -6,6 +6,7 @@ docs/ui.png for the README."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +16,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from test_api import FakeAgent, served
 
 from fleetmind.devices.browser.chromium import CHROMIUM_ARGS, find_chromium
-from fleetmind.protocol.messages import Answer, Assign, Cancel, Question, Result
+from fleetmind.devices.virtual import VirtualPhone
+from fleetmind.protocol.messages import Answer, Assign, Cancel, Progress, Question, Result
 
 pytestmark = pytest.mark.skipif(find_chromium() is None, reason="needs Debian's chromium")
 REQUEST = "Turn on Wi-Fi and dark theme, then turn on Bluetooth"
@@ -92,7 +94,24 @@ async def test_an_agents_question_is_answered_inline(browser: Browser, tmp_path:
         page = await open_page(browser, server.url + "/")
         await submit(page, "Send the weekly report to Ada Lovelace")
         assign = await agent.next(Assign)
+        screen = await VirtualPhone(device_id="phone-9").observe()
+        assert screen.screenshot is not None
+        await agent.send(
+            Progress(
+                subtask_id=assign.subtask_id,
+                step=1,
+                action={"kind": "launch_app", "app": "Messages"},
+                summary="open Messages",
+                tier="local",
+                why="the local model ranked it first",
+                thumbnail_png_b64=base64.b64encode(screen.screenshot).decode(),
+            )
+        )
         await agent.send(Question(subtask_id=assign.subtask_id, question="Send the report to Ada now?", kind="confirm"))
+        tile = page.locator("[data-device=phone-9]")
+        await expect(tile.locator("img")).to_be_visible()
+        await expect(tile.locator(".step")).to_contain_text("open Messages")
+        await expect(tile.locator(".why")).to_have_text("the local model ranked it first")
 
         question = page.locator(".msg.question")
         await expect(question).to_contain_text("Send the report to Ada now?")
