@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -137,11 +138,12 @@ NO_ANSWER = "(no answer: fleetmind runs without a terminal; decide without the u
 
 async def ask_user(subtask: str, question: str, options: Sequence[str] = ()) -> str:
     """Ask at the terminal; without one, say so instead of waiting forever."""
-    choices = f" [{' / '.join(options)}]" if options else ""
+    # The agent's words are text, not markup: "[yes / no]" must print as it is.
+    asked = escape(question + (f" [{' / '.join(options)}]" if options else ""))
     if not sys.stdin.isatty():
-        console.print(f"[yellow]{subtask} asks: {question}{choices}[/] {NO_ANSWER}")
+        console.print(f"[yellow]{escape(subtask)} asks: {asked}[/] {escape(NO_ANSWER)}")
         return NO_ANSWER
-    return await asyncio.to_thread(console.input, f"[bold]{subtask} asks:[/] {question}{choices} ")
+    return await asyncio.to_thread(console.input, f"[bold]{escape(subtask)} asks:[/] {asked} ")
 
 
 __all__ = ["NO_ANSWER", "DagView", "EventLike", "ask_user", "steps_table", "summary_view"]
