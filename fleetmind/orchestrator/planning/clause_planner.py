@@ -30,7 +30,11 @@ from .clauses import AddressShape, Clause, Masked, split, strip_polite
 from .devices import Address, Fleet, content_kind, default_kind, strip_address
 
 _CONTACT_OUTPUTS = ("number", "phone", "email", "address")
-_PRIVATE_WORDS = re.compile(r"\b(bank|password|passcode|pin|login|log ?in|sign ?in|medical|salary|balance)\b", re.I)
+_PRIVATE_WORDS = re.compile(
+    r"\b(bank|password|passcode|pin|login|log ?in|sign ?in|medical|salary|balance|transfer|pay|payment|"
+    r"verification code|one-time code|otp)\b",
+    re.I,
+)
 
 
 @dataclass
