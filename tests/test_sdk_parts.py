@@ -137,3 +137,23 @@ def test_skills_are_checked_when_defined_and_when_called() -> None:
     with pytest.raises(SkillError, match=r"not \['colour'\]"):
         SAVE_NOTE.bind(title="x", body="y", colour="red")
     assert SAVE_NOTE.bind(title="A", body="B")[2]["text"] == "A"
+
+
+def test_agent_specs_load_or_say_what_is_wrong() -> None:
+    from pathlib import Path
+
+    from fleetmind.sdk import load_agents
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "custom_agent.py"
+    registry = load_agents(f"{example}:WeatherAgent")
+    assert [cls.__name__ for cls in registry.agents] == ["WeatherAgent"]
+    assert "forecast" in registry.tools  # the module's Tools come along
+    assert [cls.__name__ for cls in load_agents(f"{example}:registry").agents] == ["WeatherAgent"]
+    with pytest.raises(FleetmindError, match="write module:object"):
+        load_agents("just_a_module")
+    with pytest.raises(FleetmindError, match="has no 'Nope'"):
+        load_agents(f"{example}:Nope")
+    with pytest.raises(FleetmindError, match="not an Agent subclass"):
+        load_agents(f"{example}:forecast")
+    with pytest.raises(FleetmindError, match="cannot import no_such_module"):
+        load_agents("no_such_module:X")
