@@ -47,8 +47,6 @@ async def test_custom_agent() -> None:
     assert code == 0, out
     assert "s1 #1 [rule] done: Paris: 18°C, light rain  (WeatherAgent called the forecast tool for Paris)" in out
     assert "type 'Paris: 18°C, light rain' into 'Body'" in out  # the GUI agent used the agent's output
-    code, out = await run_example("custom_agent.py", "Look up the weather in Oslo")
-    assert code == 1 and "no forecast for 'Oslo'" in out
 
 
 async def test_custom_skill() -> None:
