@@ -262,8 +262,14 @@ async def test_the_token_guards_every_api_route_and_the_event_stream() -> None:
             assert r.status_code == 401
             # The page and the docs load without it: the page asks for the token itself.
             assert (await anonymous.get("/")).status_code == 200
-            assert (await anonymous.get("/docs")).status_code == 200
-            assert (await anonymous.get("/openapi.json")).status_code == 200
+            docs = await anonymous.get("/docs")
+            assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+            assert "cdn" not in docs.text  # no internet at run time
+            schema = (await anonymous.get("/openapi.json")).json()
+            assert {"TaskDetail", "TaskList", "DeviceList", "EventPage", "SubmitRequest"} <= set(
+                schema["components"]["schemas"]
+            )
+            assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
         assert (await api.get("/api/tasks")).json() == {"tasks": []}
 
         for query in ["", "?token=wrong"]:

@@ -8,8 +8,10 @@ WebSocket. Tokens are compared in constant time.
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
 from ..orchestrator.server import Orchestrator
@@ -43,7 +45,13 @@ def token_problem(conn: HTTPConnection, *, allow_query: bool = False) -> str | N
     return None
 
 
-def require_token(conn: HTTPConnection) -> None:
+BEARER = HTTPBearer(auto_error=False, description="The token given to `fleetmind serve --token`.")
+"""Declares the scheme in the OpenAPI schema, so /docs offers to send the token."""
+
+
+def require_token(
+    conn: HTTPConnection, _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None
+) -> None:
     """Refuse an HTTP request without the right token with 401 (a FastAPI dependency)."""
     problem = token_problem(conn)
     if problem is not None:

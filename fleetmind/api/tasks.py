@@ -44,6 +44,7 @@ def _detail(orch: Orchestrator, task_id: str) -> TaskDetail:
 
 @router.post(
     "/tasks",
+    tags=["tasks"],
     status_code=status.HTTP_201_CREATED,
     response_model=TaskDetail,
     responses={422: {"model": ApiError, "description": "Invalid request, or it could not be planned"}},
@@ -62,19 +63,19 @@ async def submit_task(body: SubmitRequest, orch: Orch) -> TaskDetail:
     return _detail(orch, run.id)
 
 
-@router.get("/tasks", response_model=TaskList)
+@router.get("/tasks", tags=["tasks"], response_model=TaskList)
 async def list_tasks(orch: Orch) -> TaskList:
     """Every task in the event log, oldest first (with `serve --db FILE`, earlier runs' too)."""
     return TaskList(tasks=task_summaries(orch.store.tasks(), orch))
 
 
-@router.get("/tasks/{task_id}", response_model=TaskDetail, responses=NOT_FOUND)
+@router.get("/tasks/{task_id}", tags=["tasks"], response_model=TaskDetail, responses=NOT_FOUND)
 async def get_task(task_id: str, orch: Orch) -> TaskDetail:
     """One task: graph, steps, pending questions, outputs, cost, tokens and time."""
     return _detail(orch, task_id)
 
 
-@router.post("/tasks/{task_id}/cancel", response_model=TaskDetail, responses={**NOT_FOUND, **CONFLICT})
+@router.post("/tasks/{task_id}/cancel", tags=["tasks"], response_model=TaskDetail, responses={**NOT_FOUND, **CONFLICT})
 async def cancel_task(task_id: str, orch: Orch) -> TaskDetail:
     """Cancel a running task; its running subtasks are cancelled on their devices."""
     detail = _detail(orch, task_id)
@@ -86,7 +87,7 @@ async def cancel_task(task_id: str, orch: Orch) -> TaskDetail:
     return _detail(orch, task_id)
 
 
-@router.post("/tasks/{task_id}/answer", response_model=TaskDetail, responses={**NOT_FOUND, **CONFLICT})
+@router.post("/tasks/{task_id}/answer", tags=["tasks"], response_model=TaskDetail, responses={**NOT_FOUND, **CONFLICT})
 async def answer_question(task_id: str, body: AnswerRequest, orch: Orch) -> TaskDetail:
     """Answer one of the task's pending questions; the agent that asked goes on."""
     detail = _detail(orch, task_id)
@@ -106,7 +107,7 @@ async def answer_question(task_id: str, body: AnswerRequest, orch: Orch) -> Task
     return _detail(orch, task_id)
 
 
-@router.get("/tasks/{task_id}/events", response_model=EventPage, responses=NOT_FOUND)
+@router.get("/tasks/{task_id}/events", tags=["tasks"], response_model=EventPage, responses=NOT_FOUND)
 async def task_events(
     task_id: str,
     orch: Orch,
@@ -120,7 +121,7 @@ async def task_events(
     return EventPage(events=events[:limit], more=len(events) > limit)
 
 
-@router.get("/devices", response_model=DeviceList)
+@router.get("/devices", response_model=DeviceList, tags=["devices"])
 async def list_devices(orch: Orch) -> DeviceList:
     """Every device that has connected: profile, online, what it runs, its latest step and thumbnail."""
     return DeviceList(devices=device_statuses(orch))
