@@ -252,6 +252,8 @@ class Run:
                 async for _event in self:
                     pass
             task = await self.refresh()
+        if task.status not in FINISHED:
+            raise ConnectionFailed(f"the event stream from {self.client.url} ended before task {self.id} did")
         return RunResult.of(task)
 
 
