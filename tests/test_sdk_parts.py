@@ -149,8 +149,11 @@ def test_agent_specs_load_or_say_what_is_wrong() -> None:
     assert [cls.__name__ for cls in registry.agents] == ["WeatherAgent"]
     assert "forecast" in registry.tools  # the module's Tools come along
     assert [cls.__name__ for cls in load_agents(f"{example}:registry").agents] == ["WeatherAgent"]
-    with pytest.raises(FleetmindError, match="write module:object"):
-        load_agents("just_a_module")
+    assert [cls.__name__ for cls in load_agents(str(example)).agents] == ["WeatherAgent"]  # its own registry
+    with pytest.raises(FleetmindError, match="defines no AgentRegistry"):
+        load_agents("json")
+    with pytest.raises(FleetmindError, match=r"write module\[:object\]"):
+        load_agents("json:")
     with pytest.raises(FleetmindError, match="has no 'Nope'"):
         load_agents(f"{example}:Nope")
     with pytest.raises(FleetmindError, match="not an Agent subclass"):

@@ -213,11 +213,12 @@ def agent(
 def load_agents(spec: str) -> AgentRegistry:
     """The registry that `--agent module:obj` (or `path/to/file.py:obj`) names.
 
-    obj may be an `AgentRegistry`, an `Agent` subclass, or a list of them.
+    obj may be an `AgentRegistry`, an `Agent` subclass, or a list of them. Without
+    `:obj`, the module's own `AgentRegistry`, else what its `@agent` decorators registered.
     """
     module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise FleetmindError(f"--agent {spec!r}: write module:object, e.g. my_agents:WeatherAgent")
+    if not module_name or (sep and not attr):
+        raise FleetmindError(f"--agent {spec!r}: write module[:object], e.g. my_agents:WeatherAgent")
     try:
         if module_name.endswith(".py") or "/" in module_name:
             path = Path(module_name)
@@ -234,6 +235,14 @@ def load_agents(spec: str) -> AgentRegistry:
             module = importlib.import_module(module_name)
     except ImportError as exc:
         raise FleetmindError(f"--agent {spec!r}: cannot import {module_name} ({exc})") from None
+    if not attr:
+        found = next((v for v in vars(module).values() if isinstance(v, AgentRegistry)), None)
+        if found is None and not registry.agents:
+            raise FleetmindError(
+                f"--agent {spec!r}: {module_name} defines no AgentRegistry and registers no @agent; name one"
+                " with module:object"
+            )
+        return found or registry
     obj = getattr(module, attr, None)
     if obj is None:
         raise FleetmindError(f"--agent {spec!r}: {module_name} has no {attr!r}")
