@@ -85,6 +85,7 @@ def run_suite(
             f"[{done}/{total}] {mark} {run.item.id} (expect {run.item.expect}) -> {run.status}, "
             f"{len(run.asked)} asked, {run.steps} steps, {run.seconds:.1f}s{flags}",
             highlight=False,
+            soft_wrap=True,  # one line per item, also in a log file
         )
 
     began = time.perf_counter()
