@@ -168,13 +168,18 @@ class AgentRegistry:
 
 
 class DispatchingAgent:
-    """Per device: gives each subtask to the first custom agent that handles it, else to the GUI agent."""
+    """Per device: gives each subtask to the first custom agent that handles it, else to the GUI agent.
+
+    It passes the host's durable-question hooks (`use_checkpointer`, `resume`) to the GUI
+    agent; a subtask a custom agent was running is not resumed after a host restart.
+    """
 
     def __init__(self, device: Device, agents: Sequence[Agent], fallback: Callable[[], GuiAgent]) -> None:
         self.device = device
         self.agents = list(agents)
         self._make_fallback = fallback
         self._fallback: GuiAgent | None = None
+        self._checkpointer: Any = None
 
     def choose(self, spec: SubtaskSpec) -> Agent | GuiAgent:
         """The agent that will run `spec`."""
@@ -183,7 +188,30 @@ class DispatchingAgent:
                 return agent
         if self._fallback is None:
             self._fallback = self._make_fallback()
+            if self._checkpointer is not None:
+                self._fallback.use_checkpointer(self._checkpointer)
         return self._fallback
+
+    def use_checkpointer(self, checkpointer: Any) -> None:
+        """Hand the host's checkpointer to the GUI agent (now or when it is made)."""
+        self._checkpointer = checkpointer
+        if self._fallback is not None:
+            self._fallback.use_checkpointer(checkpointer)
+
+    async def resume(
+        self,
+        spec: SubtaskSpec,
+        thread_id: str,
+        *,
+        answer: str | None = None,
+        on_step: OnStep | None = None,
+        ask: AskFn | None = None,
+    ) -> LoopResult:
+        """Go on with a run the GUI agent's checkpointer holds (LookupError for a custom agent's)."""
+        chosen = self.choose(spec)
+        if not isinstance(chosen, GuiAgent):
+            raise LookupError(f"{type(chosen).__name__} keeps no checkpoints; its run cannot be resumed")
+        return await chosen.resume(spec, thread_id, answer=answer, on_step=on_step, ask=ask)
 
     async def run(
         self,
