@@ -404,3 +404,66 @@ MORE = [
 @pytest.mark.parametrize("case", MORE, ids=lambda c: c.request)
 async def test_exceptions_lists_across_then_and_values_next_to_names(case: Case) -> None:
     await check(case)
+
+
+ACROSS_DEVICES = [
+    Case(
+        "Find Ada's number on phone-1 and text it to Bob from phone-2",
+        [("Find Ada's number", "phone-1"), ("Text it to Bob", "phone-2")],
+        outputs={"s1": "number"},
+        inputs={"s2": {"message": "s1.outputs.number"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Check the balance on phone-1 and send it to Ada from the other phone",
+        [("Check the balance", "phone-1"), ("Send it to Ada", "phone-2")],
+        outputs={"s1": "balance"},
+        inputs={"s2": {"message": "s1.outputs.balance"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Look up the capital of Peru and put it in a note on both phones",
+        [("Look up the capital of Peru", "browser"), ("Put it in a note", "phone-1"), ("Put it in a note", "phone-2")],
+        outputs={"s1": "capital"},
+        inputs={"s2": {"message": "s1.outputs.capital"}, "s3": {"message": "s1.outputs.capital"}},
+        edges={("s1", "s2"), ("s1", "s3")},
+    ),
+    Case(
+        "Copy Ada's number from phone-1 to phone-2",
+        [("Find Ada's number", "phone-1"), ("Save Ada's number", "phone-2")],
+        outputs={"s1": "number"},
+        inputs={"s2": {"phone": "s1.outputs.number"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Copy the note Groceries from phone-1 to phone-2",
+        [("Find the note Groceries", "phone-1"), ("Save the note Groceries", "phone-2")],
+        outputs={"s1": "note"},
+        inputs={"s2": {"message": "s1.outputs.note"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Take the wifi password from phone 1 and enter it on phone 2",
+        [("Take the wifi password", "phone-1"), ("Enter it", "phone-2")],
+        outputs={"s1": "password"},
+        inputs={"s2": {"message": "s1.outputs.password"}},
+        edges={("s1", "s2")},
+    ),
+    # "thanks" after "saying" is the message, not politeness
+    Case(
+        "Read Ada's last message on phone-2 and reply to her from phone-1 saying thanks",
+        [("Read Ada's last message", "phone-2"), ("Reply to Ada saying thanks", "phone-1")],
+        outputs={"s1": "message"},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ACROSS_DEVICES, ids=lambda c: c.request)
+async def test_data_flows_between_devices(case: Case) -> None:
+    await check(case)
+
+
+async def test_private_data_keeps_its_privacy_downstream() -> None:
+    graph = await plan("Take the wifi password from phone 1 and enter it on phone 2")
+    assert graph.subtask("s1").privacy == "private"
+    assert graph.effective_privacy("s2") == "private"

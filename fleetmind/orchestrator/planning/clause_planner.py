@@ -28,6 +28,7 @@ from . import lexicon, references
 from .base import BadRequest, fleet_help
 from .clauses import AddressShape, Clause, Masked, split, strip_polite
 from .devices import Address, Fleet, content_kind, default_kind, strip_address
+from .rewrites import between_devices, embedded_lookup, name_the_thing
 
 _CONTACT_OUTPUTS = ("number", "phone", "email", "address")
 _PRIVATE_WORDS = re.compile(
@@ -122,14 +123,20 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
             continue
         if clause.borrowed and clause.verb:
             text = f"{clause.verb} {text}"
+        carried = between_devices(text, fleet)
+        if carried is not None:  # "copy the note Groceries from phone-1 to phone-2": read there, save here
+            (fetch, source), (save, target) = carried
+            steps.append(_step(Clause(fetch, clause.stage, "find", joiner=clause.joiner), fetch, source, fleet))
+            steps.append(_step(Clause(save, clause.stage, "save"), save, target, fleet))
+            continue
         address = fleet.find(text, value_from=lexicon.value_start(text))
         goal = strip_polite(strip_address(text, address) if address else text)
         kind, _ = content_kind(goal, fleet, question=lexicon.asks(goal))
         if address is not None and address.form == "fanout" and address.kind is None and kind is not None:
             address = fleet.narrow(address, kind)  # "turn off Bluetooth on all devices": the phones
         if steps:
-            goal = _name_the_thing(goal, steps[-1].goal)
-        lookup = _embedded_lookup(goal, fleet)
+            goal = name_the_thing(goal, steps[-1].goal)
+        lookup = embedded_lookup(goal, fleet)
         if lookup is not None:  # "send the weather in Paris to Ada": look it up, then send it
             question, goal = lookup
             web = address if address is not None and address.kind == "browser" else None  # "... from the web"
@@ -147,46 +154,6 @@ def _step(clause: Clause, goal: str, address: Address | None, fleet: Fleet, pers
     kind, strong = content_kind(goal, fleet, question=question is not None)
     area = lexicon.phone_area(goal, fleet.app_areas())
     return _Step(clause, goal, address, question, kind, area, person, strong=strong)
-
-
-_TOGGLED = re.compile(
-    r"^(?:(?:turn|switch)\s+(?:on|off|up|down)\s+(?P<a>.+)|(?:turn|switch)\s+(?P<b>.+?)\s+(?:on|off|up|down)|"
-    r"(?:enable|disable|mute|unmute|toggle|activate|deactivate)\s+(?P<c>.+))$",
-    re.I,
-)
-_UI_IT = re.compile(r"\b((?:turn|switch|toggle|set|put)\s+)it\b", re.I)
-
-
-def _name_the_thing(goal: str, previous: str) -> str:
-    """ "turn it off" after "turn on Bluetooth" -> "turn Bluetooth off": "it" is the thing just switched."""
-    thing = _TOGGLED.match(previous)
-    if not thing or not _UI_IT.search(goal):
-        return goal
-    name = thing.group("a") or thing.group("b") or thing.group("c")
-    return _UI_IT.sub(lambda m: m.group(1) + name, goal, count=1)
-
-
-_SEND_ABOUT = re.compile(
-    r"^(?P<verb>(?i:send|text|email|e-mail|message|sms|tell|forward|share))\s+"
-    r"(?:(?P<who>me|him|her|them|[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s+)?"
-    r"(?P<obj>(?i:the)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+(?:in|of|for|at|on)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
-    r"(?P<rest>.*)$"
-)
-
-
-def _embedded_lookup(goal: str, fleet: Fleet) -> tuple[str, str] | None:
-    """ "send the weather in Paris to Ada" -> ("Look up the weather in Paris", "Send it to Ada"), or None.
-
-    Only for things about the world (no phone feature: "the photo of Ada" stays as it is).
-    """
-    m = _SEND_ABOUT.match(goal)
-    if not m or lexicon.phone_area(m.group("obj"), fleet.app_areas()) or m.group("noun") in ("same", "rest"):
-        return None
-    verb, who, rest = m.group("verb"), m.group("who"), m.group("rest")
-    if verb.lower() == "tell" and who in ("me", None):
-        return None  # "tell me the weather in Paris" is a question
-    send = f"{verb} it to {who}{rest}" if who else f"{verb} it{rest}"
-    return f"Look up {m.group('obj')}", send
 
 
 def _merge(steps: list[_Step]) -> list[_Step]:

@@ -99,8 +99,13 @@ def _is_item(piece: str) -> bool:
 
 
 def strip_polite(clause: str) -> str:
-    """The clause without leading politeness/sequence words and trailing "please"."""
+    """The clause without leading politeness/sequence words and trailing "please".
+
+    A trailing "thanks" after "saying" is the message, and stays.
+    """
     clause = lexicon.POLITE.sub("", clause.strip())
+    if lexicon.value_start(clause) < len(clause):
+        return clause.rstrip(" ,")
     return lexicon.TRAILING_POLITE.sub("", clause).strip(" ,")
 
 

@@ -55,7 +55,8 @@ TRAILING_POLITE = re.compile(r"[\s,]*(?:\bplease|\bthanks|\bthank you|\bfor me)?
 
 _REQUEST_VERBS = re.compile(
     r"^(?:tell me|show me|give me|let me know|find(?: out)?|look up|look for|search(?: for)?|check|"
-    r"get|read|google|see (?:if|whether|what)|count|list|what|what's|whats|how|who|who's|which|when|"
+    r"get|read|google|see (?:if|whether|what)|count|list|take|copy|grab|fetch|what|what's|whats|how|who|who's|"
+    r"which|when|"
     r"when's|where|where's|is|are|does|do|did)\b",
     re.I,
 )

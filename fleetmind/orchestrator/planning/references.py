@@ -158,7 +158,8 @@ def generic_reference(clause: str) -> bool:
 
 _ASK_PREFIX = re.compile(
     r"^(?:(?:tell|show|give) me|let me know|find out|find|look up|look for|search(?: the web| online| for)*|"
-    r"check(?: on)?|get|read(?: out)?(?: me)?|google|see|count|list|figure out|work out)(?:\s+|$)",
+    r"check(?: on)?|get|read(?: out)?(?: me)?|google|see|count|list|figure out|work out|take|copy|grab|fetch)"
+    r"(?:\s+|$)",
     re.I,
 )
 _WH = re.compile(r"^(?:what|what's|whats|which)(?:\s+(?:is|are|was|were|will be))?\s+|^(?:whether|if)\s+", re.I)
@@ -222,6 +223,8 @@ def _head(phrase: str) -> str | None:
         words.append(raw)
     if not words or all(w[:1].isupper() for w in words):
         return None
+    while words[-1][:1].isupper():
+        words.pop()  # "the note Groceries": a note (named Groceries)
     last_two = " ".join(words[-2:]).lower()
     name = _COMPOUNDS.get(last_two) or re.sub(r"[^a-z0-9]+", "_", words[-1].lower()).strip("_")
     return None if not name or name in _VAGUE or name[0].isdigit() else name
@@ -245,10 +248,9 @@ def input_role(consumer: str, output: str, *, to_person: bool) -> str:
     up is the `search`; otherwise the output's own name.
     """
     contact = _CONTACTISH.get(output)
-    if contact and (to_person or _CALL_VERBS.match(consumer) or re.search(r"\bcontact\b", consumer, re.I)):
-        return contact
-    if _CALL_VERBS.match(consumer) and contact:
-        return contact
+    mentions = re.search(r"\b(?:contact|" + re.escape(output) + r")\b", consumer, re.I)
+    if contact and (to_person or _CALL_VERBS.match(consumer) or mentions):
+        return contact  # "call her", "save it as a contact", "save Ada's number"
     if _MESSAGE_VERBS.match(consumer):
         return "message"
     if _SEARCH_VERBS.match(consumer):
