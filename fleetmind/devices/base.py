@@ -14,7 +14,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "Action",
@@ -25,12 +25,19 @@ __all__ = [
     "DeviceError",
     "DeviceInfo",
     "Done",
+    "Drag",
+    "HOTKEY_KEYS",
     "Fail",
+    "Focus",
+    "Hotkey",
+    "Hover",
     "LaunchApp",
     "LongPress",
     "Observation",
     "PressKey",
+    "RightClick",
     "Scroll",
+    "SelectOption",
     "Swipe",
     "Tap",
     "Target",
@@ -39,6 +46,7 @@ __all__ = [
     "Wait",
     "describe_action",
     "element_digest",
+    "normalize_hotkey",
 ]
 
 
@@ -93,6 +101,8 @@ class UIElement(BaseModel):
     scrollable: bool = False
     password: bool = False
     enabled: bool = True
+    options: tuple[str, ...] = Field((), description="A drop-down's or list box's choices, in order (select_option).")
+    value_range: tuple[float, float] | None = Field(None, description="A slider's (min, max); its value is `text`.")
 
     @property
     def label(self) -> str:
@@ -104,7 +114,10 @@ def element_digest(elements: list[UIElement]) -> str:
     """A short hash of what the screen shows, for change detection."""
     h = hashlib.blake2b(digest_size=8)
     for e in elements:
-        h.update(e.model_dump_json(exclude={"id", "focused"}).encode())
+        # Fields added later are left out while empty, so digests of older kinds of screens stay the same.
+        skip = {"id", "focused"} | ({"options"} if not e.options else set())
+        skip |= {"value_range"} if e.value_range is None else set()
+        h.update(e.model_dump_json(exclude=skip).encode())
     return h.hexdigest()
 
 
@@ -224,8 +237,125 @@ class Fail(_ActionBase):
     reason: str
 
 
+class Drag(_ActionBase):
+    """Press on `start`, move to `end`, release: moves a card, reorders a list, drops a file on a zone."""
+
+    kind: Literal["drag"] = "drag"
+    start: Target = Field(description="What is picked up.")
+    end: Target = Field(description="Where it is dropped.")
+    duration_ms: int = Field(500, ge=0, le=10_000)
+
+
+class SelectOption(_ActionBase):
+    """Choose one of a drop-down's (or list box's) options by its text or value."""
+
+    kind: Literal["select_option"] = "select_option"
+    target: Target
+    option: str = Field(description="The option's visible text, or its value.")
+
+
+class Focus(_ActionBase):
+    """Put the keyboard focus on a field or control without clicking it."""
+
+    kind: Literal["focus"] = "focus"
+    target: Target
+
+
+class Hover(_ActionBase):
+    """Rest the pointer over an element: opens hover menus and tooltips."""
+
+    kind: Literal["hover"] = "hover"
+    target: Target
+
+
+class RightClick(_ActionBase):
+    """A secondary (right) click: opens context menus."""
+
+    kind: Literal["right_click"] = "right_click"
+    target: Target
+
+
+_MODIFIERS = {"ctrl": "ctrl", "control": "ctrl", "alt": "alt", "option": "alt", "shift": "shift",
+              "meta": "meta", "cmd": "meta", "command": "meta", "super": "meta", "win": "meta"}  # fmt: skip
+_NAMED_KEYS = {
+    "enter": "enter", "return": "enter", "tab": "tab", "escape": "escape", "esc": "escape",
+    "backspace": "backspace", "delete": "delete", "del": "delete", "insert": "insert", "space": "space",
+    "up": "up", "down": "down", "left": "left", "right": "right", "arrowup": "up", "arrowdown": "down",
+    "arrowleft": "left", "arrowright": "right", "home": "home", "end": "end", "pageup": "pageup",
+    "pagedown": "pagedown", "plus": "+", **{f"f{i}": f"f{i}" for i in range(1, 13)},
+}  # fmt: skip
+HOTKEY_KEYS = frozenset(_NAMED_KEYS.values())
+"""The named keys a `hotkey` may end with (besides any single character)."""
+
+
+def normalize_hotkey(keys: str) -> str:
+    """A key chord in canonical form: "Ctrl+Shift+A" -> "ctrl+shift+a", "Cmd+ArrowUp" -> "meta+up".
+
+    Modifiers come first (ctrl, alt, shift, meta, in that order); the last part is one
+    character or a named key (enter, tab, escape, backspace, delete, arrows, home,
+    end, pageup, pagedown, space, f1-f12). Raises ValueError naming what is wrong.
+    """
+    text = keys.strip()
+    if text == "+" or text.endswith("++"):  # the plus key itself
+        parts = [*(p.strip() for p in text[:-2].split("+") if text != "+"), "+"]
+    else:
+        parts = [p.strip() for p in text.split("+")]
+    if not text or any(not p for p in parts):
+        raise ValueError(f"hotkey {keys!r} is empty or has an empty part; write keys like 'ctrl+a' or 'shift+tab'")
+    *mods, key = parts
+    canon_mods = set()
+    for m in mods:
+        if m.lower() not in _MODIFIERS:
+            raise ValueError(f"hotkey {keys!r}: {m!r} is not a modifier (use ctrl, alt, shift or meta)")
+        canon_mods.add(_MODIFIERS[m.lower()])
+    if key.lower() in _MODIFIERS:
+        raise ValueError(f"hotkey {keys!r} ends with a modifier; name the key it modifies, e.g. 'ctrl+a'")
+    if len(key) == 1:
+        canon_key = key.lower() if canon_mods - {"shift"} else key
+    elif key.lower() in _NAMED_KEYS:
+        canon_key = _NAMED_KEYS[key.lower()]
+    else:
+        raise ValueError(
+            f"hotkey {keys!r}: unknown key {key!r}; use one character or one of {', '.join(sorted(HOTKEY_KEYS))}"
+        )
+    order = [m for m in ("ctrl", "alt", "shift", "meta") if m in canon_mods]
+    return "+".join([*order, canon_key])
+
+
+class Hotkey(_ActionBase):
+    """A key or key chord with modifiers: "ctrl+a", "shift+tab", "down", "ctrl+enter".
+
+    `press_key` keeps the phone's keys; this is the keyboard a desktop browser has.
+    The chord is checked and normalized on creation (see `normalize_hotkey`).
+    """
+
+    kind: Literal["hotkey"] = "hotkey"
+    keys: str = Field(description="Modifiers and one key joined by '+', e.g. 'ctrl+a', 'shift+tab', 'down'.")
+
+    @field_validator("keys")
+    @classmethod
+    def _canonical(cls, keys: str) -> str:
+        return normalize_hotkey(keys)
+
+
 Action = Annotated[
-    Tap | LongPress | Swipe | Scroll | TypeText | PressKey | LaunchApp | Wait | Done | AskUser | Fail,
+    Tap
+    | LongPress
+    | Swipe
+    | Scroll
+    | TypeText
+    | PressKey
+    | LaunchApp
+    | Wait
+    | Done
+    | AskUser
+    | Fail
+    | Drag
+    | SelectOption
+    | Focus
+    | Hover
+    | RightClick
+    | Hotkey,
     Field(discriminator="kind"),
 ]
 
@@ -274,6 +404,18 @@ def describe_action(action: Action, obs: Observation | None = None) -> str:
             return f"ask user: {q}"
         case Fail(reason=r):
             return f"give up: {r}"
+        case Drag(start=s, end=e):
+            return f"drag{where(s)} onto{where(e)}"
+        case SelectOption(target=t, option=o):
+            return f"choose {o!r} in{where(t)}"
+        case Focus(target=t):
+            return f"focus{where(t)}"
+        case Hover(target=t):
+            return f"hover over{where(t)}"
+        case RightClick(target=t):
+            return f"right-click{where(t)}"
+        case Hotkey(keys=k):
+            return f"press {k}"
     return action.kind  # pragma: no cover
 
 

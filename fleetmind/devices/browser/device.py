@@ -19,7 +19,17 @@ Android does.
 Navigation. The same hooks record, through the Navigation API, when the
 document starts a cross-document navigation (link, form, `location = ...`);
 after an input the device waits until a new document replaced it, so the next
-observe() never reads a page that is about to go away.
+observe() never reads a page that is about to go away. A navigation that turns
+into a download does not keep it waiting: the download is raced against the
+navigation (`downloads.Downloads`), saved, and named in the outcome.
+
+Staying on the task's page. `press_key back` never leaves the page that
+`launch_app` (or `home`, or the start) opened, and never lands on `about:blank`
+or an error page (`history.check_back`): it is refused with a reason instead.
+
+Actions beyond a phone's: drag, select_option, focus, hover, right_click and
+hotkey (`inputs`); `scroll` with a target scrolls that element's own scroll
+container, not whatever lies under the viewport's centre.
 """
 
 from __future__ import annotations
@@ -29,8 +39,9 @@ import contextlib
 import logging
 import os
 import re
+from pathlib import Path
 
-from playwright.async_api import Browser, Locator, Page, Playwright, async_playwright
+from playwright.async_api import Browser, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -42,24 +53,35 @@ from fleetmind.devices.base import (
     DeviceError,
     DeviceInfo,
     Done,
+    Drag,
     Fail,
+    Focus,
+    Hotkey,
+    Hover,
     LaunchApp,
     LongPress,
     Observation,
     PressKey,
+    RightClick,
     Scroll,
+    SelectOption,
     Swipe,
     Tap,
-    Target,
     TypeText,
     Wait,
 )
 
+from . import inputs
 from .chromium import CHROMIUM_ARGS, resolve_chromium
-from .gestures import KEYS, drag, focused_field_takes_text, long_press, type_into_focused, wheel
+from .downloads import Downloads
+from .gestures import KEYS, drag, long_press
+from .history import Anchor, anchor_of, check_back
 from .page_scripts import AFTER_INPUT_JS, NAVIGATION_DONE_JS, PAGE_HOOKS_JS, RESET_NAVIGATION_JS
+from .page_walk import LISTENER_HOOKS_JS
+from .rejection import Rejected
 from .snapshot import ELEMENT_ATTR, SNAPSHOT_JS, WALK_BUDGET, parse_snapshot
 from .tabs import Tabs
+from .targets import Targets
 from .urls import normalize_url
 
 __all__ = ["BrowserDevice", "normalize_url"]
@@ -67,11 +89,6 @@ __all__ = ["BrowserDevice", "normalize_url"]
 log = logging.getLogger(__name__)
 
 _ERROR_PAGE = re.compile(r"^chrome-error://")
-_ELEMENT_ID = re.compile(r"e[1-9][0-9]*")
-
-
-class _Rejected(Exception):
-    """An action that cannot be carried out as asked; becomes ActionOutcome(ok=False)."""
 
 
 class BrowserDevice(Device):
@@ -95,6 +112,7 @@ class BrowserDevice(Device):
         action_timeout_s: float = 5.0,
         navigation_timeout_s: float = 15.0,
         scroll_fraction: float = 0.6,
+        downloads_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         """Configure the device; nothing is launched until `start()` or first use.
 
@@ -102,7 +120,9 @@ class BrowserDevice(Device):
         max_elements: observe() keeps at most this many elements and says so in `notes`.
         action_timeout_s: how long a tap or fill waits for its element to be actionable.
         navigation_timeout_s: how long launch_app, back, home and link clicks wait for a page.
-        scroll_fraction: how much of the viewport one scroll moves.
+        scroll_fraction: how much of the viewport (or of the scrolled list) one scroll moves.
+        downloads_dir: where downloaded files are saved; None keeps them in a temporary
+            directory that is deleted when the browser closes.
         """
         self.device_id = device_id
         self.headless = headless
@@ -113,12 +133,13 @@ class BrowserDevice(Device):
         self.action_timeout_s = action_timeout_s
         self.navigation_timeout_s = navigation_timeout_s
         self.scroll_fraction = scroll_fraction
+        self.downloads = Downloads(Path(downloads_dir) if downloads_dir is not None else None, device_id)
         self._lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._tabs: Tabs | None = None
-        self._observed_page: Page | None = None
-        self._observed_ids: frozenset[str] = frozenset()
+        self._targets = Targets(viewport)
+        self._anchor: Anchor | None = None
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -155,11 +176,15 @@ class BrowserDevice(Device):
                     executable_path=str(executable), headless=self.headless, args=list(CHROMIUM_ARGS)
                 )
                 context = await browser.new_context(
-                    viewport={"width": self.viewport[0], "height": self.viewport[1]}, device_scale_factor=1
+                    viewport={"width": self.viewport[0], "height": self.viewport[1]},
+                    device_scale_factor=1,
+                    accept_downloads=True,
                 )
                 context.set_default_timeout(self.action_timeout_s * 1000)
                 context.set_default_navigation_timeout(self.navigation_timeout_s * 1000)
                 await context.add_init_script(PAGE_HOOKS_JS)
+                await context.add_init_script(LISTENER_HOOKS_JS)
+                context.on("page", self.downloads.watch)
                 self._playwright, self._browser, self._tabs = pw, browser, Tabs(context, self.device_id)
                 page = await self._tabs.front()
                 if self.start_url != "about:blank":
@@ -167,6 +192,7 @@ class BrowserDevice(Device):
                         await page.goto(self.start_url, wait_until="domcontentloaded")
                     except PlaywrightError as exc:  # the browser works; only the page is missing
                         log.warning("device %s: start_url %s: %s", self.device_id, self.start_url, _first_line(exc))
+                self._anchor = await anchor_of(page)
             except BaseException as exc:
                 await self._shutdown(pw)
                 if isinstance(exc, PlaywrightError):
@@ -181,7 +207,8 @@ class BrowserDevice(Device):
 
     async def _shutdown(self, pw: Playwright | None) -> None:
         browser, self._browser, self._tabs, self._playwright = self._browser, None, None, None
-        self._observed_page, self._observed_ids = None, frozenset()
+        self._targets.observed(None, frozenset())
+        self._anchor = None
         try:
             if browser is not None:
                 await browser.close()
@@ -212,8 +239,7 @@ class BrowserDevice(Device):
         await self._settle(page)
         raw = await self._walk(page)
         snap = parse_snapshot(raw, max_elements=self.max_elements)
-        self._observed_page = page
-        self._observed_ids = frozenset(e.id for e in snap.elements)
+        self._targets.observed(page, frozenset(e.id for e in snap.elements))
         notes = list(snap.notes)
         assert self._tabs is not None
         if len(self._tabs.pages()) > 1:
@@ -256,11 +282,22 @@ class BrowserDevice(Device):
         raise AssertionError("unreachable")
 
     async def _settle(self, page: Page) -> str:
-        """Wait out a navigation the page started, if any. Returns a note, or ''."""
+        """Wait out a navigation the page started, if any, unless it turned into a download.
+        Returns a note, or ''."""
         if page.is_closed():
             return ""
+        navigated = asyncio.ensure_future(
+            page.wait_for_function(NAVIGATION_DONE_JS, timeout=self.navigation_timeout_s * 1000)
+        )
+        downloaded = asyncio.ensure_future(self.downloads.arrived.wait())
         try:
-            await page.wait_for_function(NAVIGATION_DONE_JS, timeout=self.navigation_timeout_s * 1000)
+            await asyncio.wait({navigated, downloaded}, return_when=asyncio.FIRST_COMPLETED)
+            if not navigated.done():  # the "navigation" is a file being saved: the page stays
+                navigated.cancel()
+                with contextlib.suppress(PlaywrightError):
+                    await page.evaluate(RESET_NAVIGATION_JS)
+                return "; ".join(await self.downloads.collect(self.navigation_timeout_s))
+            navigated.result()
             await page.wait_for_load_state("domcontentloaded")
         except PlaywrightTimeoutError:
             await page.evaluate(RESET_NAVIGATION_JS)
@@ -268,6 +305,11 @@ class BrowserDevice(Device):
         except PlaywrightError:
             if not page.is_closed():
                 raise
+        finally:
+            for task in (navigated, downloaded):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, PlaywrightError):
+                await navigated
         return ""
 
     # ---- act ---------------------------------------------------------------------
@@ -284,7 +326,7 @@ class BrowserDevice(Device):
             assert self._tabs is not None
             self._tabs.opened.clear()
             detail = await self._dispatch(page, action)
-        except _Rejected as exc:
+        except Rejected as exc:
             log.info("device %s: %s rejected: %s", self.device_id, action.kind, exc)
             return ActionOutcome(ok=False, error=str(exc))
         except PlaywrightError as exc:
@@ -293,125 +335,73 @@ class BrowserDevice(Device):
         return ActionOutcome(ok=True, detail=detail)
 
     async def _dispatch(self, page: Page, action: Action) -> str:
+        targets, fraction = self._targets, self.scroll_fraction
         match action:
             case Tap(target=t):
-                if t.element is not None:
-                    await (await self._locate(page, t.element)).click()
-                else:
-                    await page.mouse.click(*self._point(t))
-                return await self._after_input(page, f"tapped {_where(t)}")
+                return await self._after_input(page, await inputs.click(page, targets, t))
+            case RightClick(target=t):
+                return await self._after_input(page, await inputs.click(page, targets, t, "right"))
             case LongPress(target=t, duration_ms=ms):
-                x, y = await self._resolve_point(page, t)
+                x, y = await targets.resolve_point(page, t)
                 await long_press(page, x, y, ms)
                 return await self._after_input(page, f"long-pressed ({x},{y}) for {ms} ms")
             case Swipe(start=s, end=e, duration_ms=ms):
                 # A mouse drag (selects text, moves sliders); Scroll is what scrolls a page.
-                p0, p1 = await self._resolve_point(page, s), await self._resolve_point(page, e)
+                p0, p1 = await targets.resolve_point(page, s), await targets.resolve_point(page, e)
                 await drag(page, p0, p1, ms)
                 return await self._after_input(page, f"dragged {p0} -> {p1}")
+            case Drag(start=s, end=e, duration_ms=ms):
+                return await self._after_input(page, await inputs.drag_to(page, targets, s, e, ms))
             case Scroll(direction=d, target=t):
-                return await self._scroll(page, d, t)
+                return await self._after_input(page, await inputs.scroll(page, targets, d, t, fraction))
             case TypeText(text=text, target=t, clear=clear, submit=submit):
-                return await self._type(page, text, t, clear, submit)
+                return await self._after_input(page, await inputs.type_text(page, targets, text, t, clear, submit))
+            case SelectOption(target=t, option=option):
+                detail = await inputs.select(page, targets, t, option, self.action_timeout_s)
+                return await self._after_input(page, detail)
+            case Focus(target=t):
+                return await self._after_input(page, await inputs.focus(page, targets, t))
+            case Hover(target=t):
+                return await self._after_input(page, await inputs.hover(page, targets, t))
+            case Hotkey(keys=keys):
+                return await self._after_input(page, await inputs.press_chord(page, keys))
             case PressKey(key=key):
                 return await self._press(page, key)
             case LaunchApp(app=app):
                 try:
                     url = normalize_url(app)
                 except ValueError as exc:
-                    raise _Rejected(str(exc)) from None
+                    raise Rejected(str(exc)) from None
                 return await self._goto(page, url)
             case Wait(seconds=seconds):
                 await asyncio.sleep(seconds)
                 return f"waited {seconds:g}s"
-        raise _Rejected(f"action kind {action.kind!r} is not supported by a browser")
+        raise Rejected(f"action kind {action.kind!r} is not supported by a browser")
 
     async def _after_input(self, page: Page, detail: str) -> str:
-        """Let the page react to an input: a tab it opens comes to front, a navigation lands."""
+        """Let the page react to an input: a tab it opens comes to front, a navigation lands,
+        a download it starts is saved."""
         assert self._tabs is not None
         notes = [detail]
-        tab_expected = False
+        expected = {"popup": False, "download": False}
         if not page.is_closed():
             with contextlib.suppress(PlaywrightError):  # replaced by a navigation: _settle waits for it
-                tab_expected = await page.evaluate(AFTER_INPUT_JS)
-        if tab_expected and not self._tabs.opened.is_set():
+                expected = await page.evaluate(AFTER_INPUT_JS)
+        if expected["popup"] and not self._tabs.opened.is_set():
             try:
                 await asyncio.wait_for(self._tabs.opened.wait(), self.action_timeout_s)
             except TimeoutError:
                 notes.append(f"the page asked for a new tab but none opened within {self.action_timeout_s:g} s")
+        if expected["download"] and not self.downloads.arrived.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.downloads.arrived.wait(), self.action_timeout_s)
         notes.append(await self._settle(page))
+        if self.downloads.arrived.is_set():  # started without a navigation (a `download` link)
+            notes.extend(await self.downloads.collect(self.navigation_timeout_s))
         front = self._tabs.front_or_none
         if front is not page:
             notes.append(f"a new tab is in front: {front.url if front else 'none'}")
         return "; ".join(n for n in notes if n)
-
-    # ---- targets -----------------------------------------------------------------
-
-    async def _locate(self, page: Page, element_id: str) -> Locator:
-        if not _ELEMENT_ID.fullmatch(element_id) or element_id not in self._observed_ids:
-            raise _Rejected(f"unknown element id {element_id!r}: it is not in the last observation; observe again")
-        if page is not self._observed_page:
-            raise _Rejected(f"element {element_id} belongs to another tab than the one in front; observe again")
-        locator = page.locator(f'[{ELEMENT_ATTR}="{element_id}"]')
-        if await locator.count() == 0:
-            raise _Rejected(
-                f"element {element_id} is no longer on the page (it changed or navigated since the last "
-                "observation); observe again"
-            )
-        return locator.first
-
-    def _point(self, t: Target) -> tuple[int, int]:
-        assert t.x is not None and t.y is not None
-        if not (0 <= t.x < self.viewport[0] and 0 <= t.y < self.viewport[1]):
-            raise _Rejected(f"point ({t.x},{t.y}) is outside the {self.viewport[0]}x{self.viewport[1]} viewport")
-        return t.x, t.y
-
-    async def _resolve_point(self, page: Page, t: Target) -> tuple[int, int]:
-        """A target as a viewport point: an element's centre (scrolled into view first) or the point itself."""
-        if t.element is None:
-            return self._point(t)
-        locator = await self._locate(page, t.element)
-        await locator.scroll_into_view_if_needed()
-        box = await locator.bounding_box()
-        if box is None:
-            raise _Rejected(f"element {t.element} is not visible any more; observe again")
-        return int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2)
-
-    # ---- gestures and text ---------------------------------------------------------
-
-    async def _scroll(self, page: Page, direction: str, t: Target | None) -> str:
-        w, h = self.viewport
-        x, y = await self._resolve_point(page, t) if t is not None else (w // 2, h // 2)
-        dx = {"left": -w, "right": w}.get(direction, 0) * self.scroll_fraction
-        dy = {"up": -h, "down": h}.get(direction, 0) * self.scroll_fraction
-        if not await wheel(page, x, y, dx, dy):
-            return f"scrolled {direction} at ({x},{y}): nothing moved (already at the edge?)"
-        return f"scrolled {direction} at ({x},{y})"
-
-    async def _type(self, page: Page, text: str, t: Target | None, clear: bool, submit: bool) -> str:
-        if t is not None and t.element is not None:
-            field = await self._locate(page, t.element)
-            if clear:
-                await field.fill(text)
-            else:
-                await field.click()
-                await self._require_focused_field(page, _where(t))
-                await type_into_focused(page, text, clear=False)
-        else:
-            if t is not None:
-                await page.mouse.click(*self._point(t))
-            await self._require_focused_field(page, _where(t))
-            await type_into_focused(page, text, clear=clear)
-        detail = f"typed {len(text)} characters"
-        if submit:
-            await page.keyboard.press("Enter")
-            detail += " and pressed Enter"
-        return await self._after_input(page, detail)
-
-    async def _require_focused_field(self, page: Page, where: str) -> None:
-        if not await focused_field_takes_text(page):
-            what = f"{where} is not a text field" if where else "no text field has focus"
-            raise _Rejected(f"cannot type: {what}; tap a field first or give a target")
 
     # ---- keys and navigation ---------------------------------------------------------
 
@@ -427,18 +417,19 @@ class BrowserDevice(Device):
             return f"tabs: {await self._tabs.describe()}"
         if key == "back":
             return await self._back(page)
-        raise _Rejected(f"key {key!r} is not supported by a browser")
+        raise Rejected(f"key {key!r} is not supported by a browser")
 
     async def _back(self, page: Page) -> str:
         before = page.url
-        await page.go_back(wait_until="domcontentloaded")
-        if page.url != before:
-            return f"went back to {page.url}"
+        if await check_back(page, self._anchor):
+            await page.go_back(wait_until="domcontentloaded")
+            if page.url != before:
+                return f"went back to {page.url}"
         assert self._tabs is not None
-        if len(self._tabs.pages()) > 1:
+        if len(self._tabs.pages()) > 1 and not (self._anchor is not None and self._anchor.page is page):
             front = await self._tabs.close(page)
             return f"closed tab {before}; now on {front.url}"
-        raise _Rejected(f"nothing to go back to from {before}")
+        raise Rejected(f"nothing to go back to from {before}")
 
     async def _goto(self, page: Page, url: str) -> str:
         try:
@@ -450,15 +441,10 @@ class BrowserDevice(Device):
                 # before that commit would be interrupted by it, so let it land first.
                 with contextlib.suppress(PlaywrightError):
                     await page.wait_for_url(_ERROR_PAGE, timeout=2000)
-            raise _Rejected(f"could not open {url}: {reason}") from None
+            raise Rejected(f"could not open {url}: {reason}") from None
+        self._anchor = await anchor_of(page)  # the page this task works on from now
         status = f" (HTTP {response.status})" if response is not None and response.status >= 400 else ""
         return f"opened {page.url}{status}"
-
-
-def _where(t: Target | None) -> str:
-    if t is None:
-        return ""
-    return f"element {t.element}" if t.element is not None else f"({t.x},{t.y})"
 
 
 def _first_line(exc: BaseException) -> str:

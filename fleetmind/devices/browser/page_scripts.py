@@ -11,11 +11,15 @@ from __future__ import annotations
 __all__ = [
     "AFTER_INPUT_JS",
     "FOCUSED_EDITABLE_JS",
+    "FOCUS_POINT_JS",
     "NAVIGATION_DONE_JS",
     "PAGE_HOOKS_JS",
     "RESET_NAVIGATION_JS",
+    "SCROLL_ELEMENT_JS",
+    "SCROLL_PAGE_JS",
     "SCROLL_SETTLE_JS",
     "SCROLL_STATE_JS",
+    "SELECT_INFO_JS",
 ]
 
 PAGE_HOOKS_JS = """
@@ -26,7 +30,9 @@ PAGE_HOOKS_JS = """
   window.__fmNav = false;
   if (window.navigation) {
     window.navigation.addEventListener('navigate', (e) => {
-      if (!e.destination.sameDocument) window.__fmNav = true;
+      // A link with a `download` attribute saves a file and never replaces the page.
+      if (e.downloadRequest !== null && e.downloadRequest !== undefined) window.__fmDownload = true;
+      else if (!e.destination.sameDocument) window.__fmNav = true;
     });
   }
   // A tab is about to open: window.open succeeded, or a click or submit aimed at _blank
@@ -54,15 +60,17 @@ PAGE_HOOKS_JS = """
 NAVIGATION_DONE_JS = "() => !window.__fmNav"
 RESET_NAVIGATION_JS = "() => { window.__fmNav = false; }"
 
-# Two frames for the page to react, then: is a new tab on its way? (Consumes the signals.)
+# Two frames for the page to react, then: is a new tab or a download on its way? (Consumes the signals.)
 AFTER_INPUT_JS = """
 async () => {
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const events = window.__fmBlankEvents || [];
   const popup = !!window.__fmPopup || events.some((e) => !e.defaultPrevented);
+  const download = !!window.__fmDownload;
   window.__fmPopup = false;
+  window.__fmDownload = false;
   window.__fmBlankEvents = [];
-  return popup;
+  return {popup, download};
 }
 """
 
@@ -118,4 +126,89 @@ FOCUSED_EDITABLE_JS = """
   }
   return true;
 }
+"""
+
+# Scrolls `el`'s nearest scroll container (itself included) that can still move that way, by
+# `fraction` of the container's own size; without `el`, the page, or else the largest visible
+# container that can move. Returns what moved ("the page by 480 px", "#list by 96 px") or ''.
+_SCROLL_CORE = """
+function fmScroll(el, dir, fraction) {
+  const doc = el ? el.ownerDocument : document;
+  const win = doc.defaultView;
+  const root = doc.scrollingElement || doc.documentElement;
+  const vert = dir === 'up' || dir === 'down';
+  const sign = dir === 'down' || dir === 'right' ? 1 : -1;
+  const pos = (s) => (vert ? s.scrollTop : s.scrollLeft);
+  const room = (s) => {
+    const end = vert ? s.scrollHeight - s.clientHeight : s.scrollWidth - s.clientWidth;
+    return sign > 0 ? end - pos(s) : pos(s);
+  };
+  const scrolls = (s) => {
+    if (s === root) return true;
+    const st = win.getComputedStyle(s), o = vert ? st.overflowY : st.overflowX;
+    return o === 'auto' || o === 'scroll' || o === 'overlay';
+  };
+  const size = (s) => (s === root ? (vert ? win.innerHeight : win.innerWidth)
+    : (vert ? s.clientHeight : s.clientWidth));
+  const name = (s) => {
+    if (s === root) return 'the page';
+    if (s.id) return '#' + s.id;
+    const cls = typeof s.className === 'string' ? s.className.trim().split(/\\s+/)[0] : '';
+    return s.tagName.toLowerCase() + (cls ? '.' + cls : '');
+  };
+  let chosen = null;
+  if (el) {
+    for (let s = el; s && !chosen; s = s.parentElement || s.getRootNode().host || null) {
+      if (s !== root && scrolls(s) && room(s) >= 1) chosen = s;
+    }
+    if (!chosen && room(root) >= 1) chosen = root;
+  } else if (room(root) >= 1) {
+    chosen = root;
+  } else {
+    let best = 0;
+    for (const s of doc.querySelectorAll('*')) {
+      if (!scrolls(s) || room(s) < 1) continue;
+      const r = s.getBoundingClientRect(), a = Math.max(0, r.width) * Math.max(0, r.height);
+      if (a > best && s.checkVisibility()) { best = a; chosen = s; }
+    }
+  }
+  if (!chosen) return '';
+  const before = pos(chosen);
+  const by = sign * Math.max(40, Math.round(size(chosen) * fraction));
+  chosen.scrollBy({[vert ? 'top' : 'left']: by, behavior: 'instant'});
+  const moved = Math.abs(pos(chosen) - before);
+  return moved >= 1 ? `${name(chosen)} by ${Math.round(moved)} px` : '';
+}
+"""
+SCROLL_ELEMENT_JS = "(el, [dir, fraction]) => {" + _SCROLL_CORE + "return fmScroll(el, dir, fraction); }"
+SCROLL_PAGE_JS = (
+    "([x, y, dir, fraction]) => {"
+    + _SCROLL_CORE
+    + "return fmScroll(x === null ? null : document.elementFromPoint(x, y), dir, fraction); }"
+)
+
+# Focuses the focusable element at a point (or its nearest focusable ancestor); what it is, or ''.
+FOCUS_POINT_JS = """
+([x, y]) => {
+  let el = document.elementFromPoint(x, y);
+  while (el && el.shadowRoot && el.shadowRoot.elementFromPoint) {
+    const inner = el.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === el) break;
+    el = inner;
+  }
+  for (; el; el = el.parentElement) {
+    if (el.tabIndex >= 0 || el.isContentEditable) {
+      el.focus();
+      return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
+    }
+  }
+  return '';
+}
+"""
+
+# What `select_option` needs to know about its target: a native select's options, or not a select.
+SELECT_INFO_JS = """
+(el) => el.tagName === 'SELECT'
+  ? {select: true, multiple: el.multiple, options: Array.from(el.options).map((o) => [o.text, o.value, o.disabled])}
+  : {select: false, multiple: false, options: []}
 """
