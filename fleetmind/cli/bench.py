@@ -12,7 +12,7 @@ from rich.table import Table
 from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
-SUITES = ("local-model", "local-ranking", "phone-tasks", "protocol", "requests")
+SUITES = ("local-model", "local-ranking", "phone-tasks", "protocol", "requests", "scheduler")
 
 
 @app.command()
@@ -27,6 +27,7 @@ def bench(
     jobs: Annotated[int, typer.Option(min=1, help="Items run side by side (requests)")] = 2,
     only: Annotated[str | None, typer.Option(help="Comma-separated item id prefixes (requests)")] = None,
     transport: Annotated[str, typer.Option(help="adb or direct: how virtual phones are reached")] = "adb",
+    sizes: Annotated[str, typer.Option(help="Comma-separated graph sizes in subtasks (scheduler)")] = "10,1000,10000",
 ) -> None:
     """Run a benchmark suite and print its figures."""
     if suite not in SUITES:
@@ -53,6 +54,9 @@ def bench(
         for r in run(round_trips):
             table.add_row(r.name, f"{r.per_second:,.0f}", f"{r.micros_each:,.0f}")
         out.print(table)
+        return
+    if suite == "scheduler":
+        _print_scheduler_bench(sizes)
         return
     if suite == "local-model":
         from ..local_models.probe import format_report, run_probe
@@ -89,3 +93,36 @@ def bench(
     for t in task_results:
         for failure in t.failures:
             out.print(f"[red]{t.transport} failed:[/] {failure}")
+
+
+def _print_scheduler_bench(sizes: str) -> None:
+    from ..bench.scheduler import DEVICES, WIDTH, run
+
+    try:
+        counts = [int(n) for n in sizes.split(",")]
+    except ValueError:
+        raise fail(f"--sizes takes comma-separated subtask counts, like 10,1000; got {sizes!r}") from None
+    if not counts or min(counts) < 1:
+        raise fail(f"--sizes takes positive subtask counts, like 10,1000; got {sizes!r}")
+
+    table = Table(
+        title=f"task graphs of layered subtasks ({WIDTH} per layer, {DEVICES} phones), CPU time;"
+        " baseline: walk the whole graph, copy it to patch",
+        title_justify="left",
+    )
+    for col in ("subtasks", "measure", "TaskGraph", "baseline", "speed-up"):
+        table.add_column(col)
+    with console.status("timing the scheduler..."):
+        figures = run(counts)
+    for f in figures:
+        baseline = _duration(f.baseline_seconds) + (f" ({f.baseline_note})" if f.baseline_note else "")
+        table.add_row(f"{f.subtasks:,}", f.measure, _duration(f.seconds), baseline, f"{f.speedup:,.1f}x")
+    out.print(table)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:,.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:,.1f} ms"
+    return f"{seconds:,.2f} s"

@@ -8,163 +8,75 @@ All structural edits go through `GraphPatch`, applied atomically: either every
 operation applies and the invariants hold (acyclic; running and finished subtasks
 untouched; every reference resolves), or the graph is left exactly as it was and
 `PatchRejected` lists every reason. Status changes (running, succeeded ...) are
-not patches; they are the scheduler's business and go through `mark_*` methods.
+not patches; they go through the `mark_*`, `retry` and `cancel` methods, each along
+one edge of `TRANSITIONS`, or raise `InvalidTransition`.
+
+Scheduling never walks the whole graph: each subtask keeps a count of its upstream
+subtasks that have not finished and of those that finished in a way its edge does not
+accept, kept current by every status change and patch; `refresh` only looks at the
+subtasks whose counts moved, and `ready` reads a set kept along the way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, get_args
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-Status = Literal["pending", "ready", "running", "succeeded", "failed", "cancelled", "skipped"]
-EdgeKind = Literal["on_success", "on_completion", "on_failure"]
-DeviceKind = Literal["phone", "browser", "desktop"]
+from .patch import (
+    AddEdge,
+    AddSubtask,
+    GraphPatch,
+    PatchDraft,
+    PatchOp,
+    PatchRejected,
+    RemoveEdge,
+    RemoveSubtask,
+    UpdateSubtask,
+)
+from .subtask import (
+    EDITABLE,
+    TERMINAL,
+    TRANSITIONS,
+    DeviceKind,
+    DeviceRequirement,
+    EdgeKind,
+    InputValue,
+    InvalidTransition,
+    Ref,
+    Status,
+    Subtask,
+    SubtaskResult,
+    SubtaskSpec,
+    edge_satisfied,
+)
 
-TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "skipped"})
-EDITABLE: frozenset[str] = frozenset({"pending", "ready"})
-
-
-class Ref(BaseModel):
-    """A reference to `subtask`'s named `output`, written `{"from": "s1", "output": "x"}`."""
-
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
-    subtask: str = Field(alias="from")
-    output: str
-
-    def __str__(self) -> str:
-        return f"{self.subtask}.outputs.{self.output}"
-
-
-InputValue = str | Ref
-
-
-class DeviceRequirement(BaseModel):
-    """Which devices may run a subtask: a kind, capabilities they must all have, or one device."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: DeviceKind | None = None
-    capabilities: tuple[str, ...] = ()
-    device_id: str | None = None
-
-    def describe(self) -> str:
-        """Short text for logs and errors."""
-        if self.device_id:
-            return f"device {self.device_id}"
-        caps = f" with {', '.join(self.capabilities)}" if self.capabilities else ""
-        return f"any {self.kind or 'device'}{caps}"
-
-
-class SubtaskSpec(BaseModel):
-    """What a planner says about a subtask."""
-
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    goal: str = Field(min_length=1)
-    device: DeviceRequirement = Field(default_factory=DeviceRequirement)
-    inputs: dict[str, InputValue] = Field(default_factory=dict)
-    outputs: list[str] = Field(default_factory=list)
-    privacy: Literal["normal", "private"] = "normal"
-    max_attempts: int = Field(2, ge=1, le=10)
-    timeout_s: float = Field(300.0, gt=0)
-    estimated_steps: int = Field(5, ge=1, description="Work estimate, for metrics.")
-
-
-class SubtaskResult(BaseModel):
-    """How a finished attempt ended."""
-
-    status: Literal["succeeded", "failed", "cancelled"]
-    outputs: dict[str, str] = Field(default_factory=dict)
-    summary: str = ""
-    error: str | None = None
-    steps: int = 0
-    cost_usd: float = 0.0
-
-
-class Subtask(SubtaskSpec):
-    """A subtask in the graph: its spec plus run state."""
-
-    status: Status = "pending"
-    attempts: int = 0
-    device_id: str | None = Field(None, description="Device of the current or last attempt.")
-    tried_devices: list[str] = Field(default_factory=list)
-    result: SubtaskResult | None = None
-
-    @property
-    def spec(self) -> SubtaskSpec:
-        """The planner-facing part."""
-        return SubtaskSpec.model_validate(self.model_dump(include=set(SubtaskSpec.model_fields)))
-
-
-# --- patches ---------------------------------------------------------------
-
-
-class AddSubtask(BaseModel):
-    op: Literal["add_subtask"] = "add_subtask"
-    subtask: SubtaskSpec
-
-
-class UpdateSubtask(BaseModel):
-    op: Literal["update_subtask"] = "update_subtask"
-    id: str
-    goal: str | None = Field(None, min_length=1)
-    device: DeviceRequirement | None = None
-    inputs: dict[str, InputValue] | None = None
-    outputs: list[str] | None = None
-    privacy: Literal["normal", "private"] | None = None
-    max_attempts: int | None = Field(None, ge=1, le=10)
-    timeout_s: float | None = Field(None, gt=0)
-
-
-class RemoveSubtask(BaseModel):
-    op: Literal["remove_subtask"] = "remove_subtask"
-    id: str
-
-
-class AddEdge(BaseModel):
-    op: Literal["add_edge"] = "add_edge"
-    src: str
-    dst: str
-    kind: EdgeKind = "on_success"
-
-
-class RemoveEdge(BaseModel):
-    op: Literal["remove_edge"] = "remove_edge"
-    src: str
-    dst: str
-
-
-PatchOp = Annotated[AddSubtask | UpdateSubtask | RemoveSubtask | AddEdge | RemoveEdge, Field(discriminator="op")]
-
-
-class GraphPatch(BaseModel):
-    """An atomic edit of a TaskGraph."""
-
-    ops: list[PatchOp] = Field(default_factory=list)
-    reason: str = Field("", description="Why the planner or replanner made this edit.")
-
-    @classmethod
-    def from_specs(
-        cls,
-        specs: Iterable[SubtaskSpec],
-        edges: Iterable[tuple[str, str, EdgeKind]] = (),
-        reason: str = "",
-    ) -> GraphPatch:
-        """A patch that adds these subtasks and edges."""
-        ops: list[Any] = [AddSubtask(subtask=s) for s in specs]
-        ops += [AddEdge(src=a, dst=b, kind=k) for a, b, k in edges]
-        return cls(ops=ops, reason=reason)
-
-
-class PatchRejected(ValueError):
-    """A patch broke an invariant; `reasons` lists every one. The graph is unchanged."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("patch rejected:\n" + "\n".join(f"- {r}" for r in reasons))
-        self.reasons = reasons
+__all__ = [
+    "EDITABLE",
+    "TERMINAL",
+    "TRANSITIONS",
+    "AddEdge",
+    "AddSubtask",
+    "DeviceKind",
+    "DeviceRequirement",
+    "EdgeKind",
+    "GraphMetrics",
+    "GraphPatch",
+    "InputValue",
+    "InvalidTransition",
+    "PatchOp",
+    "PatchRejected",
+    "Ref",
+    "RemoveEdge",
+    "RemoveSubtask",
+    "Status",
+    "Subtask",
+    "SubtaskResult",
+    "SubtaskSpec",
+    "TaskGraph",
+    "UpdateSubtask",
+]
 
 
 class GraphMetrics(BaseModel):
@@ -178,9 +90,6 @@ class GraphMetrics(BaseModel):
     parallelism: float
 
 
-# --- the graph -------------------------------------------------------------
-
-
 class TaskGraph:
     """A mutable DAG of subtasks for one task. Not thread-safe: one owner mutates it."""
 
@@ -189,42 +98,57 @@ class TaskGraph:
         self.request = request
         self.version = 0
         self.patches: list[GraphPatch] = []
-        self._g: nx.DiGraph[str] = nx.DiGraph()
+        self._dag: nx.DiGraph[str] = nx.DiGraph()
+        # Per subtask: its place in the node order (the order subtasks were added), its
+        # place in a topological order (patch checks), how many upstream subtasks have not
+        # finished, and how many finished in a way their edge does not accept.
+        self._position: dict[str, int] = {}
+        self._order: dict[str, float] = {}
+        self._waiting: dict[str, int] = {}
+        self._blocked: dict[str, int] = {}
+        self._next_position = 0
+        self._next_order = 0.0
+        self._referrers: dict[str, set[str]] = {}  # subtask id -> ids whose inputs name it
+        self._ready: set[str] = set()
+        self._unsettled: dict[str, None] = {}  # pending subtasks whose counts moved since `refresh`
+        self._counts: dict[str, int] = dict.fromkeys(get_args(Status), 0)
 
     # reading ---------------------------------------------------------------
 
     def __contains__(self, subtask_id: object) -> bool:
-        return subtask_id in self._g
+        return subtask_id in self._dag
 
     def __len__(self) -> int:
-        return int(self._g.number_of_nodes())
+        return int(self._dag.number_of_nodes())
 
     def subtask(self, subtask_id: str) -> Subtask:
         """The subtask with this id (KeyError names it if absent)."""
         try:
-            node: Subtask = self._g.nodes[subtask_id]["subtask"]
+            node: Subtask = self._dag.nodes[subtask_id]["subtask"]
         except KeyError:
             raise KeyError(f"no subtask {subtask_id!r} in task {self.task_id}") from None
         return node
 
     def subtasks(self) -> list[Subtask]:
-        """All subtasks in a topological order."""
-        return [self._g.nodes[n]["subtask"] for n in nx.lexicographical_topological_sort(self._g)]
+        """All subtasks in a topological order (ties broken by id)."""
+        return [self._dag.nodes[n]["subtask"] for n in nx.lexicographical_topological_sort(self._dag)]
 
     def edges(self) -> list[tuple[str, str, EdgeKind]]:
         """All edges with their kinds."""
-        return [(a, b, d["kind"]) for a, b, d in self._g.edges(data=True)]
+        return [(a, b, d["kind"]) for a, b, d in self._dag.edges(data=True)]
 
     def predecessors(self, subtask_id: str) -> list[tuple[str, EdgeKind]]:
-        return [(p, self._g.edges[p, subtask_id]["kind"]) for p in self._g.predecessors(subtask_id)]
+        """The subtasks `subtask_id` depends on, with the kind of each dependency."""
+        return [(p, d["kind"]) for p, d in self._dag.pred[subtask_id].items()]
 
     def successors(self, subtask_id: str) -> list[str]:
-        return list(self._g.successors(subtask_id))
+        """The subtasks that depend on `subtask_id`."""
+        return list(self._dag.successors(subtask_id))
 
     @property
     def finished(self) -> bool:
         """Every subtask is terminal."""
-        return all(s.status in TERMINAL for s in self.subtasks())
+        return sum(self._counts[s] for s in TERMINAL) == len(self._dag)
 
     @property
     def succeeded(self) -> bool:
@@ -235,11 +159,11 @@ class TaskGraph:
         """
         if not self.finished:
             return False
-        for s in self.subtasks():
-            if s.status in ("failed", "cancelled"):
+        for sid in self._dag:
+            if self.subtask(sid).status in ("failed", "cancelled"):
                 handled = any(
-                    self._g.edges[s.id, n]["kind"] == "on_failure" and self.subtask(n).status == "succeeded"
-                    for n in self._g.successors(s.id)
+                    d["kind"] == "on_failure" and self.subtask(n).status == "succeeded"
+                    for n, d in self._dag.succ[sid].items()
                 )
                 if not handled:
                     return False
@@ -257,57 +181,173 @@ class TaskGraph:
 
     # patching --------------------------------------------------------------
 
+    def check(self, patch: GraphPatch) -> list[str]:
+        """Every reason `patch` would be rejected (empty: it would apply). Changes nothing."""
+        return self._draft(patch).reasons
+
     def apply(self, patch: GraphPatch) -> int:
         """Apply `patch` atomically; returns the new version or raises `PatchRejected`."""
-        trial = self._g.copy()
-        for n in trial.nodes:  # copy() shares attribute objects; subtasks must not be shared
-            trial.nodes[n]["subtask"] = trial.nodes[n]["subtask"].model_copy(deep=True)
-        reasons: list[str] = []
-        for i, op in enumerate(patch.ops):
-            reasons += [f"op {i} ({op.op}): {r}" for r in _apply_op(trial, op)]
-        reasons += _check_invariants(trial)
-        if reasons:
-            raise PatchRejected(reasons)
-        self._g = trial
+        draft = self._draft(patch)
+        if draft.reasons:
+            raise PatchRejected(draft.reasons)
+        for op, node in draft.steps:
+            if isinstance(op, AddSubtask):
+                assert node is not None
+                self._add(node)
+            elif isinstance(op, UpdateSubtask):
+                assert node is not None
+                self._replace(node)
+            elif isinstance(op, RemoveSubtask):
+                self._remove(op.id)
+            elif isinstance(op, AddEdge):
+                self._add_edge(op.src, op.dst, op.kind)
+            else:
+                self._remove_edge(op.src, op.dst)
+        if draft.order_updates:
+            self._order.update(draft.order_updates)
+            self._next_order = max(self._next_order, max(draft.order_updates.values()) + 1)
         self.version += 1
         self.patches.append(patch)
         return self.version
 
+    def _draft(self, patch: GraphPatch) -> PatchDraft:
+        return PatchDraft(
+            self._dag,
+            self._order,
+            self._position,
+            self._referrers,
+            next_order=self._next_order,
+            next_position=self._next_position,
+        ).check(patch.ops)
+
+    def _add(self, node: Subtask) -> None:
+        sid = node.id
+        self._dag.add_node(sid, subtask=node)
+        self._position[sid] = self._next_position
+        self._next_position += 1
+        self._waiting[sid] = self._blocked[sid] = 0
+        self._counts[node.status] += 1
+        self._refer(node, True)
+        self._unsettled[sid] = None
+
+    def _replace(self, node: Subtask) -> None:
+        live = self.subtask(node.id)
+        # The draft copied the status before an earlier op of this patch sent a ready
+        # subtask back to pending: the replacement keeps the live one. Not a transition.
+        object.__setattr__(node, "status", live.status)
+        self._refer(live, False)
+        self._dag.nodes[node.id]["subtask"] = node
+        self._refer(node, True)
+
+    def _remove(self, sid: str) -> None:
+        node = self.subtask(sid)
+        for v, d in self._dag.succ[sid].items():
+            self._count_edge(node.status, d["kind"], v, -1)
+        self._refer(node, False)
+        self._counts[node.status] -= 1
+        self._ready.discard(sid)
+        self._unsettled.pop(sid, None)
+        for index in (self._position, self._waiting, self._blocked):
+            del index[sid]
+        self._order.pop(sid, None)  # a subtask added by this same patch has no place yet
+        self._dag.remove_node(sid)
+
+    def _add_edge(self, src: str, dst: str, kind: EdgeKind) -> None:
+        upstream = self.subtask(src).status
+        if self._dag.has_edge(src, dst):  # a new kind for an existing dependency
+            self._count_edge(upstream, self._dag.edges[src, dst]["kind"], dst, -1)
+        self._dag.add_edge(src, dst, kind=kind)
+        self._count_edge(upstream, kind, dst, +1)
+        # A ready subtask with a new dependency must wait for it again; `refresh` re-promotes.
+        node = self.subtask(dst)
+        if node.status == "ready":
+            self._move(node, "pending", "apply")
+
+    def _remove_edge(self, src: str, dst: str) -> None:
+        self._count_edge(self.subtask(src).status, self._dag.edges[src, dst]["kind"], dst, -1)
+        self._dag.remove_edge(src, dst)
+
+    def _count_edge(self, upstream: str, kind: EdgeKind, dst: str, sign: int) -> None:
+        """Add (+1) or take back (-1) what an edge from an `upstream` subtask means for `dst`."""
+        if upstream not in TERMINAL:
+            self._waiting[dst] += sign
+        elif not edge_satisfied(kind, upstream):
+            self._blocked[dst] += sign
+        self._unsettled[dst] = None
+
+    def _refer(self, node: Subtask, present: bool) -> None:
+        for ref in node.references:
+            if present:
+                self._referrers.setdefault(ref.subtask, set()).add(node.id)
+            else:
+                self._referrers.get(ref.subtask, set()).discard(node.id)
+
     # status ----------------------------------------------------------------
+
+    def _move(self, node: Subtask, to: Status, method: str) -> None:
+        """Change a status along `TRANSITIONS`, keeping the ready set and the counts current."""
+        was = node.status
+        if TRANSITIONS.get((was, to)) != method:
+            raise InvalidTransition(self.task_id, node.id, was, to, method)
+        object.__setattr__(node, "status", to)  # the field is frozen to everyone but this method
+        self._counts[was] -= 1
+        self._counts[to] += 1
+        if was == "ready":
+            self._ready.discard(node.id)
+        if to == "ready":
+            self._ready.add(node.id)
+        elif to == "pending":
+            self._unsettled[node.id] = None
+        elif to in TERMINAL:
+            for v, d in self._dag.succ[node.id].items():
+                self._waiting[v] -= 1
+                if not edge_satisfied(d["kind"], to):
+                    self._blocked[v] += 1
+                self._unsettled[v] = None
 
     def refresh(self) -> list[str]:
         """Promote pending subtasks whose dependencies are met to ready; skip the hopeless.
 
-        Returns the ids whose status changed. Skips cascade in one call.
+        Returns the ids whose status changed. Skips cascade in one call. Looks only at the
+        subtasks whose upstream changed since the last call.
         """
         changed: list[str] = []
-        progress = True
-        while progress:
-            progress = False
-            for sid in nx.topological_sort(self._g):
-                s = self.subtask(sid)
-                if s.status != "pending":
+        while self._unsettled:
+            batch, self._unsettled = self._unsettled, {}
+            for sid in batch:
+                node = self._dag.nodes[sid]["subtask"] if sid in self._dag else None
+                if node is None or node.status != "pending":
                     continue
                 verdict = self._dependency_verdict(sid)
                 if verdict != "wait":
-                    s.status = "ready" if verdict == "ready" else "skipped"
+                    self._move(node, "ready" if verdict == "ready" else "skipped", "refresh")
                     changed.append(sid)
-                    progress = True
         return changed
 
     def _dependency_verdict(self, sid: str) -> Literal["ready", "wait", "never"]:
+        waiting, blocked = self._waiting[sid], self._blocked[sid]
+        if not blocked:
+            return "wait" if waiting else "ready"
+        if not waiting:
+            return "never"
+        # Some upstream have not finished and some finished the wrong way: as ever, the
+        # first of them in edge order decides whether to wait or to skip now.
         for pred, kind in self.predecessors(sid):
             status = self.subtask(pred).status
             if status not in TERMINAL:
                 return "wait"
-            if not _edge_satisfied(kind, status):
+            if not edge_satisfied(kind, status):
                 return "never"
-        return "ready"
+        raise AssertionError(f"counts of {sid} disagree with its edges")  # pragma: no cover
 
     def ready(self) -> list[Subtask]:
-        """Subtasks that may be dispatched now, in topological order."""
+        """Subtasks that may be dispatched now, in the order they were added to the graph.
+
+        No ready subtask depends on another (their upstream all finished), so that is a
+        topological order too.
+        """
         self.refresh()
-        return [s for s in self.subtasks() if s.status == "ready"]
+        return [self._dag.nodes[sid]["subtask"] for sid in sorted(self._ready, key=self._position.__getitem__)]
 
     def resolve_inputs(self, subtask_id: str) -> dict[str, str]:
         """The subtask's inputs with every reference replaced by the upstream output."""
@@ -333,31 +373,45 @@ class TaskGraph:
         return "private" if any(self.effective_privacy(src) == "private" for src in sources) else "normal"
 
     def mark_running(self, subtask_id: str, device_id: str) -> None:
-        """An attempt starts on `device_id`."""
+        """An attempt starts on `device_id` (ready -> running)."""
         s = self.subtask(subtask_id)
-        if s.status != "ready":
-            raise ValueError(f"subtask {subtask_id} is {s.status}, not ready")
-        s.status = "running"
+        self._move(s, "running", "mark_running")
         s.attempts += 1
         s.device_id = device_id
         if device_id not in s.tried_devices:
             s.tried_devices.append(device_id)
 
     def mark_finished(self, subtask_id: str, result: SubtaskResult) -> None:
-        """Record an attempt's end; a failure here is final (retries go through `retry`)."""
+        """Record how a running attempt ended; a failure here is final (retries go through `retry`).
+
+        Only a running subtask finishes: one that never started is `cancel`led, or fails
+        through `mark_unplaceable`.
+        """
         s = self.subtask(subtask_id)
-        if s.status in TERMINAL:
-            raise ValueError(f"subtask {subtask_id} already finished ({s.status})")
+        self._move(s, result.status, "mark_finished")
         s.result = result
-        s.status = result.status
 
     def retry(self, subtask_id: str, error: str) -> None:
-        """Put a running subtask back to ready after a failed attempt."""
+        """Put a running subtask back to ready after a failed attempt or a lost device."""
         s = self.subtask(subtask_id)
-        if s.status != "running":
-            raise ValueError(f"subtask {subtask_id} is {s.status}, not running")
-        s.status = "ready"
+        self._move(s, "ready", "retry")
         s.result = SubtaskResult(status="failed", error=error)
+
+    def mark_unplaceable(self, subtask_id: str, error: str) -> None:
+        """Fail a ready subtask that no device can run, without an attempt (ready -> failed)."""
+        s = self.subtask(subtask_id)
+        self._move(s, "failed", "mark_unplaceable")
+        s.result = SubtaskResult(status="failed", error=error)
+
+    def cancel(self, subtask_id: str, reason: str) -> None:
+        """Cancel a subtask that has not started (pending or ready -> cancelled).
+
+        A running one is cancelled on its device first, then finished with
+        `mark_finished(..., SubtaskResult(status="cancelled"))`.
+        """
+        s = self.subtask(subtask_id)
+        self._move(s, "cancelled", "cancel")
+        s.result = SubtaskResult(status="cancelled", error=reason)
 
     def cancel_all(self, reason: str) -> list[str]:
         """Cancel every unfinished subtask; returns the ids that were running."""
@@ -365,16 +419,16 @@ class TaskGraph:
         for s in self.subtasks():
             if s.status == "running":
                 running.append(s.id)
-            if s.status not in TERMINAL:
-                s.status = "cancelled"
-                s.result = SubtaskResult(status="cancelled", error=reason)
+                self.mark_finished(s.id, SubtaskResult(status="cancelled", error=reason))
+            elif s.status not in TERMINAL:
+                self.cancel(s.id, reason)
         return running
 
     # metrics ---------------------------------------------------------------
 
     def metrics(self) -> GraphMetrics:
         """Critical path, width (largest set that can run at once), total work, parallelism."""
-        g = self._g
+        g = self._dag
         work = {n: self.subtask(n).estimated_steps for n in g}
         total = sum(work.values())
         if not g:
@@ -397,14 +451,6 @@ class TaskGraph:
         )
 
 
-def _edge_satisfied(kind: EdgeKind, upstream_status: str) -> bool:
-    if kind == "on_success":
-        return upstream_status == "succeeded"
-    if kind == "on_failure":
-        return upstream_status == "failed"
-    return upstream_status in ("succeeded", "failed")
-
-
 def _width(g: nx.DiGraph[str]) -> int:
     """Largest antichain, exactly: Dilworth's theorem via a maximum bipartite matching."""
     closure = nx.transitive_closure_dag(g)
@@ -415,96 +461,3 @@ def _width(g: nx.DiGraph[str]) -> int:
     b.add_edges_from((("L", u), ("R", v)) for u, v in closure.edges)
     matching = nx.bipartite.hopcroft_karp_matching(b, top_nodes=left)
     return int(g.number_of_nodes() - len(matching) // 2)
-
-
-def _status(g: nx.DiGraph[str], sid: str) -> str:
-    s: Subtask = g.nodes[sid]["subtask"]
-    return s.status
-
-
-def _frozen_reason(g: nx.DiGraph[str], sid: str, what: str) -> str | None:
-    status = _status(g, sid)
-    if status not in EDITABLE:
-        return f"cannot {what} subtask {sid!r}: it is {status}"
-    return None
-
-
-def _apply_op(g: nx.DiGraph[str], op: Any) -> list[str]:
-    """Apply one op to the trial graph; returns why it cannot apply (empty = applied)."""
-    if isinstance(op, AddSubtask):
-        sid = op.subtask.id
-        if sid in g:
-            return [f"subtask {sid!r} already exists"]
-        g.add_node(sid, subtask=Subtask(**op.subtask.model_dump(by_alias=True)))
-        return []
-    if isinstance(op, UpdateSubtask):
-        if op.id not in g:
-            return [f"no subtask {op.id!r} to update"]
-        if reason := _frozen_reason(g, op.id, "edit"):
-            return [reason]
-        s: Subtask = g.nodes[op.id]["subtask"]
-        changes = op.model_dump(exclude={"op", "id"}, exclude_none=True, by_alias=True)
-        g.nodes[op.id]["subtask"] = Subtask.model_validate({**s.model_dump(by_alias=True), **changes})
-        return []
-    if isinstance(op, RemoveSubtask):
-        if op.id not in g:
-            return [f"no subtask {op.id!r} to remove"]
-        if reason := _frozen_reason(g, op.id, "remove"):
-            return [reason]
-        # Removing a node drops its out-edges: that would change a frozen successor's dependencies.
-        frozen = [n for n in g.successors(op.id) if _status(g, n) not in EDITABLE]
-        if frozen:
-            return [f"cannot remove subtask {op.id!r}: {n!r} depends on it and is {_status(g, n)}" for n in frozen]
-        g.remove_node(op.id)
-        return []
-    if isinstance(op, AddEdge):
-        missing = [n for n in (op.src, op.dst) if n not in g]
-        if missing:
-            return [f"edge {op.src}->{op.dst}: no subtask {m!r}" for m in missing]
-        if op.src == op.dst:
-            return [f"edge {op.src}->{op.dst} is a self-loop"]
-        if reason := _frozen_reason(g, op.dst, "add a dependency to"):
-            return [reason]
-        g.add_edge(op.src, op.dst, kind=op.kind)
-        # A ready subtask with a new dependency must wait for it again; `refresh` re-promotes.
-        dst: Subtask = g.nodes[op.dst]["subtask"]
-        if dst.status == "ready":
-            dst.status = "pending"
-        return []
-    if isinstance(op, RemoveEdge):
-        if not g.has_edge(op.src, op.dst):
-            return [f"no edge {op.src}->{op.dst} to remove"]
-        if reason := _frozen_reason(g, op.dst, "remove a dependency of"):
-            return [reason]
-        g.remove_edge(op.src, op.dst)
-        return []
-    return [f"unknown op {op!r}"]  # pragma: no cover - the union is closed
-
-
-def _check_invariants(g: nx.DiGraph[str]) -> list[str]:
-    """Whole-graph invariants after all ops: acyclic, references resolve."""
-    reasons: list[str] = []
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = nx.find_cycle(g)
-        reasons.append("the edges make a cycle: " + " -> ".join([*(a for a, _ in cycle), cycle[0][0]]))
-        return reasons  # ancestry below is meaningless in a cyclic graph
-    for sid in g:
-        s: Subtask = g.nodes[sid]["subtask"]
-        if s.status not in EDITABLE:
-            continue  # its inputs were resolved when it started
-        ancestors = nx.ancestors(g, sid)
-        for name, value in s.inputs.items():
-            if not isinstance(value, Ref):
-                continue
-            if value.subtask not in g:
-                reasons.append(f"input {sid}.{name} references missing subtask {value.subtask!r}")
-            elif value.subtask not in ancestors:
-                reasons.append(
-                    f"input {sid}.{name} references {value} but {value.subtask!r} is not upstream"
-                    f" of {sid!r}: add an edge {value.subtask}->{sid}"
-                )
-            elif value.output not in g.nodes[value.subtask]["subtask"].outputs:
-                reasons.append(
-                    f"input {sid}.{name} references {value} but {value.subtask!r} declares no output {value.output!r}"
-                )
-    return reasons

@@ -74,14 +74,15 @@ def decide_dispatch(
     """Match ready subtasks (in priority order) to idle devices that meet them.
 
     Least-loaded device first (fewest running, then fewest assigned so far, then id);
-    at most `max_concurrent` subtasks run at once across the whole fleet.
+    at most `max_concurrent` subtasks run at once across the whole fleet. Stops as soon
+    as no slot or no idle device is left, so a long ready queue costs nothing then.
     """
     free = {d.id: d for d in devices if d.idle}
     load = {d.id: (d.running, d.assigned_total, d.id) for d in devices}
     slots = max(0, max_concurrent - running_total)
     out: list[Dispatch] = []
     for sub in ready:
-        if len(out) >= slots:
+        if len(out) >= slots or not free:
             break
         options = [
             d
