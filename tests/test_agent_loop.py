@@ -142,6 +142,7 @@ async def test_ask_user_pauses_for_the_answer() -> None:
         [
             {"thought": "which?", "action": {"kind": "ask_user", "question": "Which contact?"}},
             {"thought": "ok", "action": {"kind": "done", "answer": "asked"}},
+            {"thought": "really", "action": {"kind": "done", "answer": "asked"}},  # the first was vetoed
         ]
     )
     spy = Spy(p, lambda _m: next(answers))
@@ -155,6 +156,7 @@ async def test_ask_user_pauses_for_the_answer() -> None:
         SubtaskSpec(goal="Call someone", tier_policy="cloud-only"), ask=ask
     )
     assert asked == ["Which contact?"] and result.status == "succeeded"
+    assert not result.verified and result.summary.startswith("done, unverified")  # nothing on screen shows it
 
 
 @pytest.mark.model

@@ -20,6 +20,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from ..devices import base
 from .questions import PendingQuestion
 from .records import LoopResult, StepRecord
+from .reflection import StepLog
 from .verify import Verdict
 
 __all__ = ["STATE_TYPES", "memory_checkpointer", "serializer", "sqlite_checkpointer"]
@@ -44,6 +45,7 @@ STATE_TYPES: tuple[type, ...] = (
     LoopResult,
     PendingQuestion,
     Verdict,
+    StepLog,
 )
 """Every type of ours the loop's state may hold."""
 

@@ -180,9 +180,7 @@ _NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b
 _TO_VERB = re.compile(
     rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to)\s+({_PERSON})"
 )
-_MESSAGE_WORDS = re.compile(
-    r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I
-)
+_MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
 
 
 def _uncued_values(text: str, values: dict[str, str]) -> None:
@@ -270,8 +268,7 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     entities = [m.group(1) for m in _ENTITY.finditer(text) if m.start() > 0 and not m.group(1).isupper()]
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
-    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks,
-                entities=entities)
+    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
 
 
 @dataclass
@@ -341,8 +338,7 @@ def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
     """True while an editable field on screen still lacks the value the goal gives for it."""
     typed = typed_fields(history)
     return any(
-        e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed
-        for e in obs.elements
+        e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed for e in obs.elements
     )
 
 

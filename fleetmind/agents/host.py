@@ -23,7 +23,6 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +41,8 @@ from ..protocol.messages import (
     DeviceProfile,
     Error,
     Hello,
-    Progress,
     Question,
     Reject,
-    Result,
     Resume,
     Welcome,
 )
@@ -53,14 +50,19 @@ from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
 from .checkpoints import sqlite_checkpointer
 from .hoststate import DurableSession, HostState, StateMismatch, StoredSubtask
-from .loop import AskFn, GuiAgent, LoopResult, OnStep, StepRecord, SubtaskSpec, unanswered
+from .loop import AskFn, GuiAgent, LoopResult, OnStep, StepRecord
+from .pending import PendingAnswers
 from .questions import PendingQuestion
+from .wire import progress_of, result_of, spec_of
 
 log = logging.getLogger(__name__)
 
 FATAL_CLOSE_CODES = {CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, CLOSE_PROTOCOL_VIOLATION}
 DEFAULT_QUESTION_TIMEOUT_S = 600.0
 """How long a question waits for the user's answer unless the host is told otherwise."""
+REPORT_MARGIN_S = 10.0
+"""A question stops waiting this long (at most a tenth of the subtask's time) before the
+subtask's own deadline, so the host's "no answer" reaches the orchestrator before its timer."""
 
 
 class HostError(RuntimeError):
@@ -78,32 +80,12 @@ def default_agent_id(devices: Sequence[Device]) -> str:
     return f"{socket.gethostname()}-{'+'.join(d.info.id for d in devices)}"
 
 
-def spec_of(msg: Assign) -> SubtaskSpec:
-    """What the agent loop needs of an assignment."""
-    return SubtaskSpec(
-        goal=msg.goal,
-        inputs=msg.inputs,
-        outputs=msg.outputs,
-        privacy=msg.privacy,
-        budget=msg.budget,
-        tier_policy=msg.tier_policy,
-        confirm=msg.confirm,
-    )
-
-
-@dataclass
-class _Waiting:
-    """A subtask waiting on the answer to question `question_id` (None: any answer)."""
-
-    question_id: str | None
-    future: asyncio.Future[str]
-
-
 class DeviceAgentHost:
     """Serves one or more devices to an orchestrator at `url`.
 
     question_timeout_s: how long a question waits for an answer (sent with it as its
-        deadline); with none by then the subtask fails, naming the question.
+        deadline); with none by then the subtask fails, naming the question. A question
+        never waits past the subtask's own deadline (the assignment's deadline_s).
     state_dir: keep the session, the running subtasks and the agent loops' checkpoints
         there (SQLite), so a question survives a restart of the host; the same directory
         and agent id resume it. None (the default) keeps them in memory.
@@ -120,14 +102,13 @@ class DeviceAgentHost:
         question_timeout_s: float = DEFAULT_QUESTION_TIMEOUT_S,
         state_dir: str | Path | None = None,
     ) -> None:
-        if not question_timeout_s > 0:
-            raise ValueError(f"question_timeout_s={question_timeout_s!r}: give a positive number of seconds")
         self.url = url
         self.devices = {d.info.id: d for d in devices}
         self.agents = {d.info.id: agent_factory(d) for d in devices}
         self.agent_id = agent_id or default_agent_id(devices)
         self.token = token
-        self.question_timeout_s = question_timeout_s
+        self.answers = PendingAnswers(question_timeout_s)
+        """The questions subtasks wait on; its timeout_s is `question_timeout_s`."""
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.state: HostState | None = None
         """The on-disk record while `run` runs with a state_dir."""
@@ -137,7 +118,6 @@ class DeviceAgentHost:
         """Wire ids of subtasks this host has run to the end (duplicates are ignored)."""
         self._running: dict[str, asyncio.Task[None]] = {}
         self._busy: dict[str, str] = {}
-        self._waiting: dict[str, _Waiting] = {}
         self._cancelled: set[str] = set()
         self._checkpointer: BaseCheckpointSaver[Any] | None = None
         self._restored: DurableSession | None = None
@@ -230,8 +210,8 @@ class DeviceAgentHost:
             else:
                 self.link = Link(await self._start_over(welcome))
         replayed = await self.link.attach(ws, welcome.last_seq)
-        if restoring:
-            self._restore_subtasks()  # before reading: a replayed answer must find its question
+        if restoring:  # before reading on: a replayed answer must find its question
+            await self._restore_subtasks(set(welcome.resumed))
         log.info(
             "connected to %s as %s (session %s, replayed %d)", self.url, self.agent_id, welcome.session_id, replayed
         )
@@ -264,20 +244,22 @@ class DeviceAgentHost:
             return Session(welcome.session_id)
         return DurableSession.begin(self.state, welcome.session_id)
 
-    def _restore_subtasks(self) -> None:
+    async def _restore_subtasks(self, still_running: set[str]) -> None:
+        """Pick up the recorded subtasks the orchestrator still counts as running here."""
         assert self.state is not None
         for stored in self.state.subtasks():
             msg = stored.assign
+            if msg.subtask_id not in still_running:
+                log.info("recorded subtask %s ended at the orchestrator meanwhile; dropped", msg.subtask_id)
+                await self._forget(msg.subtask_id)
+                continue
             if msg.device_id not in self.devices or msg.device_id in self._busy:
-                log.warning(
-                    "recorded subtask %s is for %s, which is not free here; dropped", msg.subtask_id, msg.device_id
-                )
-                self.state.forget_subtask(msg.subtask_id)
+                why = f"the device host restarted without {msg.device_id} free; not resumed"
+                await self._finish(msg, LoopResult("failed", why, error=why))
                 continue
             self._busy[msg.device_id] = msg.subtask_id
             if stored.question_id is not None and stored.answer is None:
-                future = asyncio.get_running_loop().create_future()
-                self._waiting[msg.subtask_id] = _Waiting(stored.question_id, future)
+                self.answers.expect(msg.subtask_id, stored.question_id)
             log.info("resuming subtask %s (waiting on a question: %s)", msg.subtask_id, stored.question or "no")
             self._running[msg.subtask_id] = asyncio.create_task(self._run(msg, stored), name=msg.subtask_id)
 
@@ -291,6 +273,8 @@ class DeviceAgentHost:
                 if task:
                     self._cancelled.add(sid)
                     task.cancel()
+                if self.state is not None:  # before the ack: a restarted host must not resume it
+                    self.state.forget_subtask(sid)
             case Answer(subtask_id=sid, text=text, corr=corr):
                 self._on_answer(sid, text, corr)
             case Error(message=text):
@@ -299,14 +283,11 @@ class DeviceAgentHost:
                 pass
 
     def _on_answer(self, sid: str, text: str, question_id: str | None) -> None:
-        waiting = self._waiting.get(sid)
-        if waiting is not None and question_id and waiting.question_id and question_id != waiting.question_id:
+        if not self.answers.accepts(sid, question_id):
             log.info("answer to an earlier question %s of %s; ignored", question_id, sid)
             return
         recorded = self.state.answered(sid, text, question_id) if self.state else False
-        if waiting is not None and not waiting.future.done():
-            waiting.future.set_result(text)
-        elif not recorded:
+        if not self.answers.deliver(sid, text) and not recorded:
             log.info("answer for %s, which waits on no question here; ignored", sid)
 
     async def _on_assign(self, msg: Assign) -> None:
@@ -334,44 +315,36 @@ class DeviceAgentHost:
         sid = msg.subtask_id
 
         async def on_step(record: StepRecord) -> None:
-            await link.send(
-                Progress(
-                    subtask_id=sid,
-                    step=record.step,
-                    action=record.action.model_dump(mode="json"),
-                    summary=record.summary,
-                    tier=record.tier,
-                    why=record.why,
-                    tokens=record.tokens,
-                    cost_usd=record.cost_usd,
-                    latency_ms=round(record.latency_ms, 1),
-                )
-            )
+            await link.send(progress_of(sid, record))
+
+        started = resumed.started_at if resumed else time.time()
+        until = None
+        if msg.deadline_s is not None:
+            until = started + msg.deadline_s - min(REPORT_MARGIN_S, msg.deadline_s / 10)
 
         async def ask(question: PendingQuestion) -> str:
+            asked_at = time.time()
             asked = Question(
                 subtask_id=sid,
                 question=question.text,
                 kind=question.kind,
                 options=question.options,
-                deadline_s=self.question_timeout_s,
+                deadline_s=round(self.answers.deadline(asked_at, until) - asked_at, 1),
             )
-            self._waiting[sid] = _Waiting(asked.id, asyncio.get_running_loop().create_future())
-            asked_at = time.time()
+            self.answers.expect(sid, asked.id)
             await link.send(asked)
             if self.state is not None:
                 self.state.asked(sid, asked.id, question.text, asked_at)
-            return await self._answer(sid, question.text, asked_at)
+            return await self.answers.wait(sid, question.text, asked_at, until)
 
         agent = self.agents[msg.device_id]
-        started = resumed.started_at if resumed else time.time()
         deadline = None if msg.deadline_s is None else max(0.0, msg.deadline_s - (time.time() - started))
         try:
             async with asyncio.timeout(deadline):
                 if resumed is None:
                     result = await agent.run(spec_of(msg), on_step=on_step, ask=ask, thread_id=sid)
                 else:
-                    result = await self._resume(agent, msg, resumed, on_step, ask)
+                    result = await self._resume(agent, msg, resumed, on_step, ask, until)
         except asyncio.CancelledError:
             if sid in self._cancelled or self.state is None:
                 result = LoopResult("failed", "cancelled", error="cancelled by the orchestrator")
@@ -391,7 +364,7 @@ class DeviceAgentHost:
         await self._finish(msg, result)
 
     async def _resume(
-        self, agent: GuiAgent, msg: Assign, stored: StoredSubtask, on_step: OnStep, ask: AskFn
+        self, agent: GuiAgent, msg: Assign, stored: StoredSubtask, on_step: OnStep, ask: AskFn, until: float | None
     ) -> LoopResult:
         """Go on with a subtask a previous run of this host recorded."""
         sid = msg.subtask_id
@@ -403,7 +376,8 @@ class DeviceAgentHost:
         if stored.question_id is not None:
             answer = stored.answer
             if answer is None:
-                answer = await self._answer(sid, stored.question or "", stored.asked_at or time.time())
+                asked_at = stored.asked_at or time.time()
+                answer = await self.answers.wait(sid, stored.question or "", asked_at, until)
         try:
             result: LoopResult = await resume(spec_of(msg), sid, answer=answer, on_step=on_step, ask=ask)
         except LookupError:
@@ -414,21 +388,6 @@ class DeviceAgentHost:
             return LoopResult("failed", why, error=why)
         return result
 
-    async def _answer(self, sid: str, question: str, asked_at: float) -> str:
-        """The answer to the question `sid` waits on, or `unanswered(...)` once its time is up."""
-        waiting = self._waiting.get(sid)
-        if waiting is None:  # pragma: no cover - ask() and _restore_subtasks() register it first
-            waiting = self._waiting[sid] = _Waiting(None, asyncio.get_running_loop().create_future())
-        try:
-            async with asyncio.timeout(max(0.0, asked_at + self.question_timeout_s - time.time())):
-                return await waiting.future
-        except TimeoutError:
-            log.info("subtask %s: no answer within %gs to %r", sid, self.question_timeout_s, question)
-            return unanswered(self.question_timeout_s)
-        finally:
-            if self._waiting.get(sid) is waiting:
-                del self._waiting[sid]
-
     async def _finish(self, msg: Assign, result: LoopResult, *, cancelled: bool = False) -> None:
         assert self.link is not None
         self._running.pop(msg.subtask_id, None)
@@ -438,19 +397,7 @@ class DeviceAgentHost:
         self.finished.add(msg.subtask_id)
         status = "cancelled" if cancelled else result.status
         with contextlib.suppress(Exception):
-            await self.link.send(
-                Result(
-                    subtask_id=msg.subtask_id,
-                    status=status,
-                    outputs=result.outputs,
-                    summary=result.summary,
-                    error=result.error,
-                    steps=result.steps,
-                    cost_usd=result.cost_usd,
-                    verified=result.verified,
-                    final=result.final,
-                )
-            )
+            await self.link.send(result_of(msg.subtask_id, result, status))
         # The result is in the replay buffer (on disk too): nothing else needs to outlive us.
         await self._forget(msg.subtask_id)
 
@@ -472,4 +419,4 @@ class DeviceAgentHost:
             await device.close()
 
 
-__all__ = ["DEFAULT_QUESTION_TIMEOUT_S", "DeviceAgentHost", "HostError", "default_agent_id", "profile_of", "spec_of"]
+__all__ = ["DEFAULT_QUESTION_TIMEOUT_S", "DeviceAgentHost", "HostError", "default_agent_id", "profile_of"]

@@ -16,6 +16,7 @@ starts again from a consistent record.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import sqlite3
@@ -31,6 +32,7 @@ __all__ = ["DurableSession", "HostState", "StateMismatch", "StoredSession", "Sto
 
 STATE_FILE = "host.sqlite"
 CHECKPOINTS_FILE = "checkpoints.sqlite"
+LOCK_FILE = "host.lock"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS session (
@@ -61,7 +63,7 @@ def default_state_dir(agent_id: str) -> Path:
 
 
 class StateMismatch(ValueError):
-    """The state directory belongs to another agent id."""
+    """The state directory belongs to another agent id, or another host process uses it."""
 
 
 @dataclass(frozen=True)
@@ -91,20 +93,34 @@ class StoredSubtask:
 
 
 class HostState:
-    """The host's record in `directory/host.sqlite`; one host process uses a directory at a time."""
+    """The host's record in `directory/host.sqlite`; one host process uses a directory at a
+    time (a lock on `host.lock` refuses a second one)."""
 
     def __init__(self, directory: str | Path, agent_id: str) -> None:
         self.directory = Path(directory)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            self._lock = open(self.directory / LOCK_FILE, "a+")  # noqa: SIM115 - held until close()
+        except OSError as exc:
+            raise OSError(f"cannot use {self.directory} as the host's state directory: {exc}") from exc
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise StateMismatch(
+                f"another device host is using {self.directory}; stop it first, or give this one another "
+                "state directory (--state-dir) and agent id"
+            ) from None
+        try:
             self._db = sqlite3.connect(self.directory / STATE_FILE, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            self._lock.close()
             raise OSError(f"cannot use {self.directory} as the host's state directory: {exc}") from exc
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         row = self._db.execute("SELECT agent_id FROM session").fetchone()
         if row is not None and row[0] != agent_id:
-            self._db.close()
+            self.close()
             raise StateMismatch(
                 f"{self.directory} holds the state of agent {row[0]!r}, not {agent_id!r}; "
                 f"run with agent id {row[0]!r} or give another state directory"
@@ -117,8 +133,9 @@ class HostState:
         return self.directory / CHECKPOINTS_FILE
 
     def close(self) -> None:
-        """Close the database; the record stays on disk."""
+        """Close the database and let go of the directory; the record stays on disk."""
         self._db.close()
+        self._lock.close()
 
     # the session -------------------------------------------------------------------
 

@@ -46,6 +46,8 @@ from .prompts import cloud_messages
 from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, refused_value
 from .ranking import Method
 from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
+from .recovery import MAX_RECOVERIES, goal_apps, recovery_action
+from .reflection import Pattern, StepLog, check_step, trajectory_pattern
 from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
 from .scope import missing_app, nothing_fits
@@ -120,11 +122,19 @@ class GuiAgent:
     def _build(self) -> Any:
         g: StateGraph[LoopState] = StateGraph(LoopState)
         g.add_node("observe", self._observe)
+        g.add_node("verify", self._verify)
+        g.add_node("reflect", self._reflect)
+        g.add_node("recover", self._recover)
         g.add_node("decide", self._decide)
         g.add_node("ask", self._ask_user)
         g.add_node("act", self._act)
         g.add_edge(START, "observe")
-        g.add_edge("observe", "decide")
+        g.add_edge("observe", "verify")
+        g.add_conditional_edges(
+            "verify", _after_verify, {"act": "act", "ask": "ask", "reflect": "reflect", "finish": END}
+        )
+        g.add_conditional_edges("reflect", _after_reflect, {"recover": "recover", "decide": "decide", "finish": END})
+        g.add_conditional_edges("recover", _after_decide, {"act": "act", "ask": "ask", "finish": END})
         g.add_conditional_edges("decide", _after_decide, {"act": "act", "ask": "ask", "finish": END})
         g.add_conditional_edges("ask", _after_ask, {"act": "act", "decide": "decide", "finish": END})
         g.add_conditional_edges("act", _after_act, {"observe": "observe", "finish": END})
@@ -231,25 +241,25 @@ class GuiAgent:
     # nodes -------------------------------------------------------------------------
 
     async def _observe(self, state: LoopState) -> LoopState:
+        """Look at the screen, and log how the last action changed it."""
         obs = await self.device.observe()
         unchanged = state["unchanged"] + 1 if obs.digest == state.get("prev_digest") else 0
         visits = dict(state.get("visits", {}))
         visits[obs.digest] = visits.get(obs.digest, 0) + 1
-        return {"obs": obs, "unchanged": unchanged, "visits": visits}
+        update: LoopState = {"obs": obs, "unchanged": unchanged, "visits": visits}
+        if (last := state.get("last")) is not None:
+            log_entry = StepLog(last["digest"], obs.digest, last["entry"], last["ok"], last["app"], obs.foreground_app)
+            update["logs"] = [*state.get("logs", []), log_entry]
+            update["last"] = None
+        return update
 
-    async def _decide(self, state: LoopState) -> LoopState:
+    async def _verify(self, state: LoopState) -> LoopState:
+        """Does the screen show the goal done, refused, or in need of the user? Nothing here acts."""
         spec, obs, goal = self._spec, state["obs"], self.goal_of(state)
         step = state["step"] + 1
         if step > spec.budget.max_steps:
             return self._failed(state, f"the step budget of {spec.budget.max_steps} ran out")
         cloud_usable = self.tiers.cloud_reachable() and spec.privacy != "private"
-        if state.get("visits", {}).get(obs.digest, 0) > MAX_VISITS and not cloud_usable:
-            # Going round in circles with nobody stronger to ask: stop early and say so.
-            where = obs.foreground_app or "home"
-            return self._failed(
-                state, f"stuck: back on the same {where} screen {MAX_VISITS + 1} times; the goal may need more detail"
-            )
-        start = time.perf_counter()
         # cloud-only means the cloud model decides every step, text grounding included.
         verdict = check_goal(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
         if verdict is not None and verdict.outcome == "refused":
@@ -280,12 +290,56 @@ class GuiAgent:
             return self._failed(
                 state, f"not done: {why} The request must say which one; nothing was changed", final=True
             )
+        return {}
+
+    async def _reflect(self, state: LoopState) -> LoopState:
+        """Cheap checks of the last step and the trajectory: go on, recover, escalate, or stop."""
+        obs, logs = state["obs"], state.get("logs", [])
+        cloud_usable = self.tiers.cloud_reachable() and self._spec.privacy != "private"
+        cause = None
+        # On a phone an app coming to the front unasked is a wrong turn; a browser's pages are one app.
+        if logs and state.get("last_action") is not None and self.device.info.kind == "phone":
+            check = check_step(logs[-1], state["last_action"], goal_apps(self.goal_of(state), self.device.info.apps))
+            if check.outcome == "wrong_app":
+                cause = check
+        pattern = trajectory_pattern(logs)
+        visits = state.get("visits", {}).get(obs.digest, 0)
+        if pattern is None and visits > MAX_VISITS:
+            pattern = Pattern("oscillation", f"back on the same {obs.foreground_app or 'home'} screen {visits} times")
+        if pattern is not None and cloud_usable:
+            return {"escalate": True, "recover": None}  # a stronger model takes the next step
+        reason = pattern.reason if pattern is not None else cause.reason if cause is not None else None
+        if reason is None:
+            return {"escalate": False, "recover": None}
+        if state.get("recoveries", 0) >= MAX_RECOVERIES:
+            return self._failed(state, f"stuck: {reason}; {MAX_RECOVERIES} recoveries did not help")
+        kind = pattern.name if pattern is not None else "wrong_app"
+        return {"recover": kind, "escalate": False, "reflection": reason}
+
+    async def _recover(self, state: LoopState) -> LoopState:
+        """One read-only step back to where the goal can go on: dismiss, go back, reopen, start over."""
+        obs, goal = state["obs"], self.goal_of(state)
+        recoveries = state.get("recoveries", 0)
+        found = recovery_action(state.get("recover") or "stuck", obs, goal, self.device.info.apps, recoveries)
+        if found is None:
+            return self._failed(state, f"stuck: {state.get('reflection') or 'no way forward'}")
+        action, why = found
+        step = state["step"] + 1
+        record = StepRecord(step, action, describe_action(action, obs), "rule", f"{why}: {state.get('reflection')}")
+        return {"pending": record, "step": step, "recoveries": recoveries + 1, "recover": None}
+
+    async def _decide(self, state: LoopState) -> LoopState:
+        """Pick the next action: grounding, or the tier the router picks; then the safety gate."""
+        spec, obs, goal = self._spec, state["obs"], self.goal_of(state)
+        step = state["step"] + 1
+        start = time.perf_counter()
         cands = candidates(goal, obs, self.device.info.apps, state["history"])
         tried = state.get("tried", {})
         for c in cands:  # what was done on this very screen before and led back here: try something else
             c.score -= tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0)
         cands.sort(key=lambda c: c.score, reverse=True)
-        ctx = StepContext(step, state["history"], state["cost_usd"], state["unchanged"] >= 2 or state["failures"] >= 2)
+        stuck = state["unchanged"] >= 2 or state["failures"] >= 2 or bool(state.get("escalate"))
+        ctx = StepContext(step, state["history"], state["cost_usd"], stuck)
         record = await self.tiers.decide_step(spec, goal, obs, cands, ctx)
         record.latency_ms = (time.perf_counter() - start) * 1000
         return self._gate(record, goal, cands, state)
@@ -393,6 +447,11 @@ class GuiAgent:
             "step": record.step,
         }
         if isinstance(action, Done):
+            if record.tier != "rule" and not state.get("vetoed") and not self._seen_done(state):
+                # A model said done, but the screen does not show it: veto once and keep going.
+                update["vetoed"] = True
+                update["trail"] = [*update["trail"], "vetoed 'done': the screen does not show it"]
+                return update
             update["result"] = self._success(action, record, state, cost)
         elif isinstance(action, Fail):
             update["result"] = self._failure_result(action.reason, state, steps=record.step, cost=cost)
@@ -403,12 +462,18 @@ class GuiAgent:
                 update["confirmed"] = [c for c in state.get("confirmed", []) if c != text]
                 history.append(f"irreversible:{entry}")
             outcome = await self.device.act(action)
+            update["last"] = {"digest": obs.digest, "entry": entry, "ok": outcome.ok, "app": obs.foreground_app}
+            update["last_action"] = action
             update["failures"] = 0 if outcome.ok else state["failures"] + 1
             if not outcome.ok:
                 log.info("action %s failed: %s", record.summary, outcome.error)
         return update
 
     # results -----------------------------------------------------------------------
+
+    def _seen_done(self, state: LoopState) -> bool:
+        verdict = check_goal(self.goal_of(state), state["obs"], state["history"])
+        return verdict is not None and verdict.outcome == "verified"
 
     def _success(self, action: Done, record: StepRecord, state: LoopState, cost: float) -> LoopResult:
         obs, goal = state["obs"], self.goal_of(state)
@@ -484,6 +549,20 @@ def _pick(question: PendingQuestion, answer: str) -> Action | None:
             chosen: Action = question.actions[i]
             return chosen
     return None
+
+
+def _after_verify(state: LoopState) -> Literal["act", "ask", "reflect", "finish"]:
+    if state.get("result") is not None:
+        return "finish"
+    if state.get("question") is not None:
+        return "ask"
+    return "act" if state.get("pending") is not None else "reflect"
+
+
+def _after_reflect(state: LoopState) -> Literal["recover", "decide", "finish"]:
+    if state.get("result") is not None:
+        return "finish"
+    return "recover" if state.get("recover") else "decide"
 
 
 def _after_decide(state: LoopState) -> Literal["act", "ask", "finish"]:

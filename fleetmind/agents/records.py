@@ -104,3 +104,16 @@ class LoopState(TypedDict, total=False):
     """The verifier's `Verdict` behind a pending Done."""
     trail: list[str]
     """Each step taken, in words: what a failure report says was tried."""
+    last: dict[str, Any] | None
+    """The action just taken (screen digest, history entry, ok, app), until the next observation logs it."""
+    last_action: Any
+    logs: list[Any]
+    """`reflection.StepLog` of every executed step: what reflection reads."""
+    recover: str | None
+    """Set by reflect: the trouble the next step should recover from."""
+    reflection: str | None
+    recoveries: int
+    escalate: bool
+    """Reflection found a loop and a stronger tier is there: the next step goes to it."""
+    vetoed: bool
+    """The final check already vetoed one unverified "done"."""
