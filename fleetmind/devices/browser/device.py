@@ -43,7 +43,6 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from fleetmind.devices.base import (
     Action,
@@ -76,8 +75,9 @@ from .chromium import CHROMIUM_ARGS, resolve_chromium
 from .downloads import Downloads
 from .gestures import KEYS, drag, long_press
 from .history import Anchor, anchor_of, check_back
-from .page_scripts import AFTER_INPUT_JS, NAVIGATION_DONE_JS, PAGE_HOOKS_JS, RESET_NAVIGATION_JS
+from .page_scripts import PAGE_HOOKS_JS
 from .page_walk import LISTENER_HOOKS_JS
+from .reactions import after_input, settle
 from .rejection import Rejected
 from .snapshot import ELEMENT_ATTR, SNAPSHOT_JS, WALK_BUDGET, parse_snapshot
 from .tabs import Tabs
@@ -282,35 +282,7 @@ class BrowserDevice(Device):
         raise AssertionError("unreachable")
 
     async def _settle(self, page: Page) -> str:
-        """Wait out a navigation the page started, if any, unless it turned into a download.
-        Returns a note, or ''."""
-        if page.is_closed():
-            return ""
-        navigated = asyncio.ensure_future(
-            page.wait_for_function(NAVIGATION_DONE_JS, timeout=self.navigation_timeout_s * 1000)
-        )
-        downloaded = asyncio.ensure_future(self.downloads.arrived.wait())
-        try:
-            await asyncio.wait({navigated, downloaded}, return_when=asyncio.FIRST_COMPLETED)
-            if not navigated.done():  # the "navigation" is a file being saved: the page stays
-                navigated.cancel()
-                with contextlib.suppress(PlaywrightError):
-                    await page.evaluate(RESET_NAVIGATION_JS)
-                return "; ".join(await self.downloads.collect(self.navigation_timeout_s))
-            navigated.result()
-            await page.wait_for_load_state("domcontentloaded")
-        except PlaywrightTimeoutError:
-            await page.evaluate(RESET_NAVIGATION_JS)
-            return f"a navigation did not finish within {self.navigation_timeout_s:g} s"
-        except PlaywrightError:
-            if not page.is_closed():
-                raise
-        finally:
-            for task in (navigated, downloaded):
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, PlaywrightError):
-                await navigated
-        return ""
+        return await settle(page, self.downloads, self.navigation_timeout_s)
 
     # ---- act ---------------------------------------------------------------------
 
@@ -335,36 +307,7 @@ class BrowserDevice(Device):
         return ActionOutcome(ok=True, detail=detail)
 
     async def _dispatch(self, page: Page, action: Action) -> str:
-        targets, fraction = self._targets, self.scroll_fraction
         match action:
-            case Tap(target=t):
-                return await self._after_input(page, await inputs.click(page, targets, t))
-            case RightClick(target=t):
-                return await self._after_input(page, await inputs.click(page, targets, t, "right"))
-            case LongPress(target=t, duration_ms=ms):
-                x, y = await targets.resolve_point(page, t)
-                await long_press(page, x, y, ms)
-                return await self._after_input(page, f"long-pressed ({x},{y}) for {ms} ms")
-            case Swipe(start=s, end=e, duration_ms=ms):
-                # A mouse drag (selects text, moves sliders); Scroll is what scrolls a page.
-                p0, p1 = await targets.resolve_point(page, s), await targets.resolve_point(page, e)
-                await drag(page, p0, p1, ms)
-                return await self._after_input(page, f"dragged {p0} -> {p1}")
-            case Drag(start=s, end=e, duration_ms=ms):
-                return await self._after_input(page, await inputs.drag_to(page, targets, s, e, ms))
-            case Scroll(direction=d, target=t):
-                return await self._after_input(page, await inputs.scroll(page, targets, d, t, fraction))
-            case TypeText(text=text, target=t, clear=clear, submit=submit):
-                return await self._after_input(page, await inputs.type_text(page, targets, text, t, clear, submit))
-            case SelectOption(target=t, option=option):
-                detail = await inputs.select(page, targets, t, option, self.action_timeout_s)
-                return await self._after_input(page, detail)
-            case Focus(target=t):
-                return await self._after_input(page, await inputs.focus(page, targets, t))
-            case Hover(target=t):
-                return await self._after_input(page, await inputs.hover(page, targets, t))
-            case Hotkey(keys=keys):
-                return await self._after_input(page, await inputs.press_chord(page, keys))
             case PressKey(key=key):
                 return await self._press(page, key)
             case LaunchApp(app=app):
@@ -376,32 +319,46 @@ class BrowserDevice(Device):
             case Wait(seconds=seconds):
                 await asyncio.sleep(seconds)
                 return f"waited {seconds:g}s"
+        return await self._after_input(page, await self._input(page, action))
+
+    async def _input(self, page: Page, action: Action) -> str:
+        """One pointer or keyboard input; the page's reaction is awaited by the caller."""
+        targets = self._targets
+        match action:
+            case Tap(target=t):
+                return await inputs.click(page, targets, t)
+            case RightClick(target=t):
+                return await inputs.click(page, targets, t, "right")
+            case LongPress(target=t, duration_ms=ms):
+                x, y = await targets.resolve_point(page, t)
+                await long_press(page, x, y, ms)
+                return f"long-pressed ({x},{y}) for {ms} ms"
+            case Swipe(start=s, end=e, duration_ms=ms):
+                # A mouse drag (selects text, moves sliders); Scroll is what scrolls a page.
+                p0, p1 = await targets.resolve_point(page, s), await targets.resolve_point(page, e)
+                await drag(page, p0, p1, ms)
+                return f"dragged {p0} -> {p1}"
+            case Drag(start=s, end=e, duration_ms=ms):
+                return await inputs.drag_to(page, targets, s, e, ms)
+            case Scroll(direction=d, target=t):
+                return await inputs.scroll(page, targets, d, t, self.scroll_fraction)
+            case TypeText(text=text, target=t, clear=clear, submit=submit):
+                return await inputs.type_text(page, targets, text, t, clear, submit)
+            case SelectOption(target=t, option=option):
+                return await inputs.select(page, targets, t, option, self.action_timeout_s)
+            case Focus(target=t):
+                return await inputs.focus(page, targets, t)
+            case Hover(target=t):
+                return await inputs.hover(page, targets, t)
+            case Hotkey(keys=keys):
+                return await inputs.press_chord(page, keys)
         raise Rejected(f"action kind {action.kind!r} is not supported by a browser")
 
     async def _after_input(self, page: Page, detail: str) -> str:
-        """Let the page react to an input: a tab it opens comes to front, a navigation lands,
-        a download it starts is saved."""
         assert self._tabs is not None
-        notes = [detail]
-        expected = {"popup": False, "download": False}
-        if not page.is_closed():
-            with contextlib.suppress(PlaywrightError):  # replaced by a navigation: _settle waits for it
-                expected = await page.evaluate(AFTER_INPUT_JS)
-        if expected["popup"] and not self._tabs.opened.is_set():
-            try:
-                await asyncio.wait_for(self._tabs.opened.wait(), self.action_timeout_s)
-            except TimeoutError:
-                notes.append(f"the page asked for a new tab but none opened within {self.action_timeout_s:g} s")
-        if expected["download"] and not self.downloads.arrived.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.downloads.arrived.wait(), self.action_timeout_s)
-        notes.append(await self._settle(page))
-        if self.downloads.arrived.is_set():  # started without a navigation (a `download` link)
-            notes.extend(await self.downloads.collect(self.navigation_timeout_s))
-        front = self._tabs.front_or_none
-        if front is not page:
-            notes.append(f"a new tab is in front: {front.url if front else 'none'}")
-        return "; ".join(n for n in notes if n)
+        return await after_input(
+            page, detail, self._tabs, self.downloads, self.action_timeout_s, self.navigation_timeout_s
+        )
 
     # ---- keys and navigation ---------------------------------------------------------
 
