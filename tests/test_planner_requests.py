@@ -386,6 +386,7 @@ MORE = [
     Case("Turn on wifi on all phones except phone-2", [("Turn on wifi", "phone-1")]),
     Case("Set an alarm for 7 on every phone except the first one", [("Set an alarm for 7", "phone-2")]),
     Case("Turn off bluetooth except on phone-2", [("Turn off bluetooth", "phone-1")]),
+    Case("Switch off Bluetooth on all devices except phone-2", [("Switch off Bluetooth", "phone-1")]),
     Case("Turn on wifi then bluetooth",
          [("Turn on wifi", "phone"), ("Turn on bluetooth", "phone")], edges={("s1", "s2")}),  # fmt: skip
     Case("Turn off Wi-Fi, then Bluetooth on phone-2",

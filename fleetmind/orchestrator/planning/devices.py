@@ -243,7 +243,8 @@ class Fleet:
         ids = tuple(d.id for d in self.of_kind(kind) if d.id in address.device_ids)
         if not ids:
             return address
-        return Address(address.form, address.phrase, address.start, address.end, ids, kind, address.stands_for)
+        return Address(address.form, address.phrase, address.start, address.end, ids, kind, address.stands_for,
+                       address.cut)  # fmt: skip
 
     def _ordinal(self, m: re.Match[str]) -> Address:
         noun = (m.group("noun") or "one").lower()
