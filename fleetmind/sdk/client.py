@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 from websockets.asyncio.client import connect as ws_connect
@@ -103,7 +103,12 @@ class Client:
             raise TaskNotFound(task_id, self.url)
         if response.status_code >= 400:
             raise ApiError(response.status_code, _detail(response))
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise FleetmindError(
+                f"{self.url}{path} answered something that is not JSON; is this a fleetmind orchestrator's URL?"
+            ) from None
 
     async def submit(
         self,
@@ -129,7 +134,7 @@ class Client:
 
     async def task(self, task_id: str) -> Task:
         """A task's state now (graph, steps, pending questions, outputs, cost)."""
-        return Task.model_validate(await self._request("GET", f"/api/tasks/{task_id}", task_id=task_id))
+        return Task.model_validate(await self._request("GET", f"/api/tasks/{quote(task_id, safe='')}", task_id=task_id))
 
     async def run(self, task_id: str) -> Run:
         """The `Run` of a task submitted earlier (by anyone), to follow, answer or cancel it."""
@@ -145,7 +150,7 @@ class Client:
 
     async def cancel(self, task_id: str) -> Task:
         """Cancel a task; its running subtasks stop on their devices."""
-        data = await self._request("POST", f"/api/tasks/{task_id}/cancel", task_id=task_id)
+        data = await self._request("POST", f"/api/tasks/{quote(task_id, safe='')}/cancel", task_id=task_id)
         return Task.model_validate(data) if isinstance(data, dict) and "id" in data else await self.task(task_id)
 
     async def answer(self, task_id: str, text: str, question_id: str | None = None) -> None:
@@ -156,7 +161,7 @@ class Client:
                 raise NoPendingQuestion(f"task {task_id} has no question waiting for an answer")
             question_id = pending[0].id
         body = {"question_id": question_id, "text": text}
-        await self._request("POST", f"/api/tasks/{task_id}/answer", task_id=task_id, json=body)
+        await self._request("POST", f"/api/tasks/{quote(task_id, safe='')}/answer", task_id=task_id, json=body)
 
     async def events(self, task_id: str | None = None, *, after: int = 0) -> AsyncIterator[Event]:
         """Events after number `after` (of one task, or all), then live ones, until the caller stops.
