@@ -15,8 +15,9 @@ Policy = Literal["auto", "local-only", "cloud-only"]
 """Which model tiers may decide steps."""
 Confirm = Literal["ask", "allow"]
 """ask: irreversible actions wait for the user's yes; allow: they are pre-approved."""
-TaskStatus = Literal["running", "succeeded", "failed", "cancelled"]
-FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+TaskStatus = Literal["running", "succeeded", "failed", "cancelled", "interrupted"]
+"""interrupted: the orchestrator stopped before the task ended (a task from an earlier run in its log)."""
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 
 
 class Event(BaseModel):
@@ -177,7 +178,7 @@ class Task(BaseModel):
 
     @property
     def finished(self) -> bool:
-        """Whether the task has ended (succeeded, failed or cancelled)."""
+        """Whether the task has ended (succeeded, failed, cancelled or interrupted)."""
         return self.status in FINISHED
 
 
