@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,10 +22,30 @@ AgentOpt = Annotated[
     str | None,
     typer.Option(help="Custom agents (fleetmind.sdk) to try first: module:object or file.py:object"),
 ]
+STATE_DIR_HELP = (
+    "Keep this host's session, running subtasks and pending questions in DIR (SQLite), so a question "
+    "survives a restart of this command; 'off' keeps them in memory. "
+)
+
+
+def _state_dir(option: str | None, devices: list[Device], *, default_on: bool) -> Path | None:
+    """The host's state directory: as given, 'off', or by default the user's data directory
+    ($XDG_DATA_HOME/fleetmind/hosts/<agent id>) where the devices outlive this command."""
+    from ..agents.host import default_agent_id
+    from ..agents.hoststate import default_state_dir
+
+    if option == "off" or (option is None and not default_on):
+        return None
+    return Path(option).expanduser() if option else default_state_dir(default_agent_id(devices))
 
 
 async def _serve_devices(
-    devices: list[Device], connect: str, token: str | None, model_local: str | None, agent: str | None = None
+    devices: list[Device],
+    connect: str,
+    token: str | None,
+    model_local: str | None,
+    agent: str | None = None,
+    state_dir: Path | None = None,
 ) -> None:
     """Run a device-agent host for `devices` until stopped; reconnects by itself."""
     from ..agents.host import DeviceAgentHost
@@ -43,8 +64,10 @@ async def _serve_devices(
         registry = load_agents(agent)
         factory = registry.factory(gui)
         console.print(f"custom agents first: {', '.join(cls.__name__ for cls in registry.agents)}")
-    host = DeviceAgentHost(connect, devices, factory, token=token)
+    host = DeviceAgentHost(connect, devices, factory, token=token, state_dir=state_dir)
     console.print(f"attaching {', '.join(host.devices)} to {connect} (Ctrl-C to stop)")
+    if state_dir is not None:
+        console.print(f"pending questions survive a restart: state in {state_dir}")
     try:
         await host.run()
     finally:
@@ -74,6 +97,10 @@ def virtual(
     model_local: ModelOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the virtual phones")] = 0,
     agent: AgentOpt = None,
+    state_dir: Annotated[
+        str | None,
+        typer.Option(help=STATE_DIR_HELP + "Default: off (virtual phones end with this command)."),
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Virtual phones: as agents of an orchestrator (--connect), or behind an ADB server (--adb-port)."""
@@ -106,7 +133,9 @@ def virtual(
             phone.device_id = f"phone-{i + 1}"
             devices.append(phone)
         assert connect is not None
-        await _serve_devices(devices, connect, token, model_local, agent)
+        await _serve_devices(
+            devices, connect, token, model_local, agent, _state_dir(state_dir, devices, default_on=False)
+        )
 
     _run(attach if connect else serve_adb, connect)
 
@@ -121,6 +150,10 @@ def android(
     token: TokenOpt = None,
     model_local: ModelOpt = None,
     agent: AgentOpt = None,
+    state_dir: Annotated[
+        str | None,
+        typer.Option(help=STATE_DIR_HELP + "Default: $XDG_DATA_HOME/fleetmind/hosts/<agent id>."),
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a real Android phone (or emulator) reached through adb."""
@@ -134,7 +167,10 @@ def android(
             device = await AndroidDevice.connect_wifi(adb_connect, adb_host=adb_host, adb_port=adb_port)
         else:
             device = await AndroidDevice(serial, adb_host=adb_host, adb_port=adb_port).connect()
-        await _serve_devices([device], connect, token, model_local, agent)
+        devices: list[Device] = [device]
+        await _serve_devices(
+            devices, connect, token, model_local, agent, _state_dir(state_dir, devices, default_on=True)
+        )
 
     _run(main, connect)
 
@@ -148,6 +184,10 @@ def browser(
     token: TokenOpt = None,
     model_local: ModelOpt = None,
     agent: AgentOpt = None,
+    state_dir: Annotated[
+        str | None,
+        typer.Option(help=STATE_DIR_HELP + "Default: off (the browser ends with this command)."),
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a Chromium browser (Debian's package, driven by Playwright)."""
@@ -159,6 +199,9 @@ def browser(
     async def main() -> None:
         device = BrowserDevice(device_id, headless=headless, start_url=start_url)
         await device.start()
-        await _serve_devices([device], connect, token, model_local, agent)
+        devices: list[Device] = [device]
+        await _serve_devices(
+            devices, connect, token, model_local, agent, _state_dir(state_dir, devices, default_on=False)
+        )
 
     _run(main, connect)
