@@ -359,3 +359,17 @@ async def test_the_orchestrators_own_listener_serves_only_the_agent_endpoint() -
         assert r.status_code == 404 and "fleetmind serve" in r.text
     finally:
         await orch.stop()
+
+
+async def test_the_ui_files_come_from_memory_with_etags() -> None:
+    async with asyncio.timeout(30), served() as (_orch, _server, api):
+        page = await api.get("/")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"] == "no-cache"
+        script = await api.get("/app.js")
+        assert script.headers["content-type"].startswith("text/javascript")
+        again = await api.get("/app.js", headers={"If-None-Match": script.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        assert (await api.head("/style.css")).status_code == 200
+        missing = await api.get("/nope.js")
+        assert missing.status_code == 404 and "the web UI is at /" in missing.text

@@ -8,23 +8,29 @@ from __future__ import annotations
 import asyncio
 import base64
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from test_api import FakeAgent, served
 
 from fleetmind.devices.browser.chromium import CHROMIUM_ARGS, find_chromium
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.protocol.messages import Answer, Assign, Cancel, Progress, Question, Result
 
-pytestmark = pytest.mark.skipif(find_chromium() is None, reason="needs Debian's chromium")
+# One browser for the file (launching one takes seconds), so the tests share the module's loop.
+pytestmark = [
+    pytest.mark.skipif(find_chromium() is None, reason="needs Debian's chromium"),
+    pytest.mark.asyncio(loop_scope="module"),
+]
+Opener = Callable[[str], Awaitable[Page]]
 REQUEST = "Turn on Wi-Fi and dark theme, then turn on Bluetooth"
 DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "ui.png"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(find_chromium()), args=list(CHROMIUM_ARGS))
@@ -32,11 +38,21 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
-async def open_page(browser: Browser, url: str) -> Page:
-    page = await browser.new_page(viewport={"width": 1440, "height": 900})
-    page.set_default_timeout(15_000)
-    await page.goto(url)
-    return page
+@pytest_asyncio.fixture(loop_scope="module")
+async def open_page(browser: Browser) -> AsyncIterator[Callable[[str], Awaitable[Page]]]:
+    """Opens a page in a fresh context (no cache, storage or token from another test)."""
+    contexts: list[BrowserContext] = []
+
+    async def opener(url: str) -> Page:
+        contexts.append(context := await browser.new_context(viewport={"width": 1440, "height": 900}))
+        page = await context.new_page()
+        page.set_default_timeout(15_000)
+        await page.goto(url)
+        return page
+
+    yield opener
+    for context in contexts:
+        await context.close()
 
 
 async def submit(page: Page, text: str) -> None:
@@ -45,10 +61,10 @@ async def submit(page: Page, text: str) -> None:
 
 
 async def test_a_request_runs_to_the_end_with_the_dag_and_device_tiles_updating(
-    browser: Browser, tmp_path: Path
+    open_page: Opener, tmp_path: Path
 ) -> None:
     async with asyncio.timeout(45), served(phones=2) as (_orch, server, _api):
-        page = await open_page(browser, server.url + "/")
+        page = await open_page(server.url + "/")
         load_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
         assert 0 < load_ms < 1000, f"the page took {load_ms:.0f} ms to load"
         await expect(page.locator("[data-device]")).to_have_count(2)
@@ -88,10 +104,10 @@ async def test_a_request_runs_to_the_end_with_the_dag_and_device_tiles_updating(
         shutil.copy(tmp_path / "finished.png", DOCS_SCREENSHOT)
 
 
-async def test_an_agents_question_is_answered_inline(browser: Browser, tmp_path: Path) -> None:
+async def test_an_agents_question_is_answered_inline(open_page: Opener, tmp_path: Path) -> None:
     async with asyncio.timeout(45), served() as (orch, server, _api), FakeAgent(server.agent_url) as agent:
         await orch.wait_for_devices(1)
-        page = await open_page(browser, server.url + "/")
+        page = await open_page(server.url + "/")
         await submit(page, "Send the weekly report to Ada Lovelace")
         assign = await agent.next(Assign)
         screen = await VirtualPhone(device_id="phone-9").observe()
@@ -129,10 +145,10 @@ async def test_an_agents_question_is_answered_inline(browser: Browser, tmp_path:
         await page.screenshot(path=tmp_path / "answered.png")
 
 
-async def test_a_running_task_is_cancelled(browser: Browser, tmp_path: Path) -> None:
+async def test_a_running_task_is_cancelled(open_page: Opener, tmp_path: Path) -> None:
     async with asyncio.timeout(45), served() as (orch, server, _api), FakeAgent(server.agent_url) as agent:
         await orch.wait_for_devices(1)
-        page = await open_page(browser, server.url + "/")
+        page = await open_page(server.url + "/")
         await submit(page, "Wait for the bus")
         held = await agent.next(Assign)
         await expect(page.locator("[data-subtask=s1]")).to_have_attribute("data-status", "running")
@@ -148,9 +164,9 @@ async def test_a_running_task_is_cancelled(browser: Browser, tmp_path: Path) -> 
         await page.screenshot(path=tmp_path / "cancelled.png")
 
 
-async def test_a_wrong_token_is_refused_and_the_right_one_kept_for_the_tab(browser: Browser, tmp_path: Path) -> None:
+async def test_a_wrong_token_is_refused_and_the_right_one_kept_for_the_tab(open_page: Opener, tmp_path: Path) -> None:
     async with asyncio.timeout(45), served(token="s3cret", phones=1) as (_orch, server, _api):
-        page = await open_page(browser, server.url + "/")
+        page = await open_page(server.url + "/")
         dialog = page.locator("#token-dialog")
         await expect(dialog).to_be_visible()
         await page.get_by_label("Token").fill("wrong")
@@ -167,7 +183,7 @@ async def test_a_wrong_token_is_refused_and_the_right_one_kept_for_the_tab(brows
         assert await page.evaluate("sessionStorage.getItem('fleetmind.token')") == "s3cret"
 
         # The URL serve prints carries the token in its fragment: no dialog at all.
-        other = await open_page(browser, server.url + "/#token=s3cret")
+        other = await open_page(server.url + "/#token=s3cret")
         await expect(other.locator("[data-device=phone-1]")).to_be_visible()
         await expect(other.locator("#token-dialog")).to_be_hidden()
         assert "token" not in other.url

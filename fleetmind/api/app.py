@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from ..orchestrator.server import Orchestrator
 from . import stream, tasks
+from .assets import Assets
 
 STATIC_DIR = Path(__file__).parent / "static"
 """The web UI: plain HTML, CSS and JavaScript, no build step."""
@@ -71,5 +71,5 @@ def create_app(orchestrator: Orchestrator) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(stream.router)
     app.include_router(tasks.router)
-    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+    app.mount("/", Assets(STATIC_DIR), name="ui")
     return app

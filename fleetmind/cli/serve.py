@@ -13,6 +13,7 @@ import secrets
 import signal
 import sys
 import threading
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import typer
@@ -62,7 +63,7 @@ async def _prompt(orch: Orchestrator) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _virtual_devices(spec: str, url: str, token: str | None, model_cloud: Any) -> Any:
+async def _virtual_devices(spec: str, url: str, token: str | None, model_cloud: Any) -> AsyncIterator[list[str]]:
     """Virtual devices in this process, each with an agent host dialing `url` like a remote one."""
     from ..agents.host import DeviceAgentHost
     from ..agents.loop import GuiAgent

@@ -94,11 +94,15 @@ function appendConversation() {
   if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
+// Close the questions the latest task detail says nobody can answer any more. A detail
+// older than a question (its last_seq is lower) knows nothing of it yet: leave those open.
 function syncQuestions() {
-  const pending = new Set((state.detail?.questions || []).map((q) => q.id));
-  const live = state.detail?.live;
+  const detail = state.detail;
+  if (!detail) return;
+  const pending = new Set(detail.questions.map((q) => q.id));
   for (const node of $("conversation").querySelectorAll(".msg.question:not(.done)")) {
-    if (state.detail && (!live || !pending.has(node.dataset.question))) closeQuestion(node);
+    const known = detail.last_seq >= Number(node.dataset.seq);
+    if (!detail.live || (known && !pending.has(node.dataset.question))) closeQuestion(node);
   }
 }
 

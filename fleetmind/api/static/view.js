@@ -74,6 +74,8 @@ export function messageFor(event, answer) {
       if (d.status === "failed") return h("div", { class: "msg note" }, `${d.subtask} failed: ${d.result?.error || ""}`);
       if (d.status === "succeeded") return h("div", { class: "msg note" }, `${d.subtask} done on ${d.device}`);
       return null;
+    case "log":
+      return d.message ? h("div", { class: "msg note" }, d.subtask ? `${d.subtask}: ${d.message}` : d.message) : null;
     case "task_finished": {
       const s = d.summary || {};
       return h("div", { class: `msg agent result ${d.status}` }, h("div", { class: "who" }, "result"),
