@@ -18,15 +18,18 @@ from typing import Any
 import pytest
 
 from fleetmind.agents.host import DeviceAgentHost
-from fleetmind.agents.hoststate import HostState
+from fleetmind.agents.hoststate import DurableSession, HostState, StateMismatch
 from fleetmind.agents.loop import GuiAgent
 from fleetmind.agents.models import ScriptedModel
 from fleetmind.devices.android import AndroidDevice
+from fleetmind.devices.base import Action, ActionOutcome, Device
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.devices.virtual.adbd import AdbServer
 from fleetmind.orchestrator.planner import ModelPlanner
 from fleetmind.orchestrator.server import Orchestrator
 from fleetmind.orchestrator.store import Event
+from fleetmind.protocol.messages import Ack, Progress
+from fleetmind.protocol.session import Session
 
 SERIAL = "emulator-5554"
 REQUEST = "Log in to the Bank and tell me my balance"
@@ -49,9 +52,10 @@ class Fleet:
     events: asyncio.Queue[Event]
     hosts: list[tuple[DeviceAgentHost, asyncio.Task[None]]] = field(default_factory=list)
 
-    async def start_host(self, **options: Any) -> DeviceAgentHost:
+    async def start_host(self, device: Device | None = None, **options: Any) -> DeviceAgentHost:
         """A host process-equivalent: a new ADB connection to the phone, a new host object."""
-        device = await AndroidDevice(SERIAL, adb_port=self.adb_port, use_uiautomator2=False).connect()
+        if device is None:
+            device = await AndroidDevice(SERIAL, adb_port=self.adb_port, use_uiautomator2=False).connect()
         host = DeviceAgentHost(self.url, [device], GuiAgent, agent_id="bank-host", **options)
         self.hosts.append((host, asyncio.create_task(host.run(), name="host")))
         await host.wait_connections(1)
@@ -71,9 +75,9 @@ class Fleet:
 
 
 @asynccontextmanager
-async def fleet(tmp_path: Path) -> AsyncIterator[Fleet]:
+async def fleet(tmp_path: Path, reconnect_grace_s: float = 60) -> AsyncIterator[Fleet]:
     phone = VirtualPhone(seed=5)
-    orch = Orchestrator(ModelPlanner(ScriptedModel([PLAN])), reconnect_grace_s=60)
+    orch = Orchestrator(ModelPlanner(ScriptedModel([PLAN])), reconnect_grace_s=reconnect_grace_s)
     async with AdbServer({SERIAL: phone}, port=0) as adb:
         url = await orch.start()
         f = Fleet(orch, url, phone, adb.port, tmp_path / "host-state", orch.subscribe())
@@ -160,3 +164,79 @@ async def test_an_unanswered_question_fails_at_its_deadline_naming_the_question(
 def test_question_timeout_must_be_positive() -> None:
     with pytest.raises(ValueError, match="question_timeout_s=0"):
         DeviceAgentHost("ws://127.0.0.1:1/agent", [VirtualPhone()], GuiAgent, question_timeout_s=0)
+
+
+class StuckPhone(VirtualPhone):
+    """The same phone (shared state), whose first action never returns: the host dies mid-step."""
+
+    def __init__(self, phone: VirtualPhone) -> None:
+        super().__init__(SERIAL, state=phone.state)
+        self.acting = asyncio.Event()
+
+    async def act(self, action: Action) -> ActionOutcome:
+        self.acting.set()
+        await asyncio.Event().wait()  # until the host is killed
+        raise AssertionError("unreachable")
+
+
+async def test_a_subtask_stopped_between_steps_is_reported_and_retried_not_resumed(tmp_path: Path) -> None:
+    async with fleet(tmp_path) as f:
+        stuck = StuckPhone(f.phone)
+        await f.start_host(stuck, state_dir=f.state_dir)
+        run = await f.orch.submit(REQUEST)
+        await stuck.acting.wait()  # "open Bank" was reported, and the host dies doing it
+        await f.kill_host()
+        await f.start_host(state_dir=f.state_dir)
+        asked = (await f.next_event("question")).data  # the retry asks, as a first run would
+        assert asked["wire_id"].endswith("#2")
+        await f.orch.answer(asked["wire_id"], "2468", asked["id"])
+        await run.done
+    assert run.status == "succeeded", run.error
+    assert run.graph.subtask("bank").attempts == 2
+    logs = [e.data["message"] for e in f.orch.store.events(run.id) if e.kind == "log"]
+    assert any("restarted while this subtask was between steps" in m for m in logs), logs
+
+
+async def test_a_restarted_host_drops_what_the_orchestrator_gave_up_meanwhile(tmp_path: Path) -> None:
+    async with fleet(tmp_path, reconnect_grace_s=0.2) as f:
+        await f.start_host(state_dir=f.state_dir)
+        run = await f.orch.submit(REQUEST)
+        await f.next_event("question")
+        await f.kill_host()
+        await run.done  # the host stayed away past the grace period: the subtask failed
+        host = await f.start_host(state_dir=f.state_dir)
+        assert run.status == "failed" and "vanished" in (run.error or "")
+        assert host.state is not None and host.state.subtasks() == []  # nothing resumed, nothing asked
+        assert not host._running  # noqa: SLF001
+
+
+# --- the host's record, without sockets ---------------------------------------------------
+
+
+def test_a_durable_session_numbers_on_and_replays_what_was_not_acknowledged(tmp_path: Path) -> None:
+    state = HostState(tmp_path, "a")
+    session = DurableSession.begin(state, "s1")
+    sent = [session.stamp(Progress(subtask_id="t", step=i, action={"kind": "wait"}, tier="rule")) for i in (1, 2, 3)]
+    peer = Session("s1")
+    assert peer.receive(sent[0]) and peer.receive(sent[1])
+    session.receive(peer.stamp(Ack()))  # the peer has 1 and 2
+    state.close()  # the host dies; 3 was never acknowledged
+
+    state = HostState(tmp_path, "a")
+    restored = DurableSession.restore(state)
+    assert restored is not None and (restored.session_id, restored.next_seq) == ("s1", 4)
+    assert [m.seq for m in restored.replay_after(peer.last_received)] == [3]
+    assert peer.receive(restored.replay_after(2)[0])
+    assert peer.receive(restored.stamp(Progress(subtask_id="t", step=4, action={"kind": "wait"}, tier="rule")))
+    state.close()
+
+
+def test_a_state_directory_serves_one_host_and_one_agent_id(tmp_path: Path) -> None:
+    state = HostState(tmp_path, "a")
+    DurableSession.begin(state, "s1")
+    with pytest.raises(StateMismatch, match="another device host is using"):
+        HostState(tmp_path, "a")
+    state.close()
+    with pytest.raises(StateMismatch, match="holds the state of agent 'a', not 'b'"):
+        HostState(tmp_path, "b")
+    HostState(tmp_path, "a").close()
