@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from ..devices.base import (
     Action,
     Done,
+    Focus,
     LaunchApp,
     Observation,
     PressKey,
     Scroll,
+    SelectOption,
     Tap,
     Target,
     TypeText,
@@ -424,7 +426,13 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
                         score,
                     )
                 )
+            elif not value and is_empty_field(el) and not el.focused and _on_web(obs):
+                # "focus the text box": a field the goal gives nothing to type into (web pages only)
+                score = (1.5 if "focus" in goal.words else 0.1) + 0.5 * _overlap(goal, el.label)
+                out.append(Candidate(Focus(target=Target(element=el.id), why="focus it"), f"focus {el.label}", score))
             continue
+        if el.options and el.enabled:
+            out.extend(_option_candidates(goal, el))
         if not (el.clickable or el.checkable) or not el.label or not el.enabled:
             continue
         if _duplicates_a_key_or_launch(el, apps, obs):
@@ -478,6 +486,30 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
     return out
+
+
+def _option_candidates(goal: Goal, el: UIElement) -> list[Candidate]:
+    """Choosing the drop-down option the goal names (in its text or as a value), when not chosen yet.
+    "Kiwi jam" in the goal names that option, not "Kiwi"."""
+    given = {v.casefold() for v in goal.values.values()}
+    scored: dict[str, float] = {}
+    for option in (o.strip() for o in el.options):
+        named = bool(re.search(rf"(?<!\w){re.escape(option)}(?!\w)", goal.text, re.I)) or option.casefold() in given
+        if option and (named or (content_words(option) and content_words(option) <= goal.words)):
+            scored[option] = 3.0 if named else 2.0
+    best = [o for o in scored if not any(o.casefold() in other.casefold() for other in scored if other != o)]
+    if el.text.strip() in best:
+        return []
+    return [
+        Candidate(SelectOption(target=Target(element=el.id), option=o, why=why), why, scored[o])
+        for o in best
+        if (why := f"choose {o} in {el.description or readable_label(el)}")
+    ]
+
+
+def _on_web(obs: Observation) -> bool:
+    """Whether the screen is a web page (a browser reports the page's URL as its package)."""
+    return obs.foreground_package.startswith(("http://", "https://", "file:", "about:", "data:"))
 
 
 def _app_is_wanted(goal: Goal, obs: Observation) -> bool:
@@ -535,6 +567,9 @@ def history_entry(action: Action, obs: Observation) -> str:
         el = obs.element(action.target.element) if action.target and action.target.element else None
         text = SECRET if el is not None and el.password else action.text
         return f"typed:{field_name(el) if el else ''}:{text}"
+    if isinstance(action, SelectOption):  # a choice fills its form field as typing does
+        el = obs.element(action.target.element) if action.target.element else None
+        return f"typed:{field_name(el) if el else ''}:{action.option}"
     if isinstance(action, Tap) and action.target.element:
         el = obs.element(action.target.element)
         label = readable_label(el) if el else ""

@@ -19,7 +19,24 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from ..devices.base import Action, LaunchApp, LongPress, Observation, PressKey, Scroll, Swipe, Tap, TypeText, UIElement
+from ..devices.base import (
+    Action,
+    Drag,
+    Focus,
+    Hotkey,
+    Hover,
+    LaunchApp,
+    LongPress,
+    Observation,
+    PressKey,
+    RightClick,
+    Scroll,
+    SelectOption,
+    Swipe,
+    Tap,
+    TypeText,
+    UIElement,
+)
 
 __all__ = ["Effect", "confirmation_text", "effect_of", "is_state_changing"]
 
@@ -85,7 +102,34 @@ def effect_of(action: Action, obs: Observation) -> Effect:
         case Tap(target=target) | LongPress(target=target):
             el = obs.element(target.element) if target.element else _element_at(obs, target.x, target.y)
             return _tap_effect(el, obs) if el is not None else "change"
+        case Focus() | Hover() | RightClick():
+            return "read"  # a caret, a tooltip, a context menu: nothing kept
+        case Hotkey(keys=keys):
+            return _hotkey_effect(keys)
+        case SelectOption(target=target):
+            # a choice in a form is kept only when the form is sent; a lone drop-down applies at once
+            return "draft" if _on_a_form(obs, target.element) else "change"
+        case Drag(start=start):
+            el = obs.element(start.element) if start.element else _element_at(obs, start.x, start.y)
+            moves_a_value = el is not None and any(k in el.cls.lower() for k in _SLIDER_CLASSES)
+            return "change" if moves_a_value else "draft"  # a reorder or a drop stays a draft until saved
     return "read"
+
+
+def _hotkey_effect(keys: str) -> Effect:
+    """Enter (with any modifier) submits and ctrl+s saves; editing keys only edit a draft; the rest moves around."""
+    key = keys.rsplit("+", 1)[-1] if not keys.endswith("++") else "+"
+    if key == "enter" or keys in ("ctrl+s", "meta+s"):
+        return "change"
+    if key in ("backspace", "delete") or keys in ("ctrl+x", "ctrl+v", "meta+x", "meta+v", "ctrl+z", "meta+z"):
+        return "draft"
+    return "read"
+
+
+def _on_a_form(obs: Observation, element_id: str | None) -> bool:
+    """Whether the screen has other fields, or a button that commits them, besides this element."""
+    others = [e for e in obs.elements if e.id != element_id]
+    return any(e.editable or e.options for e in others) or any(e.clickable and _COMMIT.match(_label(e)) for e in others)
 
 
 def is_state_changing(effect: Effect) -> bool:
