@@ -145,3 +145,72 @@ async def test_a_custom_agent_registered_through_the_sdk_receives_and_finishes_a
     assert ("s1", "echoed") in steps
     assert result.outputs["s1"] == {"result": "marmalade"}
     assert result.outputs["s2"] == {"result": "Bluetooth on"}
+
+
+class Proxy:
+    """A loopback TCP proxy whose connections the test can cut, as a network drop would."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.drop()
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writers += [writer, up_writer]
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except OSError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def drop(self) -> None:
+        for w in self.writers:
+            w.transport.abort()
+        self.writers.clear()
+
+
+async def test_the_event_stream_resumes_after_a_drop_without_gaps_or_duplicates(
+    fleet: LocalFleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fleetmind.sdk import client
+
+    opened: list[str] = []
+    real_connect = client.ws_connect
+
+    def counting_connect(url: str, **kwargs: object) -> object:
+        opened.append(url.split("after=", 1)[1].split("&", 1)[0])
+        return real_connect(url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "ws_connect", counting_connect)
+    port = int(fleet.url.rsplit(":", 1)[1])
+    proxy = Proxy(port)
+    async with asyncio.timeout(60), proxy as url, fleetmind.connect(url, token=fleet.token) as fm:
+        run = await fm.submit("Turn on Wi-Fi and dark theme, then turn on Bluetooth")
+        seen = []
+        async for event in run:
+            seen.append(event.seq)
+            if len(seen) == 3:
+                proxy.drop()  # mid-task: the client reconnects and asks for what came after seq 3
+        stored = (await fm.task(run.id)).model_extra or {}
+    async with fleetmind.connect(fleet.url, token=fleet.token) as direct:
+        everything = [e.seq async for e in (await direct.run(run.id))]
+    # It reconnected, asking for what came after the last event it had (frames already buffered included).
+    assert len(opened) >= 2 and opened[0] == "0" and int(opened[1]) in seen[2:-1]
+    assert seen == everything  # the same events, in order, none twice, none lost
+    assert stored.get("last_seq", seen[-1]) == seen[-1]
