@@ -395,6 +395,11 @@ MORE = [
     Case("Could you please add Grace Hopper to my contacts, her number is 555 0199",
          [("Add Grace Hopper to my contacts, her number is 555 0199", "phone")]),  # fmt: skip
     Case("Make a new note, title Ideas, body buy a boat", [("Make a new note, title Ideas, body buy a boat", "phone")]),
+    Case("Write a note saying call mom and call dad", [("Write a note saying call mom and call dad", "phone")]),
+    Case("Text Ada saying I'm late and turn on dark theme",
+         [("Text Ada saying I'm late", "phone"), ("Turn on dark theme", "phone")]),  # fmt: skip
+    Case("Add a contact named Tom Smith and call him",
+         [("Add a contact named Tom Smith", "phone"), ("Call Tom Smith", "phone")], edges={("s1", "s2")}),  # fmt: skip
     Case("Send Ada a text from both phones saying hi",
          [("Send Ada a text saying hi", "phone-1"), ("Send Ada a text saying hi", "phone-2")]),  # fmt: skip
     Case("Switch to airplane mode on the first phone, then back off after 5 minutes",
@@ -455,6 +460,7 @@ ACROSS_DEVICES = [
         "Read Ada's last message on phone-2 and reply to her from phone-1 saying thanks",
         [("Read Ada's last message", "phone-2"), ("Reply to Ada saying thanks", "phone-1")],
         outputs={"s1": "message"},
+        edges={("s1", "s2")},  # "her" is the Ada just read about: reply after reading
     ),
 ]
 

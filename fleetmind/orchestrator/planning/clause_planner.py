@@ -320,6 +320,8 @@ def _link(steps: list[_Step]) -> None:
             step.after.append(source)
         elif prev is not None and references.refers_back(step.goal):
             step.after.append(prev)  # "turn it on": after what "it" came from
+        elif prev is not None and step.person and step.person in prev.goal:
+            step.after.append(prev)  # "add a contact named Tom and call him": after he is added
         if (
             prev is not None
             and step.question

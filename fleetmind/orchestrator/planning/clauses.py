@@ -85,6 +85,12 @@ def _late_particle(clause: str, verb: str | None) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def _continues_value(clause: str, verb: str) -> bool:
+    """Whether a clause starting with `verb` repeats the shape of the message before it."""
+    value = clause[lexicon.value_start(clause) :]
+    return bool(value) and bool(re.search(r"\b" + re.escape(verb.split()[0]) + r"\b", value, re.I))
+
+
 def _list_verb(stage: str) -> str | None:
     """The list verb the stage's last clause starts with ("turn on"), if any."""
     last = _CLAUSE_SEP.split(stage)[::2][-1]
@@ -187,6 +193,8 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
                 current[-1].text += sep + piece  # "turn Wi-Fi on, on both phones": where the clause is done
             elif bare and (address_only(bare) or lexicon.SAME.match(bare)):
                 current.append(Clause(piece, n, verb, repeat=True))
+            elif own and _continues_value(text, own):
+                current[-1].text += sep + piece  # "a note saying call mom and call dad": one message
             elif own:
                 current.append(Clause(piece, n, own))
                 verb = own
