@@ -82,7 +82,9 @@ def add_device_tools(server: MCPServer[Any], devices: Sequence[Device], wrap: Wr
             Action,
             Field(
                 description="One action, by `kind`: tap/long_press {target}, swipe {start,end}, scroll {direction},"
-                " type_text {text, target?, clear?, submit?}, press_key {key}, launch_app {app}, wait {seconds}."
+                " type_text {text, target?, clear?, submit?}, press_key {key}, launch_app {app}, wait {seconds};"
+                " browsers also: drag {start,end}, select_option {target,option}, focus/hover/right_click {target},"
+                " hotkey {keys, e.g. 'ctrl+a'}."
                 " A target is {element: id from observe_screen} or {x, y} in device pixels."
             ),
         ],
