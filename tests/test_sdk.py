@@ -201,16 +201,20 @@ async def test_the_event_stream_resumes_after_a_drop_without_gaps_or_duplicates(
     port = int(fleet.url.rsplit(":", 1)[1])
     proxy = Proxy(port)
     async with asyncio.timeout(60), proxy as url, fleetmind.connect(url, token=fleet.token) as fm:
-        run = await fm.submit("Turn on Wi-Fi and dark theme, then turn on Bluetooth")
+        # The agent waits for the confirmation, so every later event happens after the drop.
+        run = await fm.submit("Send an SMS to 555 0100 saying hello", confirm="ask")
         seen = []
         async for event in run:
             seen.append(event.seq)
-            if len(seen) == 3:
-                proxy.drop()  # mid-task: the client reconnects and asks for what came after seq 3
+            if isinstance(event, QuestionAsked):
+                proxy.drop()  # the client reconnects and asks for what came after this event
+                async with fleetmind.connect(fleet.url, token=fleet.token) as other:
+                    await other.answer(run.id, "yes", event.question_id)
+                assert (await fm.task(run.id)).questions == []  # a read through the cut proxy is retried
         stored = (await fm.task(run.id)).model_extra or {}
     async with fleetmind.connect(fleet.url, token=fleet.token) as direct:
         everything = [e.seq async for e in (await direct.run(run.id))]
-    # It reconnected, asking for what came after the last event it had (frames already buffered included).
-    assert len(opened) >= 2 and opened[0] == "0" and int(opened[1]) in seen[2:-1]
+    # The first stream, one resume asking for what came after the question, and the replay above.
+    assert len(opened) == 3 and opened[0] == opened[2] == "0" and int(opened[1]) in seen[:-1]
     assert seen == everything  # the same events, in order, none twice, none lost
     assert stored.get("last_seq", seen[-1]) == seen[-1]

@@ -91,11 +91,17 @@ class Client:
 
     async def _request(self, method: str, path: str, *, task_id: str | None = None, **kwargs: Any) -> Any:
         try:
-            response = await self._http.request(method, path, **kwargs)
+            try:
+                response = await self._http.request(method, path, **kwargs)
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                if method != "GET":
+                    raise  # the server may have acted on it: never send a command twice
+                # A kept-alive connection the network dropped meanwhile: a read is safe to send again.
+                response = await self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise ConnectionFailed(
-                f"cannot reach the orchestrator at {self.url} ({exc or type(exc).__name__}); is `fleetmind serve`"
-                " running there? Pass its URL (url= or $FLEETMIND_URL)"
+                f"cannot reach the orchestrator at {self.url} ({str(exc) or type(exc).__name__}); is `fleetmind"
+                " serve` running there? Pass its URL (url= or $FLEETMIND_URL)"
             ) from None
         if response.status_code == 401:
             raise Unauthorized(self.url)
