@@ -21,6 +21,9 @@ Define your own agents, tools and skills:
   `fleetmind device virtual|android|browser --connect URL --agent module:obj`.
 - `Tools`: typed functions an agent may call, validated against their signatures.
 - `Skill`: a named, parameterised action sequence, run on a `Device` step by step.
+
+Try it all in one process: `fleetmind.sdk.local.local_fleet("phone:2", agents=registry)`
+serves an orchestrator with virtual phones on loopback (see examples/).
 """
 
 from ..agents.loop import AskFn, LoopResult, OnStep, StepRecord, SubtaskSpec
