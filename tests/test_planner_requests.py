@@ -474,3 +474,39 @@ async def test_private_data_keeps_its_privacy_downstream() -> None:
     graph = await plan("Take the wifi password from phone 1 and enter it on phone 2")
     assert graph.subtask("s1").privacy == "private"
     assert graph.effective_privacy("s2") == "private"
+
+
+ONLINE = [
+    Case("Go online and find out the weather in Oslo", [("Go online and find out the weather in Oslo", "browser")],
+         outputs={"s1": "weather"}),  # fmt: skip
+    Case("Use the browser to fill in the contact form with name Ada and message hi",
+         [("Fill in the contact form with name Ada and message hi", "browser")]),  # fmt: skip
+    # a text that says nothing of its own carries what was just found
+    Case(
+        "Find out what the weather is like in Rome and text my wife",
+        [("Find out what the weather is like in Rome", "browser"), ("Text my wife", "phone")],
+        outputs={"s1": "weather"},
+        inputs={"s2": {"message": "s1.outputs.weather"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Check the weather in Paris and Rome and text both to Ada",
+        [("Check the weather in Paris and Rome", "browser"), ("Text both to Ada", "phone")],
+        outputs={"s1": "weather"},
+        inputs={"s2": {"message": "s1.outputs.weather"}},
+        edges={("s1", "s2")},
+    ),
+    Case(
+        "Who wrote the first computer program? Text the answer to Grace and save it in a note",
+        [("Who wrote the first computer program", "browser"), ("Text the answer to Grace", "phone"),
+         ("Save it in a note", "phone")],
+        outputs={"s1": "person"},
+        inputs={"s2": {"message": "s1.outputs.person"}, "s3": {"message": "s1.outputs.person"}},
+        edges={("s1", "s2"), ("s1", "s3")},
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("case", ONLINE, ids=lambda c: c.request)
+async def test_web_lookups_and_what_they_feed(case: Case) -> None:
+    await check(case)

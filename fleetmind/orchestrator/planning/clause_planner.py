@@ -306,6 +306,8 @@ def _link(steps: list[_Step]) -> None:
         prev = earlier[-1] if earlier else None
         if source is None and producers and _OBJECT.match(step.goal) and references.sends(step.goal):
             source = producers[-1]  # "check the news and text me the headline"
+        if source is None and prev is not None and prev.question and references.bare_send(step.goal):
+            source = prev  # "find out the weather in Rome and text my wife": what was found is the message
         if source is None and prev is not None and prev.opener and not prev.question:
             noun = _OBJECT.match(step.goal)
             if noun or references.generic_reference(step.goal):

@@ -109,7 +109,14 @@ _ORDINAL = re.compile(
     re.I,
 )
 _KIND = re.compile(
-    r"\b" + _PREP + r"\s+(?:" + _DET + r"\s+)?(?P<noun>" + _alt(list(_KIND_NOUNS)) + r")\b(?!-|'s)" + _NOT_A_NUMBER,
+    r"(?:\b"
+    + _PREP
+    + r"|^use)\s+(?:"
+    + _DET
+    + r"\s+)?(?P<noun>"
+    + _alt(list(_KIND_NOUNS))
+    + r")\b(?!-|'s)"
+    + _NOT_A_NUMBER,
     re.I,
 )
 _UNKNOWN = re.compile(r"\b" + _PREP + r"\s+" + _DET + r"\s+(?P<noun>" + _alt(_UNKNOWN_NOUNS) + r")\b(?!-)", re.I)

@@ -56,7 +56,7 @@ _NOT_A_NOUN = word_set(
     know hi hello if whether what when where how i i'm i'll we you it know asap too as"""
 )
 
-_DATA_PRONOUN = re.compile(r"\b(it|its|that|this|them|those|these)\b", re.I)
+_DATA_PRONOUN = re.compile(r"\b(it|its|that|this|them|those|these|both|everything|all of it)\b", re.I)
 _DUMMY_IT = re.compile(r"\b(?:is|was|will|does|did)\s+it\b|\bit(?:'s|\s+(?:is|was|will|rains?|snows?|says?))\b", re.I)
 _UI_IT = re.compile(r"\b(?:make|keep|turn|switch|leave|set)\s+it\b", re.I)
 _FOLLOWS_OBJECT = re.compile(r"\s*(?:$|[,.;!?]|(?:to|in|into|on|as|with|by|via|for|from|over|and|too|please)\b)", re.I)
@@ -261,3 +261,15 @@ def input_role(consumer: str, output: str, *, to_person: bool) -> str:
 def sends(clause: str) -> bool:
     """Whether the clause sends, writes or saves something (its object is content)."""
     return bool(_MESSAGE_VERBS.match(clause))
+
+
+_BARE_SEND = re.compile(
+    r"^(?:text|message|email|e-mail|sms|ping|send a (?:text|message|sms|email) to|write to)\s+"
+    r"(?:my\s+\w+|[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?|\+?\d[\d\s-]{4,}\d)$",
+    re.I,
+)
+
+
+def bare_send(clause: str) -> bool:
+    """Whether the clause sends to someone and says nothing of what ("text my wife", "email Ada")."""
+    return bool(_BARE_SEND.match(clause.strip()))
