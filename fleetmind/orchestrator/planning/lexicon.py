@@ -37,7 +37,8 @@ LIST_VERBS = ("turn on", "turn off", "switch on", "switch off", "enable", "disab
 """Verbs that take a list of things ("turn on Wi-Fi and Bluetooth"): each thing is its own subtask."""
 
 OPENERS = re.compile(
-    r"^(?:open|launch|go to|go into|go back to|go online|get online|navigate to|visit|head to|browse to|switch to|unlock|"
+    r"^(?:open|launch|go to|go into|go back to|go online|get online|navigate to|visit|head to|browse to|"
+    r"switch to|unlock|"
     r"log ?in(?:to)?|log on(?:to)?|sign ?in(?:to)?|sign on)\b",
     re.I,
 )
