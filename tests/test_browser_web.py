@@ -59,6 +59,7 @@ SEE = """<!doctype html><title>See</title>
 <div id="plain" style="width:200px">Plain text</div>
 <select id="fruit" aria-label="Fruit"><option>Apple</option><option value="b">Banana</option>
   <option>Cherry pie</option></select>
+<select id="pets" multiple size="3"><option>Cat</option><option>Dog</option><option>Fish</option></select>
 <input type="range" id="vol" min="10" max="50" value="30" aria-label="Volume">
 <label><input type="checkbox" id="agree" checked> I agree</label>
 <button id="toggle" aria-pressed="true">Bold</button>
@@ -274,6 +275,11 @@ async def test_select_option_by_text_value_and_loose_text(device: BrowserDevice,
     fruit = at(by_rid(await device.observe(), "fruit"))
     missing = await device.act(SelectOption(target=fruit, option="Durian"))
     assert not missing.ok and "'Apple', 'Banana', 'Cherry pie'" in (missing.error or "")
+    pets = at(by_rid(await device.observe(), "pets"))  # a list box adds to its choice
+    assert (await device.act(SelectOption(target=pets, option="Cat"))).ok
+    assert (await device.act(SelectOption(target=pets, option="Fish"))).ok
+    chosen = await device.page.eval_on_selector("#pets", "s => Array.from(s.selectedOptions).map((o) => o.text)")
+    assert chosen == ["Cat", "Fish"]
 
 
 async def test_select_option_in_a_drawn_drop_down(device: BrowserDevice, base_url: str) -> None:

@@ -64,6 +64,10 @@ async def choose_option(page: Page, field: Locator, option: str, timeout_s: floa
         text, _, disabled = options[index]
         if disabled:
             raise Rejected(f"option {text.strip()!r} is disabled; choose another")
+        if info["multiple"]:  # a list box keeps what is chosen already, as a ctrl+click adds to it
+            chosen = [i for i, selected in enumerate(info["selected"]) if selected and i != index]
+            await field.select_option(index=[*chosen, index])
+            return f"added {text.strip()!r} to the choice ({len(chosen) + 1} chosen)"
         await field.select_option(index=index)
         return f"chose {text.strip()!r}"
     # A drawn drop-down: open it, then click the option it shows.

@@ -23,11 +23,15 @@ __all__ = ["click", "drag_to", "focus", "hover", "press_chord", "scroll", "selec
 
 _FOCUS_JS = """
 (el) => {
+  // The focus event counts too: a page may move the focus on at once (to the next field, or away).
+  let got = false;
+  el.addEventListener('focus', () => { got = true; }, {once: true});
   el.focus();
   const root = el.getRootNode();
   const editable = el.isContentEditable || el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT'
     && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'image', 'range', 'color'].includes(el.type));
-  return {focused: root.activeElement === el, editable, empty: editable && !(el.value || el.innerText || '').trim()};
+  const empty = editable && !(el.value || el.innerText || '').trim();
+  return {focused: got || root.activeElement === el, editable, empty};
 }
 """
 
@@ -93,6 +97,14 @@ async def drag_to(page: Page, targets: Targets, start: Target, end: Target, ms: 
     """Press on `start`, move to `end` in small steps over `ms`, release; both must be on screen together."""
     p0 = await targets.resolve_point(page, start)
     p1 = await targets.resolve_point(page, end, scroll=False)
+    if end.element is not None:
+        # Release a little past the target's centre, still inside it, as a hand does: a sorted list
+        # moves an item only once it crosses the middle of the one it is dropped on.
+        box = await (await targets.locate(page, end.element)).bounding_box()
+        dx, dy = p1[0] - p0[0], p1[1] - p0[1]
+        length = max(1.0, (dx * dx + dy * dy) ** 0.5)
+        if box is not None:
+            p1 = (int(p1[0] + dx / length * box["width"] * 0.2), int(p1[1] + dy / length * box["height"] * 0.2))
     await drag(page, p0, p1, ms)
     return f"dragged {describe_target(start)} {p0} onto {describe_target(end)} {p1}"
 

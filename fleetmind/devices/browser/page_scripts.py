@@ -209,6 +209,7 @@ FOCUS_POINT_JS = """
 # What `select_option` needs to know about its target: a native select's options, or not a select.
 SELECT_INFO_JS = """
 (el) => el.tagName === 'SELECT'
-  ? {select: true, multiple: el.multiple, options: Array.from(el.options).map((o) => [o.text, o.value, o.disabled])}
-  : {select: false, multiple: false, options: []}
+  ? {select: true, multiple: el.multiple, options: Array.from(el.options).map((o) => [o.text, o.value, o.disabled]),
+    selected: Array.from(el.options).map((o) => o.selected)}
+  : {select: false, multiple: false, options: [], selected: []}
 """

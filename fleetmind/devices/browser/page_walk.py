@@ -96,7 +96,7 @@ SNAPSHOT_JS = r"""
   const inputType = (el) => (el.getAttribute('type') || 'text').toLowerCase();
   const roleOf = (el) => {
     const r = (el.getAttribute('role') || '').trim().split(/\s+/)[0];
-    if (r) return r;
+    if (r && r !== 'presentation' && r !== 'none') return r;
     const tag = el.tagName;
     if (isSvg(el)) return el.localName === 'a' ? 'link' : '';
     if (tag === 'A') return el.hasAttribute('href') ? 'link' : '';
@@ -187,14 +187,14 @@ SNAPSHOT_JS = r"""
   const area = (r) => Math.max(0, r.right - r.left) * Math.max(0, r.bottom - r.top);
 
   const viewport = {left: 0, top: 0, right: vw, bottom: vh};
-  const TOP = {covered: false, delegated: false, svgBox: null, cursor: ''};
+  const TOP = {covered: false, delegated: false, svgBox: null, cursor: '', inControl: false};
   const smallArea = vw * vh / 4;  // a click listener on anything bigger is a page-wide catch-all
   const out = [];
   let total = 0, visited = 0, iframes = 0, canvases = 0, budgetHit = false;
 
   // frame: {dx, dy, view}: offset of the frame's viewport in the top page, and its visible part.
-  // ctx: {covered, delegated, svgBox, cursor}: text already in an ancestor's label; clicks on children
-  // handled by an ancestor; the box of the enclosing <svg>; the parent's cursor.
+  // ctx: {covered, delegated, svgBox, cursor, inControl}: text already in an ancestor's label; clicks on
+  // children handled by an ancestor; the box of the enclosing <svg>; the parent's cursor; inside a control.
   const visit = (el, clip, ctx, frame) => {
     const tag = el.tagName, svg = isSvg(el), local = el.localName.toLowerCase();
     if (svg ? SVG_SKIP.has(local) : SKIP.has(tag)) return;
@@ -221,7 +221,9 @@ SNAPSHOT_JS = r"""
     const small = area(rect) <= smallArea;
     const pointerStarts = style.cursor === 'pointer' && ctx.cursor !== 'pointer';
     const hears = tag !== 'BODY' && tag !== 'HTML' && listened(el);
-    const weak = !strong && small && (hears || pointerStarts || (el.tabIndex >= 0 && el.hasAttribute('tabindex')));
+    // Inside a control, a listener or a pointer is part of that control (a tab's inner link), not another one.
+    const weak = !strong && !ctx.inControl && small
+      && (hears || pointerStarts || (el.tabIndex >= 0 && el.hasAttribute('tabindex')));
     const control = strong || weak;
     let shown = (SHOWN_ROLES.has(role) && (role !== 'img' || name())) || (isFrame && !doc) || tag === 'CANVAS';
     let svgShape = false;
@@ -285,6 +287,7 @@ SNAPSHOT_JS = r"""
       delegated: ctx.delegated || (hears && small),
       svgBox: local === 'svg' ? rect : ctx.svgBox,
       cursor: style.cursor,
+      inControl: ctx.inControl || strong || weak,
     };
     let childClip = clip;
     if (!svg && (style.overflowX !== 'visible' || style.overflowY !== 'visible')) childClip = clipBy(clip, rect);
