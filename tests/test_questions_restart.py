@@ -210,6 +210,28 @@ async def test_a_restarted_host_drops_what_the_orchestrator_gave_up_meanwhile(tm
         assert not host._running  # noqa: SLF001
 
 
+async def test_two_restarts_inside_the_grace_period_keep_the_question(tmp_path: Path) -> None:
+    # The orchestrator's grace timer is the thing under test, so this test waits on the clock:
+    # the second absence spans the moment the first one's grace runs out, and ends well
+    # before its own does.
+    grace = 2.0
+    async with fleet(tmp_path, reconnect_grace_s=grace) as f:
+        await f.start_host(state_dir=f.state_dir)
+        run = await f.orch.submit(REQUEST)
+        asked = (await f.next_event("question")).data
+        first_gone = asyncio.get_running_loop().time()
+        await f.kill_host()
+        await f.start_host(state_dir=f.state_dir)
+        await asyncio.sleep(max(0.0, first_gone + 0.6 * grace - asyncio.get_running_loop().time()))
+        await f.kill_host()
+        await asyncio.sleep(max(0.0, first_gone + 1.2 * grace - asyncio.get_running_loop().time()))
+        await f.start_host(state_dir=f.state_dir)
+        await f.orch.answer(asked["wire_id"], "2468", asked["id"])
+        await run.done
+    assert run.status == "succeeded", run.error
+    assert run.graph.subtask("bank").attempts == 1
+
+
 # --- the host's record, without sockets ---------------------------------------------------
 
 

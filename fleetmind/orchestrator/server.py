@@ -286,7 +286,7 @@ class Orchestrator:
         return agent, 0
 
     def _lost(self, agent: AgentSession) -> None:
-        agent.lost_at = time.monotonic()
+        lost_at = agent.lost_at = time.monotonic()
         self.registry.set_online(agent.link.session.session_id, False)
         busy = self._attempts_on(agent.devices)
         # An idle agent leaving is ordinary; one leaving with work in hand is worth a warning.
@@ -300,7 +300,8 @@ class Orchestrator:
 
         async def expire() -> None:
             await asyncio.sleep(self.reconnect_grace_s)  # a deadline, not a wait for an event
-            if agent.lost_at is not None and agent.link.ws is None:
+            # Only this absence counts: an agent that came back and left again has its own timer.
+            if agent.lost_at == lost_at and agent.link.ws is None:
                 for attempt in self._attempts_on(agent.devices):
                     await self._attempt_failed_by_wire(
                         attempt.wire_id,
