@@ -333,3 +333,21 @@ def test_cutting_an_edge_far_upstream_breaks_a_reference_far_downstream() -> Non
         "input end.i references s0.outputs.x but 's0' is not upstream of 'end': add an edge s0->end"
     ]
     assert g.check(GraphPatch(ops=[RemoveEdge(src="s0", dst="s1"), AddEdge(src="s0", dst="end")])) == []
+
+
+def test_privacy_follows_data_through_a_lattice_once() -> None:
+    # Each subtask takes the outputs of both subtasks of the layer above: following every
+    # path, as a recursion would, takes 2**40 steps; looking at each subtask once, 80.
+    specs = [SubtaskSpec(id="top-0", goal="go", outputs=["x"], privacy="private"),
+             SubtaskSpec(id="top-1", goal="go", outputs=["x"])]
+    edges: list[Any] = []
+    for layer in range(1, 41):
+        for i in (0, 1):
+            ups = [f"{'top' if layer == 1 else f'l{layer - 1}'}-{j}" for j in (0, 1)]
+            specs.append(SubtaskSpec(id=f"l{layer}-{i}", goal="go", outputs=["x"],
+                                     inputs={f"in{j}": Ref(subtask=u, output="x") for j, u in enumerate(ups)}))
+            edges += [(u, f"l{layer}-{i}", "on_success") for u in ups]
+    g = TaskGraph("t")
+    g.apply(GraphPatch.from_specs(specs, edges))
+    assert g.effective_privacy("l40-1") == "private"
+    assert g.effective_privacy("top-1") == "normal"

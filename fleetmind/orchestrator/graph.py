@@ -366,11 +366,18 @@ class TaskGraph:
 
         Privacy flows with data: what a private subtask found stays private downstream.
         """
-        s = self.subtask(subtask_id)
-        if s.privacy == "private":
-            return "private"
-        sources = {v.subtask for v in s.inputs.values() if isinstance(v, Ref)}
-        return "private" if any(self.effective_privacy(src) == "private" for src in sources) else "normal"
+        # Each subtask the data comes through is looked at once: where two inputs share an
+        # upstream, following every path would double the work at each such layer.
+        seen, todo = {subtask_id}, [subtask_id]
+        while todo:
+            s = self.subtask(todo.pop())
+            if s.privacy == "private":
+                return "private"
+            for ref in s.references:
+                if ref.subtask not in seen:
+                    seen.add(ref.subtask)
+                    todo.append(ref.subtask)
+        return "normal"
 
     def mark_running(self, subtask_id: str, device_id: str) -> None:
         """An attempt starts on `device_id` (ready -> running)."""
