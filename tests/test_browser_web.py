@@ -364,3 +364,6 @@ async def test_back_never_leaves_the_page_the_task_started_on(device: BrowserDev
     assert back.ok, back.error
     assert (await device.observe()).foreground_package == f"{base_url}/see"
     assert not (await device.act(PressKey(key="back"))).ok
+    home = await device.act(PressKey(key="home"))  # no home page configured: not off to about:blank either
+    assert not home.ok and "no home page" in (home.error or "")
+    assert (await device.observe()).foreground_package == f"{base_url}/see"

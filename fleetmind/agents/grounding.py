@@ -498,8 +498,10 @@ def _option_candidates(goal: Goal, el: UIElement) -> list[Candidate]:
         if option and (named or (content_words(option) and content_words(option) <= goal.words)):
             scored[option] = 3.0 if named else 2.0
     best = [o for o in scored if not any(o.casefold() in other.casefold() for other in scored if other != o)]
+    chosen = {t.strip() for t in el.text.split(", ")}  # a list box shows all it has chosen
     if el.text.strip() in best:
         return []
+    best = [o for o in best if o not in chosen]
     return [
         Candidate(SelectOption(target=Target(element=el.id), option=o, why=why), why, scored[o])
         for o in best

@@ -367,6 +367,11 @@ class BrowserDevice(Device):
             await page.keyboard.press(KEYS[key])
             return await self._after_input(page, f"pressed {KEYS[key]}")
         if key == "home":
+            if self.start_url == "about:blank" and self._anchor is not None and self._anchor.url != "about:blank":
+                raise Rejected(
+                    f"this browser has no home page (start_url is about:blank); home would leave {page.url} "
+                    "for an empty page. Stay on the task's page, or launch_app a URL"
+                )
             return await self._goto(page, self.start_url)
         assert self._tabs is not None
         if key == "recents":
