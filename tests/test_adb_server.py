@@ -11,9 +11,9 @@ import adbutils
 import pytest
 from PIL import Image
 
+from fleetmind.devices.virtual import Contact, VirtualPhone
 from fleetmind.devices.virtual.adbd import AdbServer, AdbServerThread, virtual_phones
 from fleetmind.devices.virtual.adbd.shell import tokenize
-from fleetmind.devices.virtual import Contact, VirtualPhone
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from PIL import Image
 
-from fleetmind.devices.virtual.adbd import AdbServerThread
 from fleetmind.devices.android import AndroidDevice
 from fleetmind.devices.base import (
     AskUser,
@@ -29,6 +28,7 @@ from fleetmind.devices.base import (
     Wait,
 )
 from fleetmind.devices.virtual import Contact, VirtualPhone
+from fleetmind.devices.virtual.adbd import AdbServerThread
 
 pytestmark = pytest.mark.timeout(60)
 

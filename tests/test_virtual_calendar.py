@@ -5,10 +5,10 @@ from __future__ import annotations
 import adbutils
 import pytest
 
-from fleetmind.devices.virtual.adbd import AdbServerThread, virtual_phones
 from fleetmind.devices.android import AndroidDevice
 from fleetmind.devices.base import LaunchApp, Observation, PressKey, Tap, Target, TypeText, UIElement, Wait
 from fleetmind.devices.virtual import Event, Timer, VirtualPhone
+from fleetmind.devices.virtual.adbd import AdbServerThread, virtual_phones
 from fleetmind.devices.virtual.apps.timer import clock_text
 
 CALENDAR = "com.google.android.calendar"

@@ -52,7 +52,7 @@ from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
 from .scope import missing_app, nothing_fits
 from .tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE, StepContext, Tiers
-from .verify import Verdict, check_goal
+from .verify import Verdict, check_goal, checkable
 from .wander import MAX_WANDER, explore_or_ask
 
 log = logging.getLogger(__name__)
@@ -410,6 +410,13 @@ class GuiAgent:
                 return {**update, "confirmed": [*state.get("confirmed", []), question.text]}
             case "value" | "secret":
                 answers[question.key] = answer
+                if question.key == SAID:  # a model's own question: its next prompt shows the answer
+                    return {
+                        **update,
+                        "answers": answers,
+                        "pending": None,
+                        "history": [*state["history"], f"user:{answer}"],
+                    }
             case "choice":
                 answers[f"choice:{question.key}"] = answer
             case "pick":
@@ -472,7 +479,12 @@ class GuiAgent:
     # results -----------------------------------------------------------------------
 
     def _seen_done(self, state: LoopState) -> bool:
-        verdict = check_goal(self.goal_of(state), state["obs"], state["history"])
+        """The screen shows the goal done, or the verifier cannot judge this kind of goal at all
+        (then a veto would only cost another model call; the result says "done, unverified")."""
+        goal = self.goal_of(state)
+        if not checkable(parse_goal(goal.text)):  # judged on what the request itself says, not on inputs
+            return True
+        verdict = check_goal(goal, state["obs"], state["history"])
         return verdict is not None and verdict.outcome == "verified"
 
     def _success(self, action: Done, record: StepRecord, state: LoopState, cost: float) -> LoopResult:
