@@ -33,7 +33,7 @@ from .grounding import (
     typed_fields,
 )
 
-__all__ = ["SECRET", "Verdict", "appears", "check_goal", "entered_values", "screen_error"]
+__all__ = ["SECRET", "Verdict", "appears", "check_goal", "checkable", "entered_values", "screen_error"]
 
 _NAVIGATE = frozenset({"open", "launch", "go", "start", "show", "app"})
 _ERROR_WORDS = re.compile(
@@ -143,6 +143,12 @@ def _today_shown(shown: str) -> date | None:
         return datetime.strptime(m.group(1), "%B %d, %Y").date()
     except ValueError:
         return None
+
+
+def checkable(goal: Goal) -> bool:
+    """True when the verifier can tell this goal done from the screen (a switch, values, an app, an answer)."""
+    navigate = bool(goal.words & _NAVIGATE and goal.words - _NAVIGATE)
+    return goal.want_on is not None or bool(goal.values) or goal.asks_answer or navigate or bool(goal.words & _REMOVE)
 
 
 def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
