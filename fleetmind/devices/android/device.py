@@ -21,16 +21,10 @@ Typing (any language, through a chain of methods) lives in `keyboard.py`.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from PIL import Image
-
-from .link import AdbLink, DumpTimeout
-from .apps import APP_LABELS, DEFAULT_SENSITIVE_APPS, HOME_PACKAGES, app_label, find_package, is_sensitive
 from ..base import (
     Action,
     ActionOutcome,
@@ -53,10 +47,12 @@ from ..base import (
     UIElement,
     Wait,
 )
+from .apps import APP_LABELS, DEFAULT_SENSITIVE_APPS, HOME_PACKAGES, app_label, find_package, is_sensitive
 from .dumpsys import parse_focus, parse_keyboard_shown, parse_packages
 from .gestures import scroll_swipe
 from .keyboard import KEYCODE_ENTER, Keyboard
 from .launcher import SHELL_ERROR, is_url, open_url, start_package
+from .link import AdbLink, DumpTimeout
 from .screen import capture_screen, dump_hierarchy, read_hierarchy
 from .uidump import HierarchyError, parse_hierarchy
 
@@ -64,9 +60,16 @@ __all__ = ["KEYCODES", "AndroidDevice"]
 
 log = logging.getLogger(__name__)
 
-KEYCODES: dict[str, int] = {"back": 4, "home": 3, "enter": KEYCODE_ENTER, "recents": 187, "delete": 67, "tab": 61, "escape": 111}
+KEYCODES: dict[str, int] = {
+    "back": 4,
+    "home": 3,
+    "enter": KEYCODE_ENTER,
+    "recents": 187,
+    "delete": 67,
+    "tab": 61,
+    "escape": 111,
+}
 """`PressKey.key` -> Android KEYCODE."""
-
 
 
 def _same_element(seen: UIElement, now: UIElement) -> bool:
