@@ -26,27 +26,35 @@ async def read_until(stream: asyncio.StreamReader, pattern: str, lines: list[str
             return m
 
 
+async def read_to_end(stream: asyncio.StreamReader, lines: list[str]) -> None:
+    """Read a child's output until it closes, so a full pipe never blocks the child."""
+    while line := await stream.readline():
+        lines.append(line.decode())
+
+
 async def test_serve_takes_requests_from_its_prompt_and_serves_the_api(tmp_path: Path) -> None:
     db = tmp_path / "events.sqlite"
     serve = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "fleetmind.cli", "serve", "--port", "0", "--db", str(db), env=ENV,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     device = None
+    drain: asyncio.Task[None] | None = None
     seen: list[str] = []
+    device_seen: list[str] = []
     try:
         async with asyncio.timeout(90):
             assert serve.stderr is not None and serve.stdin is not None
             url = (await read_until(serve.stderr, r"agents: (ws://\S+)", seen)).group(1)
-            await read_until(serve.stderr, r"fleetmind device virtual --connect", seen)
+            await read_until(serve.stderr, r"^ready: ", seen)  # its readiness line, printed last
             device = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "fleetmind.cli", "device", "virtual", "--connect", url, "--count", "1",
-                env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            assert device.stderr is not None
+            await read_until(device.stderr, r"^attached phone-1 to ", device_seen)  # its readiness line
+            drain = asyncio.create_task(read_to_end(device.stderr, device_seen))
             api = url.replace("ws://", "http://").removesuffix("/agent") + "/api"
-            while True:  # the device attaches within a few seconds; the API shows it
-                devices = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(api + "/devices")))
-                if devices["devices"]:
-                    break
-                await asyncio.sleep(0.2)
+            devices = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(api + "/devices")))
+            assert [d["id"] for d in devices["devices"]] == ["phone-1"]  # attached means registered
             serve.stdin.write(b"Turn on Bluetooth\n")
             await serve.stdin.drain()
             await read_until(serve.stderr, r"status\s+succeeded", seen)
@@ -61,3 +69,5 @@ async def test_serve_takes_requests_from_its_prompt_and_serves_the_api(tmp_path:
             if proc is not None and proc.returncode is None:
                 proc.terminate()
                 await proc.wait()
+        if drain is not None:
+            await drain  # the device's stderr ended with it

@@ -47,7 +47,11 @@ async def _serve_devices(
     agent: str | None = None,
     state_dir: Path | None = None,
 ) -> None:
-    """Run a device-agent host for `devices` until stopped; reconnects by itself."""
+    """Run a device-agent host for `devices` until stopped; reconnects by itself.
+
+    Prints `attached DEVICES to URL` once the orchestrator first welcomes it: the
+    line scripts and tests wait for before sending work.
+    """
     from ..agents.host import DeviceAgentHost
     from ..agents.loop import GuiAgent
 
@@ -68,9 +72,17 @@ async def _serve_devices(
     console.print(f"attaching {', '.join(host.devices)} to {connect} (Ctrl-C to stop)")
     if state_dir is not None:
         console.print(f"pending questions survive a restart: state in {state_dir}")
+
+    async def announce_ready() -> None:
+        # The readiness line: the orchestrator has welcomed the host, so its devices take work.
+        await host.wait_connections(1)
+        console.print(f"attached {', '.join(host.devices)} to {connect}", soft_wrap=True)  # one line to match
+
+    ready = asyncio.create_task(announce_ready())
     try:
         await host.run()
     finally:
+        ready.cancel()
         await host.close()
 
 
