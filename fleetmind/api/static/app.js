@@ -108,6 +108,7 @@ function syncQuestions() {
 
 function showDetail(detail) {
   state.detail = detail;
+  state.fetchedAt = performance.now();
   const listed = state.tasks.find((t) => t.id === detail.id);
   if (listed && listed.status !== detail.status) {
     listed.status = detail.status;
@@ -223,6 +224,11 @@ function start() {
   refreshTasks();
   refreshDevices();
   setInterval(refreshDevices, 2000); // devices come and go without task events
+  setInterval(() => { // a running task's clock ticks between events
+    if (state.detail?.live) {
+      $("task-stats").textContent = stats(state.detail, (performance.now() - state.fetchedAt) / 1000);
+    }
+  }, 1000);
 }
 
 start();

@@ -91,9 +91,9 @@ export function drawDag(container, graph, selected, onSelect) {
     g.append(el("rect", { width: W, height: H, rx: 8, stroke: colour, fill: colour, "fill-opacity": 0.08 }));
     g.append(el("circle", { cx: W - 12, cy: 12, r: 4, fill: colour }));
     g.append(el("text", { x: 10, y: 17, class: "sid" }, clip(n.id, 22)));
-    g.append(el("text", { x: 10, y: 33 }, clip(n.goal, 27)));
+    g.append(el("text", { x: 10, y: 33 }, clip(n.goal, 25)));
     const where = n.device_id ? ` · ${n.device_id}` : "";
-    g.append(el("text", { x: 10, y: 48, class: "sub" }, clip(`${n.status}${where}`, 29)));
+    g.append(el("text", { x: 10, y: 48, class: "sub" }, clip(`${n.status}${where}`, 28)));
     g.addEventListener("click", () => onSelect(n.id));
     g.addEventListener("keydown", (e) => { if (e.key === "Enter") onSelect(n.id); });
     svg.append(g);

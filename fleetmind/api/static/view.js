@@ -37,11 +37,12 @@ export function renderTaskList(list, tasks, selectedId, onSelect) {
   if (!tasks.length) list.append(h("li", { class: "muted" }, "No tasks yet."));
 }
 
-export function stats(detail) {
+// `extra_s`: seconds since the detail was fetched, so a running task's clock keeps going.
+export function stats(detail, extra_s = 0) {
   const steps = detail.steps.length;
   const tiers = Object.entries(detail.tiers).map(([k, v]) => `${v} ${k}`).join(", ");
   return `${steps} step${steps === 1 ? "" : "s"}${tiers ? ` (${tiers})` : ""} · ${detail.tokens} tokens · ` +
-    `${money(detail.cost_usd)} · ${detail.elapsed_s.toFixed(1)} s`;
+    `${money(detail.cost_usd)} · ${(detail.elapsed_s + extra_s).toFixed(1)} s`;
 }
 
 function outputsList(outputs) {
