@@ -181,7 +181,9 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
         shown = " ".join(e.text for e in obs.elements if not e.editable)
         entered = entered_values(history)
         if all(appears(v, shown) for v in entered):
-            return Verdict("verified", "saved: " + ", ".join(entered) if entered else "submitted")
+            sent = any(h.lower().startswith(("submit:send", "irreversible:submit:send")) for h in history)
+            verb = "sent" if sent else "saved"
+            return Verdict("verified", f"{verb}: " + ", ".join(entered) if entered else "submitted")
         filled = typed_fields(history)
         if not any(e.editable and field_name(e) in filled for e in obs.elements):
             missing = [v for v in entered if not appears(v, shown)]
