@@ -137,6 +137,7 @@ async def test_submit_follow_and_inspect_a_task_on_virtual_phones() -> None:
         assert detail["steps"] and {s["device"] for s in detail["steps"]} == {"phone-1", "phone-2"}
         assert detail["tiers"] == {"rule": len(detail["steps"])} and detail["cost_usd"] == 0
         assert detail["last_seq"] == seen[-1]["seq"] and detail["questions"] == []
+        assert detail["elapsed_s"] == seen[-1]["data"]["summary"]["elapsed_s"]  # stopped when the task ended
 
         listed = (await api.get("/api/tasks")).json()["tasks"]
         assert [(t["id"], t["status"], t["live"]) for t in listed] == [(task["id"], "succeeded", False)]

@@ -35,7 +35,7 @@ def _detail(orch: Orchestrator, task_id: str) -> TaskDetail:
     events = orch.store.events(task_id)
     run = orch.runs.get(task_id)
     if run is not None:
-        return detail_from_run(run, events[-1].seq if events else 0)
+        return detail_from_run(run, events)
     detail = detail_from_events(task_id, events)
     if detail is None:
         raise _unknown(task_id)

@@ -49,8 +49,12 @@ def _totals(steps: Sequence[Step]) -> tuple[float, int, dict[str, int]]:
     )
 
 
-def detail_from_run(run: TaskRun, last_seq: int) -> TaskDetail:
-    """A task this orchestrator holds, as the API shows it."""
+def detail_from_run(run: TaskRun, events: Sequence[Event]) -> TaskDetail:
+    """A task this orchestrator holds, as the API shows it (`events`: its event log)."""
+    elapsed = run.elapsed_s
+    finished = [e for e in events if e.kind == "task_finished"]
+    if finished and not is_live(run):  # the run's clock goes on; the task's stopped when it ended
+        elapsed = float(finished[-1].data.get("summary", {}).get("elapsed_s", elapsed))
     snapshot = run.graph.snapshot()
     steps = [Step.model_validate(s) for s in run.steps]
     cost, tokens, tiers = _totals(steps)
@@ -73,9 +77,9 @@ def detail_from_run(run: TaskRun, last_seq: int) -> TaskDetail:
         outputs={s.id: s.result.outputs for s in run.graph.subtasks() if s.result and s.result.outputs},
         cost_usd=cost,
         tokens=tokens,
-        elapsed_s=round(run.elapsed_s, 2),
+        elapsed_s=round(elapsed, 2),
         tiers=tiers,
-        last_seq=last_seq,
+        last_seq=events[-1].seq if events else 0,
     )
 
 
