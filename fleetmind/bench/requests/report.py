@@ -30,6 +30,7 @@ def summary_rows(f: Figures) -> list[tuple[str, str]]:
     t = f.total
     return [
         ("passed", _pct(t.passed, t.items)),
+        ("could not run (bench errors, counted as not passed)", str(f.statuses.get("error", 0))),
         ("reported succeeded", str(f.reported_succeeded)),
         ("FALSE SUCCESSES (reported succeeded, check on device state fails)", str(t.false_successes)),
         ("UNINTENDED CHANGES (items / changed paths)", f"{t.unintended_items} / {t.unintended_changes}"),
