@@ -145,6 +145,8 @@ class Figures:
     asked_when_not_expected: int = 0
     changed_before_answer: int = 0
     unverified_successes: int = 0
+    false_successes_unverified: int = 0
+    """False successes whose result said "done, unverified" (verified False) for some subtask."""
     statuses: Counter[str] = field(default_factory=Counter)
     steps: int = 0
     tiers: Counter[str] = field(default_factory=Counter)
@@ -171,8 +173,10 @@ def figures(runs: Iterable[tuple[ItemRun, Verdict]], apps: Sequence[str] = ()) -
         if item.expect in ("success", "refusal") and v.asked:
             f.asked_when_not_expected += 1
         f.changed_before_answer += not v.quiet
+        unverified = any(s.verified is False for s in run.subtasks if s.status == "succeeded")
         if run.status == "succeeded" and any(s.verified is not True for s in run.subtasks if s.status == "succeeded"):
             f.unverified_successes += 1
+        f.false_successes_unverified += v.false_success and unverified
         f.steps += run.steps
         f.tiers.update(run.tiers)
         f.seconds += run.seconds
