@@ -216,3 +216,25 @@ def test_a_tap_on_a_send_button_is_irreversible() -> None:
     obs = p.snapshot(screenshot=False)
     assert effect_of(Tap(target=Target(x=1, y=1)), obs) in ("read", "change")
     assert effect_of(TypeText(text="x"), obs) == "draft"
+
+
+# -- what leaves the device ----------------------------------------------------------------
+
+
+async def test_thumbnails_go_with_ordinary_steps_only() -> None:
+    import io
+
+    from PIL import Image
+
+    p = phone()
+    _, steps = await run(p, "Turn on Bluetooth")
+    assert steps[0].thumbnail_png is not None
+    with Image.open(io.BytesIO(steps[0].thumbnail_png)) as image:
+        assert image.width == 240 and image.height > image.width  # a phone, scaled down
+
+    _, steps = await run(phone(), "Turn on Bluetooth", privacy="private")
+    assert steps and all(s.thumbnail_png is None for s in steps)  # a private subtask shows nothing
+
+    _, steps = await run(phone(), "Log in to the Bank with password 2468")
+    bank = [s for s in steps if s.summary != "open Bank"]
+    assert bank and all(s.thumbnail_png is None for s in bank)  # secure screens have no screenshot at all

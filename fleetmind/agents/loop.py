@@ -51,6 +51,7 @@ from .reflection import Pattern, StepLog, check_step, trajectory_pattern
 from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
 from .scope import missing_app, nothing_fits
+from .thumbnails import thumbnail
 from .tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE, StepContext, Tiers
 from .verify import Verdict, check_goal, checkable
 from .wander import MAX_WANDER, explore_or_ask
@@ -81,7 +82,8 @@ class GuiAgent:
 
     checkpointer: where the loop's state is kept at each question (langgraph); the
     default keeps it in memory, a persistent one (SQLite) lets `resume` continue a run
-    after the host restarts.
+    after the host restarts. thumbnails: attach a small screenshot to each step that may
+    leave the device (never for private subtasks, secure or sensitive screens).
     """
 
     def __init__(
@@ -93,10 +95,12 @@ class GuiAgent:
         confidence_threshold: float = 0.5,
         ranking: Method = "channel",
         checkpointer: BaseCheckpointSaver[Any] | None = None,
+        thumbnails: bool = True,
     ) -> None:
         self.device = device
         self.tiers = Tiers(local, cloud, confidence_threshold=confidence_threshold, ranking=ranking)
         self.checkpointer = checkpointer or memory_checkpointer()
+        self.thumbnails = thumbnails
         self._spec = SubtaskSpec(goal="")
         self._on_step: OnStep | None = None
         self._ask: AskFn | None = None
@@ -537,17 +541,14 @@ class GuiAgent:
         """The step as it may leave the device: text typed on a private subtask, a secure screen,
         a screen showing sensitive data or into a password field is masked (the device got the real text)."""
         action = record.action
+        texts = [e.text for e in obs.elements if e.text]
+        private_screen = self._spec.privacy == "private" or obs.secure or sensitive_reason(texts) is not None
+        if not private_screen and self.thumbnails and obs.screenshot is not None:
+            record = dataclasses.replace(record, thumbnail_png=thumbnail(obs.screenshot))
         if not isinstance(action, TypeText):
             return record
-        texts = [e.text for e in obs.elements if e.text]
         field = obs.element(action.target.element) if action.target and action.target.element else None
-        private = (
-            self._spec.privacy == "private"
-            or obs.secure
-            or sensitive_reason(texts) is not None
-            or (field is not None and field.password)
-        )
-        if not private:
+        if not (private_screen or (field is not None and field.password)):
             return record
         masked = action.model_copy(update={"text": REDACTED})
         return dataclasses.replace(record, action=masked, summary=describe_action(masked, obs))

@@ -31,6 +31,8 @@ class StepRecord:
     """The local tier's margin between its first and second choice."""
     settled: bool = True
     """Grounding, a confident model or the user settled this action; unsettled steps may only look around."""
+    thumbnail_png: bytes | None = None
+    """A small screenshot of the screen the step was taken on; only on steps that may leave the device."""
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from ..protocol.messages import Assign, Progress, Result, ResultStatus
 from .records import LoopResult, StepRecord, SubtaskSpec
 
@@ -33,6 +35,7 @@ def progress_of(subtask_id: str, record: StepRecord) -> Progress:
         tokens=record.tokens,
         cost_usd=record.cost_usd,
         latency_ms=round(record.latency_ms, 1),
+        thumbnail_png_b64=base64.b64encode(record.thumbnail_png).decode() if record.thumbnail_png else None,
     )
 
 
