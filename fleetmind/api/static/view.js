@@ -119,8 +119,11 @@ export function renderSubtask(panel, detail, sid) {
     panel.hidden = true;
     return;
   }
-  const inputs = Object.entries(node.inputs).map(([k, v]) =>
-    `${k} = ${typeof v === "string" ? v : `${v.from}.outputs.${v.output}`}`).join("\n") || "none";
+  const inputs = Object.entries(node.inputs).map(([k, v]) => {
+    if (typeof v === "string") return `${k} = ${v}`;
+    const value = detail.outputs[v.from]?.[v.output]; // filled in once the upstream subtask succeeds
+    return `${k} = ${v.from}.outputs.${v.output}${value === undefined ? "" : ` (${value})`}`;
+  }).join("\n") || "none";
   const outputs = node.result?.outputs ? Object.entries(node.result.outputs).map(([k, v]) => `${k} = ${v}`) : [];
   const steps = detail.steps.filter((s) => s.subtask === sid);
   panel.hidden = false;
