@@ -2,8 +2,8 @@
 
 `COMMANDS` is the table `Shell` runs from. Each command reads like its
 Android namesake: `input`, `screencap`, `uiautomator`, `am`, `monkey`, `pm`,
-`cmd`, `svc`, `settings`, `getprop`, `wm`, `dumpsys`, `ime`, and the toybox
-tools of `toybox.py`.
+`cmd`, `svc`, `settings`, `getprop`, `wm`, `dumpsys`, `ime`, `content` (the content
+providers of `providers.py`), and the toybox tools of `toybox.py`.
 
 Text input: `input text` turns `%s` into a space, as Android's does, and,
 unlike Android's, accepts any Unicode. The clipboard is the Clipper app's
@@ -21,7 +21,7 @@ from fleetmind.devices.virtual.apps import app_for_package
 from fleetmind.devices.virtual.apps import messages as messages_app
 from fleetmind.devices.virtual.ui import SCREEN_H, SCREEN_W
 
-from . import reports
+from . import providers, reports
 from .handset import Handset
 from .shell import Command, Hang, Outcome, UsageError
 from .toybox import TOYBOX
@@ -259,6 +259,9 @@ def am(h: Handset, argv: list[str], stdin: bytes) -> Outcome:
             if _launch(h, component.split("/", 1)[0]):
                 return Outcome.text(head)
             return Outcome.text(head, f"Error type 3\nError: Activity class {{{component}}} does not exist.\n", 1)
+        extras = {k.removeprefix("extra:"): v for k, v in intent.items() if k.startswith("extra:")}
+        if providers.alarm_intent(h, action, extras):
+            return Outcome.text(head)
         if action.startswith("android.settings.") and _launch(h, "com.android.settings"):
             return Outcome.text(head)
         if "-d" in intent and _view(h, intent):
@@ -425,6 +428,7 @@ COMMANDS: dict[str, Command] = {
     **TOYBOX,
     "am": am,
     "cmd": cmd,
+    "content": providers.content,
     "dumpsys": dumpsys,
     "getprop": getprop,
     "ime": ime,

@@ -93,6 +93,21 @@ def _on(text: str) -> bool:
     return text.strip() not in ("0", "false")
 
 
+LOCALES: dict[str, str] = {
+    "English": "en-US", "Español": "es-ES", "Français": "fr-FR", "Deutsch": "de-DE", "Italiano": "it-IT",
+    "Português": "pt-BR", "Nederlands": "nl-NL", "Русский": "ru-RU", "Türkçe": "tr-TR", "العربية": "ar-EG",
+    "हिन्दी": "hi-IN", "中文": "zh-CN", "日本語": "ja-JP", "한국어": "ko-KR",
+}
+"""The Settings app's languages and the locale tag `settings get system system_locales` prints for each."""
+
+
+def _language(tag: str) -> str:
+    for language, known in LOCALES.items():
+        if known.casefold() == tag.casefold() or known.split("-")[0] == tag.casefold():
+            return language
+    raise ValueError(f"unknown locale {tag!r}; use one of {', '.join(LOCALES.values())}")
+
+
 @dataclass(frozen=True)
 class MappedSetting:
     """An Android setting backed by a `PhoneState.settings` attribute."""
@@ -112,6 +127,12 @@ SETTINGS: dict[tuple[str, str], MappedSetting] = {
     ),
     # UiModeManager: 1 = night mode off, 2 = on.
     ("secure", "ui_night_mode"): MappedSetting("dark_theme", lambda v: "2" if v else "1", lambda s: s.strip() == "2"),
+    # The media volume in steps (0-15), where Android before 12 kept it; newer phones answer `null`.
+    ("system", "volume_music"): MappedSetting("volume", str, lambda s: max(0, min(15, int(s)))),
+    # The language as a BCP 47 tag (first of the user's locales), e.g. fr-FR.
+    ("system", "system_locales"): MappedSetting(
+        "language", lambda v: LOCALES.get(v, "en-US"), lambda s: _language(s.split(",")[0].strip())
+    ),
 }
 """(namespace, key) -> the phone setting it reads and writes."""
 
