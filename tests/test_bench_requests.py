@@ -158,3 +158,12 @@ async def test_the_scripted_user_answers_a_question_and_notes_the_state_then() -
     ]
     assert cloud.calls >= 2  # the agent went on after the answer
     assert verdict.asked_question and verdict.quiet
+
+
+def test_an_unknown_item_prefix_is_a_usage_error_naming_the_real_ones() -> None:
+    from typer.testing import CliRunner
+
+    from fleetmind.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "requests", "--only", "zzz-"])
+    assert result.exit_code == 2 and "settings-" in result.output and "bank-" in result.output
