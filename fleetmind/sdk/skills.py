@@ -1,8 +1,9 @@
-"""Skills: named, parameterised action sequences, run on a `Device` step by step.
+"""Skills in the SDK: named, parameterised action sequences, run on a `Device` step by step.
 
     send_sms = Skill(
         name="send_sms",
         params=["contact", "message"],
+        goal="send an SMS to {contact} saying {message}",
         steps=[
             {"kind": "launch_app", "app": "Messages"},
             {"kind": "tap", "target": {"label": "{contact}"}},
@@ -11,210 +12,46 @@
         ],
     )
     result = await send_sms.run(device, contact="Ada Lovelace", message="hi")   # result.ok, result.error
+    SkillStore.default().add(send_sms)     # the GUI agent now replays it for "send an SMS to X saying Y"
 
-A step is an `Action` (fleetmind.devices.base) written as JSON, where any string may
-hold `{param}` placeholders. A target may name an element by its label
-(`{"label": "Send"}`), found on the screen when the step runs, instead of an element
-id that only one observation knows. Each step's outcome is checked: an action the
-device reports as failed, a label not on screen, or an `expect` text the screen does
-not show after the step stops the skill and says which step and why.
+This is the GUI agent's own `Skill` (fleetmind.agents.skills): the skills the agent
+learns from verified runs and the ones written here are one kind of thing, kept in one
+`SkillStore` (`fleetmind skills list|show|rm`). See that module for the step format.
+The SDK's class only turns errors into the SDK's `SkillError`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-import string
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
-
-from ..devices.base import Action, ActionOutcome, Device, Observation, UIElement, describe_action
+from ..agents.skills import Skill as AgentSkill
+from ..agents.skills import SkillError as AgentSkillError
+from ..agents.skills import SkillResult, SkillStepResult, SkillStore, find_by_label
 from .errors import FleetmindError
 
-ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
-TARGET_KEYS = ("target", "start", "end")
-EXPECT_TIMEOUT_S = 5.0
-"""How long a step's `expect` text may take to appear (real phones animate; virtual ones do not)."""
-EXPECT_POLL_S = 0.25
-OnAction = Callable[[Action, str], Awaitable[None]]
-"""Called with each action and its description before the device does it."""
 
-
-class SkillError(FleetmindError):
+class SkillError(FleetmindError, AgentSkillError):
     """A skill is malformed, or was run with missing or unknown parameters."""
 
 
-class SkillStepResult(BaseModel):
-    """What one step did."""
-
-    index: int
-    action: str = Field(description="The step in words.")
-    ok: bool
-    error: str | None = None
-
-
-class SkillResult(BaseModel):
-    """How a skill run ended: `ok`, the steps done, and the first failure."""
-
-    skill: str
-    ok: bool
-    steps: list[SkillStepResult] = Field(default_factory=list)
-    error: str | None = None
-
-
-def _placeholders(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {name for _, name, _, _ in string.Formatter().parse(value) if name}
-    if isinstance(value, dict):
-        return set().union(*(_placeholders(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_placeholders(v) for v in value)) if value else set()
-    return set()
-
-
-def _fill(value: Any, params: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format_map(params)
-    if isinstance(value, dict):
-        return {k: _fill(v, params) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, params) for v in value]
-    return value
-
-
-def _with_dummy_targets(step: dict[str, Any]) -> dict[str, Any]:
-    """The step as an Action would look once its label targets were found (for checking at definition)."""
-    out = {k: v for k, v in step.items() if k != "expect"}
-    for key in TARGET_KEYS:
-        if isinstance(out.get(key), dict) and "label" in out[key]:
-            out[key] = {"element": "label"}
-    return out
-
-
-class Skill(BaseModel):
-    """A named, parameterised action sequence (see the module docstring for the step format)."""
-
-    name: str = Field(pattern=r"^[A-Za-z_][\w\-]*$")
-    description: str = ""
-    params: list[str] = Field(default_factory=list, description="Names the steps use as {placeholders}.")
-    steps: list[dict[str, Any]] = Field(min_length=1)
-    expect_timeout_s: float = Field(
-        EXPECT_TIMEOUT_S, gt=0, description="How long a step's `expect` text may take to appear."
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> Skill:
-        problems = []
-        used = _placeholders(self.steps)
-        if missing := sorted(used - set(self.params)):
-            problems.append(f"placeholders {missing} are not in params {self.params}")
-        for i, step in enumerate(self.steps, 1):
-            dummy = _fill(_with_dummy_targets(step), {p: "x" for p in used})
-            try:
-                ACTIONS.validate_python(dummy)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(map(str, first["loc"]))
-                problems.append(f"step {i} ({step.get('kind', '?')}): {where}: {first['msg']}")
-        if problems:
-            raise ValueError(f"skill {self.name}: " + "; ".join(problems))
-        return self
+class Skill(AgentSkill):
+    """A named, parameterised action sequence (see `fleetmind.agents.skills.model` for the step format)."""
 
     @classmethod
     def load(cls, path: str | Path) -> Skill:
         """A skill from a JSON file."""
         try:
-            return cls.model_validate_json(Path(path).read_text())
-        except OSError as exc:
-            raise SkillError(f"cannot read skill file {path}: {exc.strerror}") from None
+            return cls.model_validate(AgentSkill.load(path).model_dump())
+        except AgentSkillError as exc:
+            raise SkillError(str(exc)) from None
 
     def bind(self, **params: Any) -> list[dict[str, Any]]:
         """The steps with every placeholder filled (SkillError naming missing or unknown parameters)."""
-        given = {k: str(v) for k, v in params.items()}
-        if missing := [p for p in self.params if p not in given]:
-            raise SkillError(f"skill {self.name} needs {', '.join(missing)}; call it with {self.params}")
-        if unknown := sorted(set(given) - set(self.params)):
-            raise SkillError(f"skill {self.name} takes {self.params}, not {unknown}")
-        return [_fill(step, given) for step in self.steps]
-
-    async def run(self, device: Device, *, on_action: OnAction | None = None, **params: Any) -> SkillResult:
-        """Carry out the steps on `device`, checking each; stops at the first step that fails.
-
-        on_action: awaited with each action just before the device does it (an agent
-        reports it as a step there).
-        """
-        done: list[SkillStepResult] = []
-        for i, step in enumerate(self.bind(**params), 1):
-            try:
-                action, obs = await _resolve(step, device)
-            except SkillError as exc:
-                done.append(SkillStepResult(index=i, action=_describe_step(step), ok=False, error=str(exc)))
-                return SkillResult(skill=self.name, ok=False, steps=done, error=f"step {i}: {exc}")
-            words = describe_action(action, obs)
-            if on_action is not None:
-                await on_action(action, words)
-            outcome: ActionOutcome = await device.act(action)
-            error = (outcome.error or "the device reported failure") if not outcome.ok else None
-            if error is None and step.get("expect"):
-                error = await _expect(device, str(step["expect"]), self.expect_timeout_s)
-            done.append(SkillStepResult(index=i, action=words, ok=error is None, error=error))
-            if error is not None:
-                return SkillResult(skill=self.name, ok=False, steps=done, error=f"step {i} ({words}): {error}")
-        return SkillResult(skill=self.name, ok=True, steps=done)
+        try:
+            return super().bind(**params)
+        except AgentSkillError as exc:
+            raise SkillError(str(exc)) from None
 
 
-def _describe_step(step: dict[str, Any]) -> str:
-    target = step.get("target") or {}
-    label = target.get("label") if isinstance(target, dict) else None
-    return f"{step.get('kind', '?')}" + (f" '{label}'" if label else "")
-
-
-def find_by_label(obs: Observation, label: str) -> UIElement | None:
-    """The element a person would mean by `label`: exact label first, then one containing it;
-    clickable or editable elements before plain text."""
-    wanted = label.strip().casefold()
-
-    def rank(e: UIElement) -> tuple[int, int]:
-        return (0 if e.clickable or e.editable else 1, len(e.label))
-
-    for match in (lambda t: t == wanted, lambda t: wanted in t):
-        hits = [e for e in obs.elements if e.label and match(e.label.casefold())]
-        if hits:
-            return min(hits, key=rank)
-    return None
-
-
-async def _resolve(step: dict[str, Any], device: Device) -> tuple[Action, Observation | None]:
-    """The step as an Action, its label targets found on the screen as it is now."""
-    raw = {k: v for k, v in step.items() if k != "expect"}
-    obs: Observation | None = None
-    for key in TARGET_KEYS:
-        target = raw.get(key)
-        if isinstance(target, dict) and "label" in target:
-            obs = obs or await device.observe()
-            element = find_by_label(obs, str(target["label"]))
-            if element is None:
-                seen = ", ".join(repr(e.label) for e in obs.elements if e.label)[:300]
-                raise SkillError(f"no element labelled {target['label']!r} on screen (it shows {seen})")
-            raw[key] = {"element": element.id}
-    return ACTIONS.validate_python(raw), obs
-
-
-async def _expect(device: Device, text: str, timeout_s: float) -> str | None:
-    """None once the screen shows `text` (within `timeout_s`); otherwise why not."""
-    deadline = time.monotonic() + timeout_s
-    wanted = re.sub(r"\s+", " ", text).casefold()
-    while True:
-        obs = await device.observe()
-        if any(wanted in re.sub(r"\s+", " ", e.label).casefold() for e in obs.elements if e.label):
-            return None
-        if time.monotonic() >= deadline:
-            return f"expected the screen to show {text!r}; it did not within {timeout_s:g}s"
-        await asyncio.sleep(EXPECT_POLL_S)  # a real screen settles on its own time; nothing to await
-
-
-__all__ = ["Skill", "SkillError", "SkillResult", "SkillStepResult", "find_by_label"]
+__all__ = ["Skill", "SkillError", "SkillResult", "SkillStepResult", "SkillStore", "find_by_label"]
