@@ -23,13 +23,13 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, TypeText, describe_action
+from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, Observation, TypeText, describe_action
 from .checkpoints import memory_checkpointer
 from .grounding import (
     SECRET,
@@ -41,7 +41,9 @@ from .grounding import (
     parse_goal,
     pending_fill,
 )
+from .memory import ExplorationMemory, guide
 from .models import ChatModel
+from .perception import OcrEnricher, resolve_ocr_targets
 from .prompts import cloud_messages
 from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, refused_value
 from .ranking import Method
@@ -51,6 +53,8 @@ from .reflection import Pattern, StepLog, check_step, trajectory_pattern
 from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
 from .scope import missing_app, nothing_fits
+from .skills import SkillStore
+from .skills.learning import SkillLearning
 from .thumbnails import thumbnail
 from .tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE, StepContext, Tiers
 from .verify import Verdict, check_goal, checkable
@@ -84,6 +88,11 @@ class GuiAgent:
     default keeps it in memory, a persistent one (SQLite) lets `resume` continue a run
     after the host restarts. thumbnails: attach a small screenshot to each step that may
     leave the device (never for private subtasks, secure or sensitive screens).
+    ocr: reads text from the screenshot when the element tree cannot be read (a canvas, a
+    game); False turns it off, an `OcrEnricher` sets its language and limits (perception/enrich.py).
+    skills: where verified runs are learned as skills and matching goals replay them
+    (skills/); memory: what each app's screens offer, learned while working, and the
+    user's app cards (memory/). Both None (the default): the agent neither learns nor replays.
     """
 
     def __init__(
@@ -96,8 +105,14 @@ class GuiAgent:
         ranking: Method = "channel",
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         thumbnails: bool = True,
+        ocr: OcrEnricher | bool = True,
+        skills: SkillStore | None = None,
+        memory: ExplorationMemory | None = None,
     ) -> None:
         self.device = device
+        self.skills = SkillLearning(skills) if skills is not None else None
+        self.memory = memory
+        self.ocr = ocr if isinstance(ocr, OcrEnricher) else OcrEnricher() if ocr else None
         self.tiers = Tiers(local, cloud, confidence_threshold=confidence_threshold, ranking=ranking)
         self.checkpointer = checkpointer or memory_checkpointer()
         self.thumbnails = thumbnails
@@ -219,6 +234,10 @@ class GuiAgent:
         await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
         if result is None:  # pragma: no cover - every path to END sets a result
             result = LoopResult("failed", "the loop ended without a result", error="internal")
+        if self.skills is not None:
+            self.skills.finish(self._spec, self.goal_of(cast(LoopState, out)), out, result, self.device.info.kind)
+        if self.memory is not None:
+            self.memory.save()
         return result
 
     async def _put(self, question: PendingQuestion) -> str:
@@ -242,11 +261,16 @@ class GuiAgent:
             self._goals[key] = goal
         return self._goals[key]
 
+    async def _look(self) -> Observation:
+        """The device's observation, with text read from the screenshot when its tree cannot be read."""
+        obs = await self.device.observe()
+        return obs if self.ocr is None else await self.ocr.enrich(obs)
+
     # nodes -------------------------------------------------------------------------
 
     async def _observe(self, state: LoopState) -> LoopState:
         """Look at the screen, and log how the last action changed it."""
-        obs = await self.device.observe()
+        obs = await self._look()
         unchanged = state["unchanged"] + 1 if obs.digest == state.get("prev_digest") else 0
         visits = dict(state.get("visits", {}))
         visits[obs.digest] = visits.get(obs.digest, 0) + 1
@@ -255,6 +279,8 @@ class GuiAgent:
             log_entry = StepLog(last["digest"], obs.digest, last["entry"], last["ok"], last["app"], obs.foreground_app)
             update["logs"] = [*state.get("logs", []), log_entry]
             update["last"] = None
+            if self.memory is not None and (before := state.get("obs")) is not None:
+                self.memory.learn(before, state["last_action"], obs)
         return update
 
     async def _verify(self, state: LoopState) -> LoopState:
@@ -337,16 +363,25 @@ class GuiAgent:
         spec, obs, goal = self._spec, state["obs"], self.goal_of(state)
         step = state["step"] + 1
         start = time.perf_counter()
+        replayed, replay = self.skills.propose(state, goal, obs, self.device.info) if self.skills else (None, None)
+        if replayed is not None:  # a learned or written skill knows this step: no grounding, no model
+            replayed.latency_ms = (time.perf_counter() - start) * 1000
+            return {**self._gate(replayed, goal, [], state), "replay": replay}
         cands = candidates(goal, obs, self.device.info.apps, state["history"])
         tried = state.get("tried", {})
         for c in cands:  # what was done on this very screen before and led back here: try something else
             c.score -= tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0)
+        card = self.memory.card(obs.foreground_app) if self.memory is not None else None
+        if self.memory is not None:
+            guide(goal, obs, cands, self.memory, card)
         cands.sort(key=lambda c: c.score, reverse=True)
         stuck = state["unchanged"] >= 2 or state["failures"] >= 2 or bool(state.get("escalate"))
         ctx = StepContext(step, state["history"], state["cost_usd"], stuck)
         record = await self.tiers.decide_step(spec, goal, obs, cands, ctx)
         record.latency_ms = (time.perf_counter() - start) * 1000
-        return self._gate(record, goal, cands, state)
+        if note := next((c.note for c in cands if c.action is record.action and c.note), ""):
+            record.why = f"{record.why}; {note}"
+        return {**self._gate(record, goal, cands, state), "replay": replay}
 
     def _out_of_scope(self, goal: Goal) -> str | None:
         """Why this phone cannot do the goal at all (checked before the first step), or None."""
@@ -403,7 +438,7 @@ class GuiAgent:
         # connection: look again, so the device knows the screen's element ids and value,
         # choice and secret answers are acted on as the screen is now. A confirmed or picked
         # action was chosen on the screen as it was, so its observation stays.
-        fresh = await self.device.observe()
+        fresh = await self._look()
         if question.purpose not in ("confirm", "pick"):
             update["obs"] = fresh
         answers = dict(state.get("answers", {}))
@@ -472,7 +507,9 @@ class GuiAgent:
                 text = confirmation_text(action, obs)
                 update["confirmed"] = [c for c in state.get("confirmed", []) if c != text]
                 history.append(f"irreversible:{entry}")
-            outcome = await self.device.act(action)
+            if self.skills is not None and self._spec.privacy != "private":
+                update["recorded"] = self.skills.record(state, action, obs, self.goal_of(state))
+            outcome = await self.device.act(resolve_ocr_targets(action, obs))  # OCR ids are not the device's
             update["last"] = {"digest": obs.digest, "entry": entry, "ok": outcome.ok, "app": obs.foreground_app}
             update["last_action"] = action
             update["failures"] = 0 if outcome.ok else state["failures"] + 1

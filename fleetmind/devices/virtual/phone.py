@@ -9,6 +9,7 @@ methods only wrap it, so nothing here sleeps or needs a loop.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import random
@@ -84,6 +85,9 @@ class VirtualPhone(Device):
     popups: probability (0..1) of a "Rate this app" / "Battery saver" dialog after
         each action; 0 (the default) turns them off.
     state: the `PhoneState` to run on (used as-is, not copied); a fresh one if None.
+    hierarchy: False draws the screen as usual but reports no elements (observations and
+        `uiautomator dump` alike), as a game or a canvas app does: only the screenshot
+        shows what is there, and actions must target points.
     """
 
     def __init__(
@@ -92,6 +96,7 @@ class VirtualPhone(Device):
         seed: int = 0,
         popups: float = 0.0,
         state: PhoneState | None = None,
+        hierarchy: bool = True,
     ) -> None:
         if not 0.0 <= popups <= 1.0:
             raise ValueError(f"popups={popups!r} is a probability; pass a number from 0 to 1")
@@ -102,6 +107,7 @@ class VirtualPhone(Device):
         self._observed: dict[str, UIElement] = {}
         self._png: tuple[str, bytes] | None = None
         self._depth = 0
+        self.hierarchy = hierarchy
 
     # ----------------------------------------------------------------- Device API
 
@@ -139,7 +145,7 @@ class VirtualPhone(Device):
         """
         frame = compose(self.state)
         elements = [e for e, _ in frame.elements()]
-        self._observed = {e.id: e for e in elements}
+        self._observed = {e.id: e for e in elements} if self.hierarchy else {}
         notes = self._notes(frame)
         png: bytes | None = None
         error: str | None = None
@@ -157,7 +163,7 @@ class VirtualPhone(Device):
             screen_height=SCREEN_H,
             screenshot=png,
             screenshot_error=error,
-            elements=elements,
+            elements=elements if self.hierarchy else [],
             foreground_app=frame.app_label,
             foreground_package=frame.package,
             keyboard_shown=frame.keyboard_shown,
@@ -307,7 +313,8 @@ class VirtualPhone(Device):
 
     def ui_xml(self) -> str:
         """`uiautomator dump`: the hierarchy XML; the n-th <node> is element e<n>."""
-        return ui_xml(compose(self.state))
+        frame = compose(self.state)
+        return ui_xml(frame) if self.hierarchy else ui_xml(dataclasses.replace(frame, windows=[]))
 
     def screencap_png(self) -> bytes:
         """`screencap -p`: PNG bytes; all black on a secure screen, as a real phone gives."""
