@@ -25,8 +25,12 @@ from .session import SequenceGap, Session
 
 log = logging.getLogger(__name__)
 
-MAX_FRAME_BYTES = 4 * 2**20
-"""Largest frame accepted; progress thumbnails are small, screenshots are not sent whole."""
+MAX_FRAME_BYTES = 2**20
+"""Largest WebSocket message accepted at all (a larger one closes the connection with 1009).
+
+Each message type has its own, smaller limit (`codec.FRAME_LIMITS`): a frame over that
+gets an `error` reply and the connection goes on. Progress thumbnails are small;
+screenshots are never sent whole."""
 PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
 
@@ -126,7 +130,7 @@ async def receive(
         try:
             message = decode(frame)
         except ProtocolError as exc:
-            log.warning("protocol error from peer: %s", exc)
+            log.info("protocol error from peer: %s", exc)  # the peer is told; a flood must not flood the log
             reply = Error(code=exc.code, message=str(exc), field=exc.field, corr=exc.message_id)
             await send_unsequenced(ws, reply, session)
             if exc.fatal:
