@@ -95,6 +95,17 @@ def check_browser() -> list[Check]:
     return found
 
 
+def check_ocr() -> list[Check]:
+    """Tesseract, which reads screens whose element tree is empty or useless (canvas pages, games)."""
+    from .agents.perception import tesseract_status
+
+    version, why = tesseract_status()
+    if version is None:
+        return [Check("ocr", "warn", f"{why}; canvas pages and games stay unreadable to the agent",
+                      "apt-get install tesseract-ocr tesseract-ocr-eng   (or: sh scripts/install-system-deps.sh)")]
+    return [Check("ocr", "ok", f"{version} reads screens without an element tree")]
+
+
 def check_local_model(spec: str | None = None) -> list[Check]:
     from .local_models.registry import problem, resolve_model
 
@@ -137,6 +148,7 @@ def run_checks(*, adb_host: str, adb_port: int, url: str | None, model: str | No
         check_cloud,
         lambda: check_adb(adb_host, adb_port),
         check_browser,
+        check_ocr,
     ]
     if url:
         checks.append(lambda: check_orchestrator(url))

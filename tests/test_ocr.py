@@ -296,3 +296,15 @@ async def test_canvas_page_observation_gains_ocr_text(browser: BrowserDevice) ->
     assert {"Order total", "$42.50", "Waiting", "Submit"} <= texts.keys()
     assert texts["Submit"].clickable and not texts["$42.50"].clickable
     assert any("read from the screenshot by OCR" in n for n in read.notes)
+
+
+def test_doctor_reports_tesseract_and_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fleetmind.agents.perception as perception
+    from fleetmind.doctor import check_ocr
+
+    monkeypatch.setattr(perception, "tesseract_status", lambda: (None, "tesseract is not installed"))
+    (missing,) = check_ocr()
+    assert missing.status == "warn" and "tesseract-ocr tesseract-ocr-eng" in missing.fix
+    monkeypatch.setattr(perception, "tesseract_status", lambda: ("tesseract 5.3.0", ""))
+    (found,) = check_ocr()
+    assert found.status == "ok" and "tesseract 5.3.0" in found.detail

@@ -96,7 +96,7 @@ def tesseract_status() -> tuple[str | None, str]:
         return None, f"tesseract does not run ({exc}); reinstall tesseract-ocr"
     if "eng" not in languages:
         return None, f"tesseract {version} has no English data; install tesseract-ocr-eng"
-    return version.splitlines()[0], ""
+    return f"tesseract {version.splitlines()[0]}", ""
 
 
 def _one_polarity(gray: Image.Image) -> Image.Image:
