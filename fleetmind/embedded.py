@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,7 +66,11 @@ SAMPLE_CONTACTS = [
 
 @contextlib.asynccontextmanager
 async def virtual_devices(
-    counts: dict[str, int], *, seed: int = 0, transport: Transport = "adb"
+    counts: dict[str, int],
+    *,
+    seed: int = 0,
+    transport: Transport = "adb",
+    sensitive_apps: Sequence[str] | None = None,
 ) -> AsyncIterator[list[Device]]:
     """Start the virtual devices of an embedded fleet; closes them on exit.
 
@@ -76,10 +80,12 @@ async def virtual_devices(
     Browsers are Debian's Chromium through Playwright, starting at a VirtualWeb
     site on loopback (weather, encyclopedia, contact form). Each phone holds the same
     small address book (`SAMPLE_CONTACTS`), as a person's phones do, so requests that
-    name people have someone to reach.
+    name people have someone to reach. sensitive_apps: package patterns whose screens
+    AndroidDevice never captures (default: its built-in list).
     """
     from .devices.virtual.adbd import AdbServer, virtual_phones
 
+    apps: dict[str, Any] = {} if sensitive_apps is None else {"sensitive_apps": tuple(sensitive_apps)}
     async with contextlib.AsyncExitStack() as stack:
         devices: list[Device] = []
         phones = virtual_phones(counts.get("phone", 0), seed=seed) if counts.get("phone") else {}
@@ -90,7 +96,9 @@ async def virtual_devices(
 
             server = await stack.enter_async_context(AdbServer(phones))
             for i, serial in enumerate(server.serials):
-                device = AndroidDevice(serial, adb_port=server.port, use_uiautomator2=False, device_id=f"phone-{i + 1}")
+                device = AndroidDevice(
+                    serial, adb_port=server.port, use_uiautomator2=False, device_id=f"phone-{i + 1}", **apps
+                )
                 devices.append(await device.connect())
                 stack.push_async_callback(device.close)
         else:
@@ -151,23 +159,31 @@ async def android_serials(names: list[str], host: str, port: int) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def fleet_devices(
-    counts: dict[str, int], *, seed: int = 0, transport: Transport = "adb"
+    counts: dict[str, int],
+    *,
+    seed: int = 0,
+    transport: Transport = "adb",
+    sensitive_apps: Sequence[str] | None = None,
 ) -> AsyncIterator[list[Device]]:
     """The devices `parse_devices` names: virtual ones (see `virtual_devices`) plus real
-    Android phones (`android:SERIAL`, `android:all`) through the adb server; closes them on exit."""
+    Android phones (`android:SERIAL`, `android:all`) through the adb server; closes them on exit.
+    sensitive_apps: package patterns whose screens are never captured (default: the built-in list)."""
     from .devices.base import DeviceError
 
     names = [k.split(":", 1)[1] for k in counts if k.startswith("android:")]
     virtual = {k: v for k, v in counts.items() if not k.startswith("android:")}
     async with contextlib.AsyncExitStack() as stack:
-        devices = await stack.enter_async_context(virtual_devices(virtual, seed=seed, transport=transport))
+        devices = await stack.enter_async_context(
+            virtual_devices(virtual, seed=seed, transport=transport, sensitive_apps=sensitive_apps)
+        )
+        apps: dict[str, Any] = {} if sensitive_apps is None else {"sensitive_apps": tuple(sensitive_apps)}
         if names:
             from .devices.android import AndroidDevice
 
             host, port = adb_server()
             for serial in await android_serials(names, host, port):
                 try:
-                    device = await AndroidDevice(serial, adb_host=host, adb_port=port).connect()
+                    device = await AndroidDevice(serial, adb_host=host, adb_port=port, **apps).connect()
                 except (DeviceError, OSError) as exc:
                     raise UsageError(f"android:{serial}: {exc}") from None
                 stack.push_async_callback(device.close)
@@ -175,12 +191,13 @@ async def fleet_devices(
         yield devices
 
 
-def load_local_model(spec: str | None) -> tuple[ChatModel | None, str | None]:
-    """The local tier, loaded now; or None and the reason it is unavailable."""
+def load_local_model(spec: str | None, *, threads: int | None = None) -> tuple[ChatModel | None, str | None]:
+    """The local tier, loaded now (on `threads` CPU threads; default: the cores); or None and
+    the reason it is unavailable."""
     try:
         from .agents.local import LocalModel
 
-        model = LocalModel(spec)
+        model = LocalModel(spec, n_threads=threads)
         model.load()
         return model, None
     except (ModelUnavailable, ImportError) as exc:

@@ -21,8 +21,8 @@ class LocalModel(ChatModel):
 
     tier = "local"
 
-    def __init__(self, spec: str | Path | None = None, *, n_ctx: int = 2048) -> None:
-        self._llama = LlamaModel(spec, n_ctx=n_ctx)
+    def __init__(self, spec: str | Path | None = None, *, n_ctx: int = 2048, n_threads: int | None = None) -> None:
+        self._llama = LlamaModel(spec, n_ctx=n_ctx, n_threads=n_threads)
         self.name = self._llama.name
 
     def load(self) -> float:

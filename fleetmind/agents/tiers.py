@@ -4,10 +4,18 @@
 goal names the action clearly, else the tier the router picks. Every record says
 whether its action is *settled* — grounded, chosen by a confident model — because
 an unsettled step may only look around, never change what the user keeps.
+
+Besides the in-process ranker, the local tier may include a *private endpoint*: a
+self-hosted OpenAI-compatible model the user marked private. The router sends it the
+steps the ranker cannot settle when the cloud may not see them (or is absent); it
+answers like the cloud tier (a `CloudStep`), and its records carry tier "local".
+When the cloud or the private endpoint fails, the step falls back to the local
+model's own choice (or the best text match) and its `why` says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -20,7 +28,8 @@ from .models import ChatModel, ModelError, ModelUnavailable
 from .prompts import cloud_messages
 from .ranking import Method, rank_candidates
 from .records import CloudStep, StepRecord, SubtaskSpec
-from .router import Step, route, sensitive_reason
+from .router import NO_RULES, Decision, PrivacyRules, Step, route, sensitive_reason
+from .spend import DailySpend
 
 __all__ = ["CLOUD_RETRY_AFTER_S", "RANK_TOP_K", "RULE_MIN_MARGIN", "RULE_MIN_SCORE", "Tiers"]
 
@@ -54,16 +63,33 @@ class Tiers:
         *,
         confidence_threshold: float = 0.5,
         ranking: Method = "channel",
+        private: ChatModel | None = None,
+        spend: DailySpend | None = None,
+        privacy: PrivacyRules = NO_RULES,
+        est_cloud_cost_usd: float = 0.002,
+        retry_after_s: float = CLOUD_RETRY_AFTER_S,
     ) -> None:
         self.local = local
         self.cloud = cloud
         self.confidence_threshold = confidence_threshold
         self.ranking: Method = ranking
+        self.private = private
+        """A self-hosted model the user marked private: it may see private steps."""
+        self.spend = spend
+        """The day's cloud spend and cap, shared with every process on this machine."""
+        self.privacy = privacy
+        self.est_cloud_cost_usd = est_cloud_cost_usd
+        self.retry_after_s = retry_after_s
         self._cloud_down_until = 0.0
+        self._private_down_until = 0.0
 
     def cloud_reachable(self) -> bool:
         """A cloud model is configured and has not just proved unreachable."""
         return self.cloud is not None and time.monotonic() >= self._cloud_down_until
+
+    def private_reachable(self) -> bool:
+        """A private endpoint is configured and has not just proved unreachable."""
+        return self.private is not None and time.monotonic() >= self._private_down_until
 
     async def decide_step(
         self, spec: SubtaskSpec, goal: Goal, obs: Observation, cands: list[Candidate], ctx: StepContext
@@ -80,16 +106,20 @@ class Tiers:
             policy=spec.tier_policy,
             private_subtask=spec.privacy == "private",
             secure_screen=obs.secure,
-            sensitive=sensitive_reason([e.text for e in obs.elements if e.text]),
+            sensitive=sensitive_reason([e.text for e in obs.elements if e.text], self.privacy),
             local_available=self.local is not None,
             cloud_available=self.cloud_reachable(),
             budget_left_usd=spec.budget.max_cost_usd - ctx.cost_usd,
+            est_cloud_cost_usd=self.est_cloud_cost_usd,
             stuck=ctx.stuck,
             confidence_threshold=self.confidence_threshold,
+            private_model_available=self.private_reachable(),
+            daily_cloud_usd=self.spend.cap_usd if self.spend else None,
+            daily_spent_usd=self.spend.spent_today() if self.spend and self.spend.cap_usd is not None else 0.0,
         )
         decision = route(base)
         if decision.tier == "blocked":
-            no_model = self.local is None and not base.cloud_available
+            no_model = self.local is None and not base.cloud_available and not base.private_model_available
             if no_model and spec.tier_policy == "auto":
                 # No model to ask at all: the text match (on the device, so private screens too)
                 # may look around, and change nothing unless the goal names it.
@@ -104,28 +134,54 @@ class Tiers:
                 )
             action = Fail(reason=decision.reason)
             return StepRecord(step, action, describe_action(action, obs), "rule", decision.reason)
+        proposal: StepRecord | None = None
         if decision.tier == "local" and self.local is not None:
-            record = await self._local(step, goal, obs, cands, decision.reason)
-            if record is None:
+            proposal = await self._local(step, goal, obs, cands, decision.reason)
+            if proposal is None:
                 fail = Fail(reason=f"nothing to do on {obs.foreground_app or 'this screen'} and the goal is not done")
                 return StepRecord(step, fail, describe_action(fail, obs), "rule", "no candidate action")
-            confident = route(Step(**{**base.__dict__, "local_confidence": record.confidence}))
-            if confident.tier != "cloud":
-                return record
+            confident = route(dataclasses.replace(base, local_confidence=proposal.confidence))
+            if confident.tier not in ("cloud", "private"):
+                return proposal
             decision = confident
+        return await self._escalate(decision, spec, step, obs, ctx.history, cands, proposal)
+
+    async def _escalate(
+        self,
+        decision: Decision,
+        spec: SubtaskSpec,
+        step: int,
+        obs: Observation,
+        history: list[str],
+        cands: list[Candidate],
+        proposal: StepRecord | None,
+    ) -> StepRecord:
+        """Ask the cloud or the private endpoint; if it fails, keep the local proposal or the best
+        text match, saying why (the note reaches the step's progress event)."""
+        private = decision.tier == "private"
+        model = self.private if private else self.cloud
+        who = "private endpoint" if private else "cloud"
         try:
-            return await self._cloud(spec, step, obs, ctx.history, decision.reason)
+            assert model is not None
+            return await self._structured(model, private, spec, step, obs, history, decision.reason)
         except ModelError as exc:
-            if isinstance(exc, ModelUnavailable):  # do not wait on a dead cloud at every step
-                self._cloud_down_until = time.monotonic() + CLOUD_RETRY_AFTER_S
-            log.warning("cloud step failed, falling back to the best text match: %s", exc)
+            if isinstance(exc, ModelUnavailable):  # do not wait on a dead server at every step
+                until = time.monotonic() + self.retry_after_s
+                if private:
+                    self._private_down_until = until
+                else:
+                    self._cloud_down_until = until
+            if proposal is not None:
+                log.warning("%s step failed, keeping the local model's choice: %s", who, exc)
+                return dataclasses.replace(proposal, why=f"{who} failed ({exc}); kept the local choice: {proposal.why}")
+            log.warning("%s step failed, falling back to the best text match: %s", who, exc)
             best = cands[0]
             return StepRecord(
                 step,
                 best.action,
                 describe_action(best.action, obs),
                 "rule",
-                f"cloud failed ({exc}); best text match",
+                f"{who} failed ({exc}); best text match",
                 settled=False,
             )
 
@@ -157,9 +213,18 @@ class Tiers:
             settled=ranked.margin >= self.confidence_threshold,
         )
 
-    async def _cloud(self, spec: SubtaskSpec, step: int, obs: Observation, history: list[str], why: str) -> StepRecord:
-        assert self.cloud is not None
-        completion = await self.cloud.complete(cloud_messages(spec, obs, history), schema=CloudStep)
+    async def _structured(
+        self,
+        model: ChatModel,
+        private: bool,
+        spec: SubtaskSpec,
+        step: int,
+        obs: Observation,
+        history: list[str],
+        why: str,
+    ) -> StepRecord:
+        """One step written by a chat model as a `CloudStep` (the cloud, or the private endpoint)."""
+        completion = await model.complete(cloud_messages(spec, obs, history), schema=CloudStep)
         try:
             parsed = (
                 completion.parsed
@@ -167,17 +232,20 @@ class Tiers:
                 else (CloudStep.model_validate_json(completion.text))
             )
         except ValidationError as exc:
-            raise ModelError(f"{self.cloud.name} answered no valid action: {exc}") from exc
+            raise ModelError(f"{model.name} answered no valid action: {exc}") from exc
         action = parsed.action
         target = getattr(action, "target", None)
         if target is not None and target.element is not None and obs.element(target.element) is None:
-            raise ModelError(f"{self.cloud.name} chose element {target.element}, which is not on screen")
+            raise ModelError(f"{model.name} chose element {target.element}, which is not on screen")
+        if private:
+            why = f"{why}; private endpoint {model.name}"
         return StepRecord(
             step,
             action,
             describe_action(action, obs),
-            "cloud",
+            "local" if private else "cloud",
             f"{why}; {parsed.thought}".strip("; "),
             tokens=completion.tokens_in + completion.tokens_out,
-            cost_usd=completion.cost_usd,
+            cost_usd=0.0 if private else completion.cost_usd,
+            latency_ms=completion.latency_ms,
         )

@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from ..config import LoadedConfig
 
 app = typer.Typer(
     help="Turn one request into work done by GUI agents across a fleet of devices.",
@@ -53,6 +58,30 @@ def cloud_model(name: str | None) -> Any:
     from ..agents.cloud import LiteLLMModel
 
     return LiteLLMModel(name, mock_response=os.environ.get("FLEETMIND_MOCK_RESPONSE"))
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="fleetmind.toml to read (default: ./fleetmind.toml, else $XDG_CONFIG_HOME/fleetmind/fleetmind.toml)",
+    ),
+]
+
+
+def load_settings(config: Path | None, flags: Mapping[str, tuple[str, Any]] | None = None) -> LoadedConfig:
+    """The configuration (file < FLEETMIND_* env < the flags given), or exit 2 naming the bad key.
+
+    flags: dotted key -> (flag, value); a None value is a flag not given.
+    """
+    from ..config import ConfigError, load_config
+
+    try:
+        return load_config(config, flags=flags)
+    except ConfigError as exc:
+        from rich.markup import escape
+
+        raise fail(escape(f"configuration: {exc}")) from None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

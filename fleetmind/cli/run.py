@@ -11,13 +11,14 @@ from rich.console import Group
 from rich.live import Live
 from rich.markup import escape
 
+from ..config import Settings
 from ..embedded import EmbeddedFleet, UsageError, fleet_devices, load_local_model, parse_devices
 from ..orchestrator.planner import PlanningFailed
 from ..orchestrator.runs import TaskRun
 from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import Event
-from ..protocol.messages import Budget, TierPolicy
-from .common import app, cloud_model, console, fail, out, setup_logging
+from ..protocol.messages import Budget
+from .common import ConfigOpt, app, console, fail, load_settings, out, setup_logging
 from .follow import DagView, summary_view
 from .follow import ask_user as _ask_user
 
@@ -30,34 +31,46 @@ def summary_table(orch: Orchestrator, run: TaskRun) -> Group:
 async def _run(
     request: str,
     devices: str,
-    policy: TierPolicy,
-    model_local: str | None,
-    model_cloud: str | None,
+    settings: Settings,
     as_json: bool,
     seed: int,
     transport: str,
-    budget: Budget,
     yes: bool = False,
 ) -> int:
+    from ..config.runtime import agent_factory, build_models, planner_for, replanner_for, sensitive_apps
+
     counts = parse_devices(devices)
-    cloud = cloud_model(model_cloud)
+    policy = settings.routing.policy
+    budget = Budget(max_steps=settings.budget.max_steps, max_cost_usd=settings.budget.max_cost_usd)
+    models = build_models(settings)
+    cloud = models.operator
     local = None
     if policy != "cloud-only":
+        model_local, threads = settings.models.local.model, settings.models.local.threads
         with console.status("loading the local model..."):
-            local, problem = load_local_model(model_local)
+            local, problem = load_local_model(model_local, threads=threads)
         if local is None:
-            if policy == "local-only" or model_local:
+            if model_local or (policy == "local-only" and models.private is None):
                 raise UsageError(f"the local model is unavailable: {problem}")
             console.print(
                 f"[yellow]local model unavailable ({problem}); steps the text grounding cannot"
-                " settle will use the best text match[/]"
+                f" settle will use {'the private endpoint' if models.private else 'the best text match'}[/]"
             )
     if policy == "cloud-only" and cloud is None:
-        raise UsageError("--policy cloud-only needs --model-cloud LITELLM_MODEL")
+        raise UsageError("--policy cloud-only needs --model-cloud LITELLM_MODEL (or models.operator in the config)")
     view = DagView()
     async with (
-        fleet_devices(counts, seed=seed, transport=transport) as devices_,  # type: ignore[arg-type]
-        EmbeddedFleet(devices_, local=local, cloud=cloud) as fleet,
+        fleet_devices(
+            counts, seed=seed, transport=transport, sensitive_apps=sensitive_apps(settings)  # type: ignore[arg-type]
+        ) as devices_,
+        EmbeddedFleet(
+            devices_,
+            local=local,
+            cloud=cloud,
+            planner=planner_for(models),
+            replanner=replanner_for(models),
+            agent_factory=agent_factory(settings, models, local),
+        ) as fleet,
     ):
         orch = fleet.orchestrator
         events = orch.subscribe()
@@ -114,7 +127,7 @@ def run(
     devices: Annotated[
         str, typer.Option(help="Virtual kind:count (phone:2,browser:1); real phones android:SERIAL or android:all")
     ] = "phone:2",
-    policy: Annotated[str, typer.Option(help="auto | local-only | cloud-only")] = "auto",
+    policy: Annotated[str | None, typer.Option(help="auto | local-only | cloud-only (default: auto)")] = None,
     model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
     model_cloud: Annotated[str | None, typer.Option(help="litellm model name, e.g. gpt-4o-mini")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout")] = False,
@@ -122,30 +135,42 @@ def run(
     transport: Annotated[
         str, typer.Option(help="How virtual phones are reached: adb (an ADB server on loopback) or direct")
     ] = "adb",
-    max_steps: Annotated[int, typer.Option(min=1, help="Step budget of each subtask")] = 15,
-    max_cost: Annotated[float, typer.Option(min=0, help="Cloud budget of each subtask, USD")] = 0.05,
+    max_steps: Annotated[int | None, typer.Option(min=1, help="Step budget of each subtask (default 15)")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(min=0, help="Cloud budget of each subtask, USD (default 0.05)")
+    ] = None,
     yes: Annotated[
         bool,
         typer.Option(
             "--yes", "-y", help="Pre-approve irreversible actions (send, delete, pay ...) instead of confirming each"
         ),
     ] = False,
+    config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Run one request on an embedded fleet: orchestrator, virtual devices and their agents."""
+    """Run one request on an embedded fleet: orchestrator, virtual devices and their agents.
+
+    Settings come from the configuration file and FLEETMIND_* variables (`fleetmind config show`);
+    the flags given here override them.
+    """
     setup_logging(verbose)
-    if policy not in ("auto", "local-only", "cloud-only"):
+    if policy is not None and policy not in ("auto", "local-only", "cloud-only"):
         raise fail(f"--policy {policy!r}: use auto, local-only or cloud-only")
     if transport not in ("adb", "direct"):
         raise fail(f"--transport {transport!r}: use adb or direct")
+    loaded = load_settings(
+        config,
+        {
+            "routing.policy": ("--policy", policy),
+            "models.local.model": ("--model-local", model_local),
+            "models.operator": ("--model-cloud", model_cloud),
+            "models.planner": ("--model-cloud", model_cloud),
+            "budget.max_steps": ("--max-steps", max_steps),
+            "budget.max_cost_usd": ("--max-cost", max_cost),
+        },
+    )
     try:
-        code = asyncio.run(
-            _run(
-                request, devices, policy, model_local, model_cloud, as_json, seed, transport,  # type: ignore[arg-type]
-                Budget(max_steps=max_steps, max_cost_usd=max_cost),
-                yes,
-            )
-        )
+        code = asyncio.run(_run(request, devices, loaded.settings, as_json, seed, transport, yes))
     except UsageError as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
