@@ -280,6 +280,8 @@ class Candidate:
     action: Action
     text: str
     score: float
+    note: str = ""
+    """Why memory or an app card moved its score (the step's why says it when it is chosen)."""
 
 
 def _overlap(goal: Goal, label: str) -> float:

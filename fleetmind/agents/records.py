@@ -119,3 +119,7 @@ class LoopState(TypedDict, total=False):
     """Reflection found a loop and a stronger tier is there: the next step goes to it."""
     vetoed: bool
     """The final check already vetoed one unverified "done"."""
+    replay: dict[str, Any] | None
+    """The skill being replayed (skills.replay): its name, values, next step, and why it ended."""
+    recorded: list[dict[str, Any]]
+    """Each step taken as a skill step (skills.record) with the screen's digest: what a verified run teaches."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...devices.base import Action, DeviceInfo, Observation
+from ...devices.base import Action, DeviceInfo, Observation, Scroll
 from ..grounding import Goal
 from .model import ACTIONS, STEP_META_KEYS, TARGET_KEYS, Skill, fill, locate
 from .store import SkillStore
@@ -26,6 +26,8 @@ from .template import as_params, bind_hand_template, lift, normal
 __all__ = ["Replay", "SkillMatch", "find_skill"]
 
 _SLOT = re.compile(r"\{([^{}]*)\}")
+MAX_EXTRA_SCROLLS = 6
+"""Scrolls a replay may add to find a row further down than when it was recorded."""
 
 
 @dataclass(frozen=True)
@@ -97,22 +99,45 @@ class Replay:
             return self._end(replay, f"step {replay['next']} failed on the device")
         if recoveries != replay["recoveries"]:
             return self._end(replay, "reflection had to recover")
-        steps = skill.steps
+        steps = [fill(step, replay["params"]) for step in skill.steps]
         i = replay["next"]
         while i < len(steps):
-            step = fill(steps[i], replay["params"])
+            step = steps[i]
+            if step.get("kind") == "scroll":
+                after = next((j for j in range(i, len(steps)) if steps[j].get("kind") != "scroll"), len(steps))
+                if after < len(steps) and _bind(steps[after], obs)[0] is not None:
+                    i = after  # what the recorded scrolls looked for is already in view
+                    continue
             action, why_not = _bind(step, obs)
             if action is not None:
                 replay = {**replay, "next": i + 1}
                 return action, replay, f"replaying skill {skill.name} step {i + 1}/{len(steps)}"
-            if not step.get("optional"):
-                return self._end({**replay, "next": i}, f"step {i + 1}/{len(steps)} does not fit: {why_not}")
-            i += 1  # a prompt that did not come this time
+            if step.get("optional"):
+                i += 1  # a prompt that did not come this time
+                continue
+            if _searched(skill.steps, i) and replay.get("scrolled", 0) < MAX_EXTRA_SCROLLS and _scrolls(obs):
+                # a row the goal names, further down this time: keep looking as the recording did
+                replay = {**replay, "next": i, "scrolled": replay.get("scrolled", 0) + 1}
+                why = f"replaying skill {skill.name}: scrolling for step {i + 1}/{len(steps)} ({why_not})"
+                return Scroll(direction="down", why="look further down the list"), replay, why
+            return self._end({**replay, "next": i}, f"step {i + 1}/{len(steps)} does not fit: {why_not}")
         return self._end({**replay, "next": i}, f"all {len(steps)} steps replayed")
 
     @staticmethod
     def _end(replay: dict[str, Any], why: str) -> tuple[None, dict[str, Any], str]:
         return None, {**replay, "ended": why}, why
+
+
+def _searched(steps: list[dict[str, Any]], i: int) -> bool:
+    """Whether step i's target may need scrolling to: the recording scrolled to it, or it is
+    named by a value of the goal (a row of a list)."""
+    target = steps[i].get("target")
+    named_by_goal = isinstance(target, dict) and "{" in str(target.get("label", ""))
+    return named_by_goal or (i > 0 and steps[i - 1].get("kind") == "scroll")
+
+
+def _scrolls(obs: Observation) -> bool:
+    return any(e.scrollable for e in obs.elements)
 
 
 def _bind(step: dict[str, Any], obs: Observation) -> tuple[Action | None, str]:
