@@ -21,8 +21,8 @@ def bars(path: Path, title: str, rows: Sequence[GroupRow], *, reference: tuple[s
     fig, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(rows) + 2), 3.6))
     rates = [r.rate * 100 for r in rows]
     lows, highs = zip(*(wilson(r.succeeded, r.episodes) for r in rows), strict=True) if rows else ((), ())
-    err = [[v - lo * 100 for v, lo in zip(rates, lows, strict=True)],
-           [hi * 100 - v for v, hi in zip(rates, highs, strict=True)]]
+    err = [[max(0.0, v - lo * 100) for v, lo in zip(rates, lows, strict=True)],
+           [max(0.0, hi * 100 - v) for v, hi in zip(rates, highs, strict=True)]]
     ax.bar([r.group for r in rows], rates, yerr=err, capsize=3, color="#4a78b0")
     for i, r in enumerate(rows):
         ax.text(i, 2, f"{r.succeeded}/{r.episodes}", ha="center", va="bottom", fontsize=8, color="white")

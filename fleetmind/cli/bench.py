@@ -12,7 +12,7 @@ from rich.table import Table
 from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
-SUITES = ("local-model", "local-ranking", "phone-tasks", "protocol", "requests", "scheduler")
+SUITES = ("android", "cross-device", "local-model", "local-ranking", "phone-tasks", "protocol", "requests", "scheduler")
 
 
 @app.command()
@@ -21,17 +21,39 @@ def bench(
     model_local: Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Repeats per timing (local-model)")] = 5,
     round_trips: Annotated[int, typer.Option(min=10, help="Round trips (protocol)")] = 2000,
-    policy: Annotated[str, typer.Option(help="auto | local-only | cloud-only (requests)")] = "auto",
+    policy: Annotated[str, typer.Option(
+        help="auto | local-only | cloud-only (requests); agent | oracle (android, cross-device; default agent)")] = "auto",
     model_cloud: Annotated[str | None, typer.Option(help="litellm model name (requests)")] = None,
     report_dir: Annotated[Path | None, typer.Option("--out", help="Write report.json and report.md here")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Items run side by side (requests)")] = 2,
-    only: Annotated[str | None, typer.Option(help="Comma-separated item id prefixes (requests)")] = None,
+    only: Annotated[str | None, typer.Option(help="Comma-separated item/task id prefixes")] = None,
     transport: Annotated[str, typer.Option(help="adb or direct: how virtual phones are reached")] = "adb",
     sizes: Annotated[str, typer.Option(help="Comma-separated graph sizes in subtasks (scheduler)")] = "10,1000,10000",
+    devices: Annotated[str, typer.Option(help="android: phone:N or android:SERIAL (default phone:PARALLEL)")] = "",
+    episodes: Annotated[int | None, typer.Option(min=1, help="Episodes to run (default: one per task)")] = None,
+    parallel: Annotated[int, typer.Option(min=1, help="Episodes run side by side (android, cross-device)")] = 2,
+    seed: Annotated[int, typer.Option(help="Seed of the tasks' random parameters")] = 0,
+    wipe: Annotated[bool, typer.Option(help="android: allow erasing the data of android:SERIAL phones")] = False,
 ) -> None:
     """Run a benchmark suite and print its figures."""
     if suite not in SUITES:
         raise fail(f"unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
+    if suite in ("android", "cross-device"):
+        from ..bench.command import run_bench
+        from ..bench.runner import BenchConfig
+        from ..embedded import UsageError
+
+        if transport not in ("adb", "direct"):
+            raise fail(f"--transport {transport!r}: use adb or direct")
+        config = BenchConfig(policy="agent" if policy == "auto" else policy, devices=devices, episodes=episodes,
+                             parallel=parallel, seed=seed, transport=transport, model_local=model_local,
+                             model_cloud=model_cloud, only=only)
+        try:
+            code = run_bench(suite, config, cloud=cloud_model(model_cloud), out_dir=report_dir, console=console,
+                             out=out, wipe=wipe)
+        except UsageError as exc:
+            raise fail(str(exc)) from None
+        raise typer.Exit(code)
     if suite == "requests":
         from ..bench.requests.suite import run_suite
         from ..embedded import UsageError
