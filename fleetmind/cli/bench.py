@@ -22,7 +22,8 @@ def bench(
     repeats: Annotated[int, typer.Option(min=1, help="Repeats per timing (local-model)")] = 5,
     round_trips: Annotated[int, typer.Option(min=10, help="Round trips (protocol)")] = 2000,
     policy: Annotated[str, typer.Option(
-        help="auto | local-only | cloud-only (requests); agent | oracle (android, cross-device; default agent)")] = "auto",
+        help="auto | local-only | cloud-only (requests); agent | oracle (android, cross-device; auto = agent)"
+    )] = "auto",
     model_cloud: Annotated[str | None, typer.Option(help="litellm model name (requests)")] = None,
     report_dir: Annotated[Path | None, typer.Option("--out", help="Write report.json and report.md here")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Items run side by side (requests)")] = 2,
