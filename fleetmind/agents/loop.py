@@ -114,6 +114,8 @@ class GuiAgent:
         self.memory = memory
         self.ocr = ocr if isinstance(ocr, OcrEnricher) else OcrEnricher() if ocr else None
         self.tiers = Tiers(local, cloud, confidence_threshold=confidence_threshold, ranking=ranking)
+        if memory is not None and memory.cards is not None:
+            self.tiers.app_notes = memory.card_text  # the user's app cards reach chat models' prompts
         self.checkpointer = checkpointer or memory_checkpointer()
         self.thumbnails = thumbnails
         self._spec = SubtaskSpec(goal="")
@@ -371,9 +373,8 @@ class GuiAgent:
         tried = state.get("tried", {})
         for c in cands:  # what was done on this very screen before and led back here: try something else
             c.score -= tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0)
-        card = self.memory.card(obs.foreground_app) if self.memory is not None else None
         if self.memory is not None:
-            guide(goal, obs, cands, self.memory, card)
+            guide(goal, obs, cands, self.memory, self.memory.card(obs.foreground_app))
         cands.sort(key=lambda c: c.score, reverse=True)
         stuck = state["unchanged"] >= 2 or state["failures"] >= 2 or bool(state.get("escalate"))
         ctx = StepContext(step, state["history"], state["cost_usd"], stuck)

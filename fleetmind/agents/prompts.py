@@ -8,8 +8,9 @@ from .records import SubtaskSpec
 __all__ = ["cloud_messages"]
 
 
-def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str]) -> list[dict[str, str]]:
-    """The chat a cloud model sees for one step: goal, screen as text, history."""
+def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str], notes: str = "") -> list[dict[str, str]]:
+    """The chat a cloud model sees for one step: goal, screen as text, history; and the user's
+    card for the app in front (`notes`), when there is one."""
     rows = []
     for e in obs.elements:
         flags = [f for f in ("clickable", "editable", "checkable", "checked", "scrollable") if getattr(e, f)]
@@ -33,4 +34,6 @@ def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str]) -> l
         f"Goal: {spec.goal}\nInputs: {spec.inputs}\nApp: {obs.foreground_app}\n"
         f"Screen ({obs.screen_width}x{obs.screen_height}):\n" + "\n".join(rows) + f"\nDone so far: {history[-8:]}"
     )
+    if notes:
+        user += f"\nThe user's notes on {obs.foreground_app or 'this app'}:\n{notes}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

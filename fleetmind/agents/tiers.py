@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -80,6 +81,8 @@ class Tiers:
         self.privacy = privacy
         self.est_cloud_cost_usd = est_cloud_cost_usd
         self.retry_after_s = retry_after_s
+        self.app_notes: Callable[[str], str] | None = None
+        """The user's card for an app (memory/cards.py), put in a chat model's prompt; set by the agent."""
         self._cloud_down_until = 0.0
         self._private_down_until = 0.0
 
@@ -224,7 +227,8 @@ class Tiers:
         why: str,
     ) -> StepRecord:
         """One step written by a chat model as a `CloudStep` (the cloud, or the private endpoint)."""
-        completion = await model.complete(cloud_messages(spec, obs, history), schema=CloudStep)
+        notes = self.app_notes(obs.foreground_app) if self.app_notes is not None else ""
+        completion = await model.complete(cloud_messages(spec, obs, history, notes), schema=CloudStep)
         try:
             parsed = (
                 completion.parsed

@@ -115,6 +115,11 @@ class ExplorationMemory:
         """The user's card for `app`, if there is one."""
         return self.cards.get(app) if self.cards is not None else None
 
+    def card_text(self, app: str) -> str:
+        """The card of `app` as the user wrote it, for a chat model's prompt ("" without one)."""
+        card = self.card(app)
+        return card.text if card is not None else ""
+
     # reading and writing ------------------------------------------------------------
 
     def _file(self, app: str) -> Path | None:
