@@ -53,6 +53,10 @@ class Registry:
             e.online = online
         return entries
 
+    def forget(self, device_id: str) -> None:
+        """Drop a device whose session has ended for good (it re-registers if it comes back)."""
+        self._devices.pop(device_id, None)
+
     def get(self, device_id: str) -> DeviceEntry | None:
         return self._devices.get(device_id)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 import uuid
 from collections import Counter
@@ -22,7 +21,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED, ProtocolError
+from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, ProtocolError
 from ..protocol.messages import (
     Answer,
     Assign,
@@ -43,7 +42,10 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, FrameSocket, Link, receive, send_unsequenced
+from . import gateway
 from .graph import SubtaskResult, TaskGraph
+from .identity import BrowserPolicy, DeviceKeys, Gatekeeper
+from .limits import Limits, Subscription, Throttled, TokenBucket, clip, finished_to_prune, finite, step_record
 from .planner import Planner, ReplanEvent, Replanner
 from .registry import Registry
 from .runs import AgentSession, Attempt, TaskRun, parse_wire_id, wire_id
@@ -59,7 +61,14 @@ class Orchestrator:
     Limits are named parameters: `max_concurrent` subtasks at once across the fleet,
     `replan_timeout_s` for one replanner decision (dispatch of that task waits
     meanwhile), `reconnect_grace_s` before a silent agent's subtasks count as
-    failed, `no_device_timeout_s` before a subtask no device can take fails.
+    failed, `no_device_timeout_s` before a subtask no device can take fails,
+    `heartbeat_s` between WebSocket pings (a peer silent for as long again is lost),
+    `limits` for every bound on memory and rate (see `limits.Limits`).
+
+    Identity: `keys` holds device keys and enrolment tokens; `require_enrolment` demands
+    one on every hello (any non-loopback deployment); without it, devices connect freely
+    (presenting `token` when one is set) until the key store holds a key. `browser` says
+    which Origin and Host headers browsers may send to the agent endpoint.
     """
 
     def __init__(
@@ -73,6 +82,11 @@ class Orchestrator:
         replan_timeout_s: float = 30.0,
         reconnect_grace_s: float = 60.0,
         no_device_timeout_s: float = 30.0,
+        keys: DeviceKeys | None = None,
+        require_enrolment: bool = False,
+        limits: Limits | None = None,
+        heartbeat_s: float = 20.0,
+        browser: BrowserPolicy | None = None,
     ) -> None:
         self.planner = planner
         self.replanner = replanner
@@ -82,6 +96,10 @@ class Orchestrator:
         self.replan_timeout_s = replan_timeout_s
         self.reconnect_grace_s = reconnect_grace_s
         self.no_device_timeout_s = no_device_timeout_s
+        self.limits = limits or Limits()
+        self.heartbeat_s = heartbeat_s
+        self.browser = browser or BrowserPolicy()
+        self.gate = Gatekeeper(keys, required=require_enrolment, shared_token=token)
         self.registry = Registry()
         self.sessions: dict[str, AgentSession] = {}
         self.runs: dict[str, TaskRun] = {}
@@ -101,7 +119,15 @@ class Orchestrator:
         It serves the agent protocol only. `fleetmind.api.ApiServer` serves the same
         endpoint beside the client API and the web UI, and calls `start_runtime` instead.
         """
-        self._server = await serve(self._handle, host, port, process_request=_agents_only, max_size=MAX_FRAME_BYTES)
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            process_request=self._agents_only,
+            max_size=MAX_FRAME_BYTES,
+            ping_interval=self.heartbeat_s,
+            ping_timeout=self.heartbeat_s,
+        )
         sock = next(iter(self._server.sockets))
         bound_host, bound_port = sock.getsockname()[:2]
         self.start_runtime(f"ws://{bound_host}:{bound_port}/agent")
@@ -135,8 +161,9 @@ class Orchestrator:
     # client API --------------------------------------------------------------------
 
     def subscribe(self) -> asyncio.Queue[Event]:
-        """A queue that receives every event from now on."""
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+        """A queue that receives every event from now on (a `Subscription`: bounded; a reader
+        that falls `limits.subscriber_queue` events behind finds it `overflowed`)."""
+        queue: asyncio.Queue[Event] = Subscription(self.limits.subscriber_queue)
         self._subscribers.append(queue)
         return queue
 
@@ -218,6 +245,7 @@ class Orchestrator:
     # agent connections ---------------------------------------------------------------
 
     async def _handle(self, ws: FrameSocket) -> None:
+        ws = Throttled(ws, TokenBucket(self.limits.rate_per_s, self.limits.burst))  # a flood is slowed, not buffered
         try:
             async with asyncio.timeout(10):
                 first = await receive(ws, None)
@@ -229,11 +257,12 @@ class Orchestrator:
             )
             await ws.close(CLOSE_PROTOCOL_VIOLATION, "expected hello")
             return
-        if self.token is not None and not secrets.compare_digest(first.token or "", self.token):
-            await send_unsequenced(ws, Error(code="unauthorized", message="wrong or missing token; pass --token"), None)
-            await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
+        admitted = await gateway.admit(self, ws, first)
+        if admitted is None:
             return
+        key_id, new_key = admitted
         agent, peer_last = self._session_for(first)
+        self.gate.session_keys[agent.link.session.session_id] = key_id
         self.registry.announce(agent.link.session.session_id, first.devices)
         agent.devices = [d.id for d in first.devices]
         agent.lost_at = None
@@ -244,10 +273,12 @@ class Orchestrator:
                 session_id=session.session_id,
                 last_seq=session.last_received,
                 resumed=[a.wire_id for a in self._attempts_on(agent.devices)],
+                key=new_key,
             ),
             session,
         )
         replayed = await agent.link.attach(ws, peer_last)
+        await gateway.cancel_stale(self, agent, first.running)
         log.info(
             "agent %s connected (session %s, %d devices, replayed %d)",
             first.agent_id,
@@ -260,7 +291,15 @@ class Orchestrator:
         try:
             while True:
                 message = await receive(ws, session)
-                await self._on_message(agent, message)
+                if not await gateway.screen(self, ws, agent, message):
+                    continue
+                try:
+                    await self._on_message(agent, message)
+                except Exception:  # one bad message must not end the connection, nor the server
+                    log.exception("agent %s: handling %s failed", agent.agent_id, message.type)
+                    await send_unsequenced(
+                        ws, Error(code="internal", message=f"could not handle {message.type}", corr=message.id), session
+                    )
         except ConnectionClosed:
             pass
         finally:
@@ -309,6 +348,7 @@ class Orchestrator:
                         f" for {self.reconnect_grace_s:.0f}s)",
                         retryable=False,
                     )
+                gateway.forget_session(self, agent)
 
         self._spawn(expire())
 
@@ -329,7 +369,7 @@ class Orchestrator:
                     asked = {
                         "subtask": sid,
                         "wire_id": message.subtask_id,
-                        "question": message.question,
+                        "question": clip(message.question, 4 * self.limits.step_text_chars),
                         "id": message.id,
                         "kind": message.kind,
                         "options": message.options,
@@ -359,19 +399,9 @@ class Orchestrator:
         device = run.running[sid].device_id
         if message.thumbnail_png_b64:
             run.thumbnails[device] = message.thumbnail_png_b64
-        step = {
-            "subtask": sid,
-            "device": device,
-            "step": message.step,
-            "summary": message.summary,
-            "tier": message.tier,
-            "why": message.why,
-            "tokens": message.tokens,
-            "cost_usd": message.cost_usd,
-            "latency_ms": message.latency_ms,
-            "action": message.action,
-        }
-        run.steps.append(step)
+        step = step_record(message, device, sid, self.limits)  # text clipped, numbers finite
+        if len(run.steps) < self.limits.steps_kept_per_run:
+            run.steps.append(step)
         self._emit(run, "step_progress", step)
 
     async def _on_result(self, message: Result) -> None:
@@ -387,9 +417,9 @@ class Orchestrator:
                 SubtaskResult(
                     status="succeeded",
                     outputs=message.outputs,
-                    summary=message.summary,
+                    summary=clip(message.summary, 4 * self.limits.step_text_chars),
                     steps=message.steps,
-                    cost_usd=message.cost_usd,
+                    cost_usd=finite(message.cost_usd, self.limits.max_cost_usd_per_step * max(1, message.steps)),
                     verified=message.verified,
                 ),
             )
@@ -600,6 +630,8 @@ class Orchestrator:
         run.error = "; ".join(f"{s.id}: {s.result.error if s.result else 'failed'}" for s in failed) or None
         self._emit(run, "task_finished", {"status": run.status, "error": run.error, "summary": self.summary(run)})
         run.done.set_result(run)
+        for old in finished_to_prune(self.runs.values(), self.limits.finished_runs_kept):
+            del self.runs[old]  # the store keeps it; the API reads it from there
         self._wake.set()
 
     def summary(self, run: TaskRun) -> dict[str, Any]:
@@ -641,9 +673,16 @@ class Orchestrator:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def _agents_only(self, connection: ServerConnection, request: Request) -> Response | None:
+        """The own listener serves the agent endpoint (browsers only from allowed origins)."""
+        return _agents_only(connection, request, self.browser)
 
-def _agents_only(connection: ServerConnection, request: Request) -> Response | None:
+
+def _agents_only(connection: ServerConnection, request: Request, browser: BrowserPolicy) -> Response | None:
     """The own listener serves the agent endpoint; the client API lives in fleetmind.api."""
+    problem = browser.problem(request.headers.get("Host"), request.headers.get("Origin"))
+    if problem is not None:
+        return connection.respond(HTTPStatus.FORBIDDEN, problem + "\n")
     if request.path.split("?", 1)[0] == "/agent":
         return None
     return connection.respond(

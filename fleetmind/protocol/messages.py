@@ -170,6 +170,9 @@ class Welcome(Envelope):
     session_id: str
     resumed: list[str] = Field(default_factory=list, description="Subtasks carried over.")
     last_seq: int = Field(0, ge=0, description="Last seq the orchestrator received from this session.")
+    key: str | None = Field(
+        None, description="A device key just issued for an enrolment token; present it on every later hello."
+    )
 
 
 class Assign(Envelope):
