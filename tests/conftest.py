@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# `fleetmind run` learns skills and app memory in the data directory: tests get their own,
+# so neither the user's data nor one test's runs change another's.
+os.environ["FLEETMIND_DATA_DIR"] = tempfile.mkdtemp(prefix="fleetmind-test-data-")
 
 
 @pytest.fixture(scope="session")

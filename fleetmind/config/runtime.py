@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from ..agents.cloud import LiteLLMModel
 from ..agents.loop import GuiAgent
+from ..agents.memory import AppCards, ExplorationMemory
 from ..agents.models import ChatModel, ModelError
 from ..agents.router import PrivacyRules
+from ..agents.skills import SkillStore
 from ..agents.spend import DailySpend, MeteredModel
 from ..devices.base import Device
 from ..orchestrator.graph import GraphPatch
@@ -138,10 +140,17 @@ def agent_factory(settings: Settings, models: Models, local: ChatModel | None) -
     """Builds each device's GUI agent with the configured tiers, thresholds and privacy rules."""
     routing = settings.routing
     rules = privacy_rules(settings)
+    data = settings.data_path()  # skills learned from verified runs, exploration memory, app cards
+    skills, memory = SkillStore(data / "skills"), ExplorationMemory(data / "memory", AppCards(data / "cards"))
 
     def make(device: Device) -> GuiAgent:
         agent = GuiAgent(
-            device, local=local, cloud=models.operator, confidence_threshold=routing.confidence_threshold
+            device,
+            local=local,
+            cloud=models.operator,
+            confidence_threshold=routing.confidence_threshold,
+            skills=skills,
+            memory=memory,
         )
         tiers = agent.tiers
         tiers.private, tiers.spend, tiers.privacy = models.private, models.spend, rules
