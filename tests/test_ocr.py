@@ -8,6 +8,7 @@ real Chromium served on loopback.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from fleetmind.agents.loop import GuiAgent, StepRecord, SubtaskSpec
+from fleetmind.agents.models import ScriptedModel
 from fleetmind.agents.perception import OcrEnricher, resolve_ocr_targets, tesseract_status, unreadable
 from fleetmind.agents.perception.enrich import phrase_elements
 from fleetmind.agents.perception.ocr import Phrase, Word, group_phrases
@@ -197,6 +199,35 @@ async def test_agent_turns_on_bluetooth_on_a_phone_without_hierarchy() -> None:
     taps = [s.action for s in steps if isinstance(s.action, Tap)]
     assert len(taps) == 1 and taps[0].target.element is not None and taps[0].target.element.startswith("ocr")
     assert agent.ocr is not None and agent.ocr.passes <= len(steps) + 1
+
+
+@needs_tesseract
+async def test_a_model_sees_ocr_elements_and_its_tap_on_one_lands_on_the_pixels() -> None:
+    phone = VirtualPhone(hierarchy=False)
+    shown: list[str] = []
+
+    def reply(messages: list[dict[str, str]], schema: Any) -> dict[str, Any]:
+        screen = messages[-1]["content"]
+        shown.append(screen)
+        if "'Bluetooth'" not in screen:
+            return {"thought": "settings", "action": {"kind": "launch_app", "app": "Settings"}}
+        if phone.state.settings.bluetooth:
+            return {"thought": "on now", "action": {"kind": "done", "answer": "Bluetooth is on"}}
+        line = next(ln for ln in screen.splitlines() if "'Bluetooth'" in ln)
+        element = re.search(r"ocr\d+", line)
+        assert element is not None, line
+        return {"thought": "tap it", "action": {"kind": "tap", "target": {"element": element.group()}}}
+
+    steps: list[StepRecord] = []
+
+    async def on_step(record: StepRecord) -> None:
+        steps.append(record)
+
+    spec = SubtaskSpec(goal="Turn on Bluetooth", tier_policy="cloud-only")
+    result = await GuiAgent(phone, cloud=ScriptedModel(reply)).run(spec, on_step=on_step)
+    assert phone.state.settings.bluetooth and result.status == "succeeded", result.summary
+    assert [s.tier for s in steps] == ["cloud", "cloud", "cloud"]
+    assert isinstance(steps[1].action, Tap) and steps[1].summary == "tap 'Bluetooth'"
 
 
 @needs_tesseract

@@ -230,6 +230,7 @@ class OcrEnricher:
         if self._last is not None and self._last[0] == key:
             phrases = self._last[1]
         else:
+            log.info("device %s: %s; reading the screenshot with OCR", obs.device_id, blind.reason)
             try:
                 phrases = await asyncio.to_thread(self._phrases, obs.screenshot, blind, obs)
             except (OcrUnavailable, RuntimeError, OSError) as exc:
