@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ..devices.base import Device, DeviceError
-from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION
+from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, ProtocolError
 from ..protocol.messages import (
     Accept,
     Ack,
@@ -49,6 +49,7 @@ from ..protocol.messages import (
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
 from .checkpoints import sqlite_checkpointer
+from .hostkey import HostCredentials, client_ssl
 from .hoststate import DurableSession, HostState, StateMismatch, StoredSubtask
 from .loop import AskFn, GuiAgent, LoopResult, OnStep, StepRecord
 from .pending import PendingAnswers
@@ -60,9 +61,20 @@ log = logging.getLogger(__name__)
 FATAL_CLOSE_CODES = {CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, CLOSE_PROTOCOL_VIOLATION}
 DEFAULT_QUESTION_TIMEOUT_S = 600.0
 """How long a question waits for the user's answer unless the host is told otherwise."""
+REFUSED = frozenset(
+    {"unauthorized", "revoked", "used", "expired", "device_claimed", "session_key_mismatch", "too_many_devices"}
+)
+"""Refusals of a hello that stop the host (a wrong credential or identity); any other error
+reply (a busy device, too many sessions) makes it wait `RETRY_S` and say hello again."""
+RETRY_S = 5.0
+WELCOME_TIMEOUT_S = 30.0
 REPORT_MARGIN_S = 10.0
 """A question stops waiting this long (at most a tenth of the subtask's time) before the
 subtask's own deadline, so the host's "no answer" reaches the orchestrator before its timer."""
+
+
+class _RetryLater(Exception):
+    """The orchestrator refused the hello for now (a busy device, too many sessions)."""
 
 
 class HostError(RuntimeError):
@@ -89,6 +101,8 @@ class DeviceAgentHost:
     state_dir: keep the session, the running subtasks and the agent loops' checkpoints
         there (SQLite), so a question survives a restart of the host; the same directory
         and agent id resume it. None (the default) keeps them in memory.
+    credentials: the device key (file) and enrolment token to present (hostkey.py);
+        by default `token` alone. ca_file: a CA to trust for a wss:// orchestrator.
     """
 
     def __init__(
@@ -101,8 +115,12 @@ class DeviceAgentHost:
         token: str | None = None,
         question_timeout_s: float = DEFAULT_QUESTION_TIMEOUT_S,
         state_dir: str | Path | None = None,
+        credentials: HostCredentials | None = None,
+        ca_file: str | Path | None = None,
     ) -> None:
         self.url = url
+        self.credentials = credentials or HostCredentials(token=token)
+        self._ssl = client_ssl(url, ca_file)
         self.devices = {d.info.id: d for d in devices}
         self.agents = {d.info.id: agent_factory(d) for d in devices}
         self.agent_id = agent_id or default_agent_id(devices)
@@ -135,12 +153,20 @@ class DeviceAgentHost:
         async with contextlib.AsyncExitStack() as stack:
             if self.state_dir is not None:
                 await self._open_state(stack, self.state_dir)
-            async for ws in connect(self.url, max_size=MAX_FRAME_BYTES, open_timeout=10):
+            async for ws in connect(self.url, max_size=MAX_FRAME_BYTES, open_timeout=10, ssl=self._ssl):
                 self._ws = ws
+                retry = False
                 try:
                     await self._serve(ws)
                 except ConnectionClosed:
                     pass
+                except TimeoutError:
+                    log.warning("no welcome from %s in %.0fs; reconnecting", self.url, WELCOME_TIMEOUT_S)
+                except _RetryLater as exc:
+                    log.warning("%s; trying again in %.0fs", exc, RETRY_S)
+                    retry = True
+                except ProtocolError as exc:  # only fatal ones leave receive(): another protocol version
+                    raise HostError(f"orchestrator at {self.url}: {exc}") from None
                 finally:
                     self.connected.clear()
                     if self.link:
@@ -148,6 +174,8 @@ class DeviceAgentHost:
                     await ws.close(1001, "host stopping")  # a no-op after a drop
                 if ws.close_code in FATAL_CLOSE_CODES:
                     raise HostError(f"orchestrator closed the connection: {ws.close_reason or ws.close_code}")
+                if retry:
+                    await asyncio.sleep(RETRY_S)  # a back-off deadline: the device may be free by then
                 log.warning("connection to %s lost; reconnecting", self.url)
 
     async def _open_state(self, stack: contextlib.AsyncExitStack, directory: Path) -> None:
@@ -191,17 +219,23 @@ class DeviceAgentHost:
             running = [s.assign.subtask_id for s in self.state.subtasks()]
         hello = Hello(
             agent_id=self.agent_id,
-            token=self.token,
+            token=self.credentials.present(),
             devices=[profile_of(d) for d in self.devices.values()],
             resume=Resume(session_id=session.session_id, last_seq=session.last_received) if session else None,
             running=running,
         )
         await send_unsequenced(ws, hello, session)
-        welcome = await receive(ws, None)
-        if isinstance(welcome, Error):
+        async with asyncio.timeout(WELCOME_TIMEOUT_S):
+            welcome = await receive(ws, None)
+            while not isinstance(welcome, (Welcome, Error)):  # anything else before the welcome is noise
+                log.info("expected welcome, got %s; ignored", welcome.type)
+                welcome = await receive(ws, None)
+        if isinstance(welcome, Error) and welcome.code in REFUSED:
             raise HostError(f"orchestrator refused the hello: {welcome.message}")
-        if not isinstance(welcome, Welcome):
-            raise HostError(f"expected welcome, got {welcome.type}")
+        if isinstance(welcome, Error):
+            raise _RetryLater(f"orchestrator did not take the hello ({welcome.code}): {welcome.message[:200]}")
+        if welcome.key:
+            self.credentials.store(welcome.key)
         restoring = False
         if self.link is None or welcome.session_id != self.link.session.session_id:
             restored, self._restored = self._restored, None
@@ -223,7 +257,12 @@ class DeviceAgentHost:
             # Acknowledge only what has been acted on (and recorded), so a host killed in
             # between gets the message again after its restart.
             message = await receive(ws, self.link.session, ack=False)
-            await self._on_message(message)
+            try:
+                await self._on_message(message)
+            except Exception:  # one bad message must not stop the host or its other subtasks
+                log.exception("handling %s from the orchestrator failed", message.type)
+                reply = Error(code="internal", message=f"could not handle {message.type}", corr=message.id)
+                await send_unsequenced(ws, reply, self.link.session)
             if message.seq:
                 await send_unsequenced(ws, Ack(), self.link.session)
 

@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 from ..orchestrator.server import Orchestrator
 from . import stream, tasks
 from .assets import Assets
+from .guard import BrowserGuard
 
 STATIC_DIR = Path(__file__).parent / "static"
 """The web UI: plain HTML, CSS and JavaScript, no build step."""
@@ -26,9 +27,11 @@ DESCRIPTION = """\
 Drive a fleetmind orchestrator: submit requests, follow their task graphs and steps,
 answer the agents' questions, cancel.
 
-With a token configured (`fleetmind serve --token T`, or any non-loopback `--host`),
-every `/api` route needs `Authorization: Bearer T`; the event stream WebSocket also
-takes `?token=T`. Events stream at `ws://HOST:PORT/api/events?after=N[&task=ID]`.
+With a token configured (`fleetmind serve --token-file F` or `$FLEETMIND_TOKEN`, or any
+non-loopback `--host`), every `/api` route needs `Authorization: Bearer T`; the event
+stream WebSocket also takes `?token=T`. Browsers are served only from allowed origins
+(the page itself, loopback pages on a loopback server, `serve --allow-origin`); any
+other Origin, or a Host this server does not answer to, gets 403. Events stream at `ws://HOST:PORT/api/events?after=N[&task=ID]`.
 Device agents dial `ws://HOST:PORT/agent` (the agent protocol, not this API).
 """
 
@@ -72,4 +75,5 @@ def create_app(orchestrator: Orchestrator) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(tasks.router)
     app.mount("/", Assets(STATIC_DIR), name="ui")
+    app.add_middleware(BrowserGuard, policy=orchestrator.browser)
     return app

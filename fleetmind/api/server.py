@@ -49,6 +49,8 @@ class ApiServer:
 
     `port=0` picks a free port; `url` and `agent_url` say where it ended up.
     `shutdown_timeout_s` bounds how long stopping waits for open connections.
+    `tls_cert` and `tls_key` (PEM files) serve https:// and wss:// instead of plain HTTP.
+    WebSocket pings go every `orchestrator.heartbeat_s`; a peer silent that long again is dropped.
     """
 
     def __init__(
@@ -59,25 +61,30 @@ class ApiServer:
         *,
         log_level: str = "warning",
         shutdown_timeout_s: float = 5.0,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
     ) -> None:
         self.orchestrator = orchestrator
         self.host = host
         self.port = port
         self.log_level = log_level
         self.shutdown_timeout_s = shutdown_timeout_s
+        self.tls_cert = tls_cert
+        self.tls_key = tls_key
         self.url = ""
         self._server: _Uvicorn | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
     def agent_url(self) -> str:
-        """Where device agents dial: ws://host:port/agent."""
-        return self.url.replace("http://", "ws://", 1) + "/agent"
+        """Where device agents dial: ws://host:port/agent (wss:// with TLS)."""
+        return self.url.replace("http", "ws", 1) + "/agent"
 
     async def __aenter__(self) -> ApiServer:
         sock = _bind(self.host, self.port)
         bound_host, bound_port = sock.getsockname()[:2]
-        self.url = f"http://{f'[{bound_host}]' if ':' in bound_host else bound_host}:{bound_port}"
+        scheme = "https" if self.tls_cert else "http"
+        self.url = f"{scheme}://{f'[{bound_host}]' if ':' in bound_host else bound_host}:{bound_port}"
         self.orchestrator.start_runtime(self.agent_url)
         config = uvicorn.Config(
             create_app(self.orchestrator),
@@ -87,6 +94,10 @@ class ApiServer:
             lifespan="off",
             ws="websockets-sansio",
             ws_max_size=MAX_FRAME_BYTES,
+            ws_ping_interval=self.orchestrator.heartbeat_s,
+            ws_ping_timeout=self.orchestrator.heartbeat_s,
+            ssl_certfile=self.tls_cert,
+            ssl_keyfile=self.tls_key,
             timeout_graceful_shutdown=int(self.shutdown_timeout_s),
         )
         self._server = _Uvicorn(config)

@@ -16,12 +16,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from ..orchestrator.limits import OVERFLOW
 from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import Event
 from .agent_socket import serve_agent
 from .auth import CLOSE_UNAUTHORIZED, orchestrator, token_problem
 
 router = APIRouter()
+CLOSE_TOO_SLOW = 4008
+"""Close code: the client fell too far behind the events; reconnect with ?after=<last seq>."""
 
 
 def stored_events(orch: Orchestrator, after: int, task: str | None) -> list[Event]:
@@ -59,6 +62,11 @@ async def event_stream(
             await asyncio.wait([getter, client], return_when=asyncio.FIRST_COMPLETED)
             if getter.done():
                 event = getter.result()
+                if event.kind == OVERFLOW and not event.task_id:  # fell behind: drop it, it resumes
+                    behind = event.data.get("dropped_after")
+                    reason = f"too slow: fell {behind} events behind; reconnect with ?after={last}"
+                    await ws.close(CLOSE_TOO_SLOW, reason[:123])
+                    return
                 if event.seq > last and (task is None or event.task_id == task):
                     await ws.send_text(event.model_dump_json())
                     last = event.seq
