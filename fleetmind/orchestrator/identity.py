@@ -204,7 +204,7 @@ class DeviceKeys:
             ).fetchall()
         return {d: k for d, k in rows}
 
-    def keys(self) -> list[KeyRecord]:
+    def records(self) -> list[KeyRecord]:
         """Every key, oldest first."""
         with self._lock:
             rows = self._db.execute(
