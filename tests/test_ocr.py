@@ -8,12 +8,14 @@ real Chromium served on loopback.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytesseract  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 
@@ -182,6 +184,8 @@ async def test_ocr_reads_the_phone_labels_where_the_tree_has_them() -> None:
         assert ocr.clickable
     bluetooth = next(e for e in read.elements if e.text == "Bluetooth")
     assert bluetooth.checkable and not bluetooth.checked  # "Off" under it
+    # tesseract's child ran on one OpenMP thread; this process's own OpenMP users keep theirs
+    assert pytesseract.pytesseract.environ["OMP_THREAD_LIMIT"] == os.environ.get("OMP_THREAD_LIMIT", "1")
 
 
 @needs_tesseract
@@ -289,16 +293,24 @@ def canvas_url() -> Iterator[str]:
     server.server_close()
 
 
-@pytest_asyncio.fixture
-async def browser(canvas_url: str) -> AsyncIterator[BrowserDevice]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def chromium(canvas_url: str) -> AsyncIterator[BrowserDevice]:
     device = BrowserDevice("browser-1", start_url=canvas_url)
     await device.start()
     yield device
     await device.close()
 
 
+@pytest_asyncio.fixture(loop_scope="module")
+async def browser(chromium: BrowserDevice, canvas_url: str) -> BrowserDevice:
+    """The module's browser on a freshly loaded canvas page."""
+    assert (await chromium.act(LaunchApp(app=canvas_url))).ok
+    return chromium
+
+
 @needs_tesseract
 @needs_chromium
+@pytest.mark.asyncio(loop_scope="module")  # one Chromium serves both
 async def test_agent_taps_a_canvas_button_and_reads_the_answer_drawn_after_it(browser: BrowserDevice) -> None:
     steps: list[StepRecord] = []
 
@@ -319,6 +331,7 @@ async def test_agent_taps_a_canvas_button_and_reads_the_answer_drawn_after_it(br
 
 @needs_tesseract
 @needs_chromium
+@pytest.mark.asyncio(loop_scope="module")  # one Chromium serves both
 async def test_canvas_page_observation_gains_ocr_text(browser: BrowserDevice) -> None:
     obs = await browser.observe()
     assert unreadable(obs) is not None  # a canvas element, or no elements: either is blind
