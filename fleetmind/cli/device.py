@@ -10,12 +10,16 @@ from typing import Annotated, Any
 
 import typer
 
+from ..config import Settings
 from ..devices.base import Device, DeviceError
 from ..embedded import load_local_model
-from .common import console, device_app, fail, setup_logging
+from .common import ConfigOpt, console, device_app, fail, load_settings, setup_logging
 
-ConnectOpt = Annotated[str | None, typer.Option("--connect", help="Orchestrator agent URL, ws://HOST:PORT/agent")]
-TokenOpt = Annotated[str | None, typer.Option(help="Token the orchestrator asks for")]
+ConnectOpt = Annotated[
+    str | None,
+    typer.Option("--connect", help="Orchestrator agent URL, ws://HOST:PORT/agent (default: from orchestrator.url)"),
+]
+TokenOpt = Annotated[str | None, typer.Option(help="Token the orchestrator asks for (default: from the config)")]
 ModelOpt = Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
 AgentOpt = Annotated[
@@ -26,6 +30,25 @@ STATE_DIR_HELP = (
     "Keep this host's session, running subtasks and pending questions in DIR (SQLite), so a question "
     "survives a restart of this command; 'off' keeps them in memory. "
 )
+
+
+def _configured(
+    config: Path | None, connect: str | None, token: str | None, model_local: str | None
+) -> tuple[Settings, str | None, str | None]:
+    """The configuration with these flags on top, the agent URL to dial and the token."""
+    settings = load_settings(
+        config,
+        {
+            "orchestrator.url": ("--connect", connect),
+            "orchestrator.token": ("--token", token),
+            "models.local.model": ("--model-local", model_local),
+        },
+    ).settings
+    try:
+        token = settings.orchestrator.resolved_token()
+    except ValueError as exc:
+        raise fail(f"configuration: {exc}") from None
+    return settings, settings.orchestrator.agent_url(), token
 
 
 def _state_dir(option: str | None, devices: list[Device], *, default_on: bool) -> Path | None:
@@ -43,7 +66,7 @@ async def _serve_devices(
     devices: list[Device],
     connect: str,
     token: str | None,
-    model_local: str | None,
+    settings: Settings,
     agent: str | None = None,
     state_dir: Path | None = None,
 ) -> None:
@@ -54,13 +77,12 @@ async def _serve_devices(
     """
     from ..agents.host import DeviceAgentHost
     from ..agents.loop import GuiAgent
+    from ..config.runtime import agent_factory, build_models
 
-    local, problem = load_local_model(model_local)
+    local, problem = load_local_model(settings.models.local.model, threads=settings.models.local.threads)
     if local is None:
         console.print(f"[yellow]local model unavailable ({problem}); only text grounding will decide steps[/]")
-    def gui(device: Device) -> GuiAgent:
-        return GuiAgent(device, local=local)
-
+    gui = agent_factory(settings, build_models(settings), local)
     factory: Callable[[Device], GuiAgent] = gui
     if agent:
         from ..sdk.agents import load_agents
@@ -113,10 +135,14 @@ def virtual(
         str | None,
         typer.Option(help=STATE_DIR_HELP + "Default: off (virtual phones end with this command)."),
     ] = None,
+    config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Virtual phones: as agents of an orchestrator (--connect), or behind an ADB server (--adb-port)."""
     setup_logging(verbose)
+    settings, connect_url, token = _configured(config, connect, token, model_local)
+    if adb_port is None:
+        connect = connect_url
     if (connect is None) == (adb_port is None):
         raise fail("give exactly one of --connect URL (attach as agents) or --adb-port N (serve over ADB)")
     from ..devices.virtual.adbd import AdbServer, virtual_phones
@@ -145,9 +171,7 @@ def virtual(
             phone.device_id = f"phone-{i + 1}"
             devices.append(phone)
         assert connect is not None
-        await _serve_devices(
-            devices, connect, token, model_local, agent, _state_dir(state_dir, devices, default_on=False)
-        )
+        await _serve_devices(devices, connect, token, settings, agent, _state_dir(state_dir, devices, default_on=False))
 
     _run(attach if connect else serve_adb, connect)
 
@@ -166,23 +190,28 @@ def android(
         str | None,
         typer.Option(help=STATE_DIR_HELP + "Default: $XDG_DATA_HOME/fleetmind/hosts/<agent id>."),
     ] = None,
+    config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a real Android phone (or emulator) reached through adb."""
     setup_logging(verbose)
+    settings, connect, token = _configured(config, connect, token, model_local)
     if connect is None:
         raise fail("--connect URL is required: the orchestrator's agent endpoint, e.g. ws://127.0.0.1:8765/agent")
+    from ..config.runtime import sensitive_apps
     from ..devices.android import AndroidDevice
 
     async def main() -> None:
+        assert connect is not None
         if adb_connect:
             device = await AndroidDevice.connect_wifi(adb_connect, adb_host=adb_host, adb_port=adb_port)
+            device.sensitive_apps = sensitive_apps(settings)
         else:
-            device = await AndroidDevice(serial, adb_host=adb_host, adb_port=adb_port).connect()
+            device = await AndroidDevice(
+                serial, adb_host=adb_host, adb_port=adb_port, sensitive_apps=sensitive_apps(settings)
+            ).connect()
         devices: list[Device] = [device]
-        await _serve_devices(
-            devices, connect, token, model_local, agent, _state_dir(state_dir, devices, default_on=True)
-        )
+        await _serve_devices(devices, connect, token, settings, agent, _state_dir(state_dir, devices, default_on=True))
 
     _run(main, connect)
 
@@ -200,20 +229,21 @@ def browser(
         str | None,
         typer.Option(help=STATE_DIR_HELP + "Default: off (the browser ends with this command)."),
     ] = None,
+    config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a Chromium browser (Debian's package, driven by Playwright)."""
     setup_logging(verbose)
+    settings, connect, token = _configured(config, connect, token, model_local)
     if connect is None:
         raise fail("--connect URL is required: the orchestrator's agent endpoint, e.g. ws://127.0.0.1:8765/agent")
     from ..devices.browser import BrowserDevice
 
     async def main() -> None:
+        assert connect is not None
         device = BrowserDevice(device_id, headless=headless, start_url=start_url)
         await device.start()
         devices: list[Device] = [device]
-        await _serve_devices(
-            devices, connect, token, model_local, agent, _state_dir(state_dir, devices, default_on=False)
-        )
+        await _serve_devices(devices, connect, token, settings, agent, _state_dir(state_dir, devices, default_on=False))
 
     _run(main, connect)

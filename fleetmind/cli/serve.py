@@ -18,10 +18,11 @@ from typing import Annotated, Any
 
 import typer
 
-from ..orchestrator.planner import ClausePlanner, ModelPlanner, PlanningFailed, RetryReplanner
+from ..config import Settings
+from ..orchestrator.planner import PlanningFailed
 from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import SQLiteStore
-from .common import app, cloud_model, console, fail, setup_logging
+from .common import ConfigOpt, app, console, fail, load_settings, setup_logging
 from .run import summary_table
 
 
@@ -63,21 +64,21 @@ async def _prompt(orch: Orchestrator) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _virtual_devices(spec: str, url: str, token: str | None, model_cloud: Any) -> AsyncIterator[list[str]]:
+async def _virtual_devices(
+    spec: str, url: str, token: str | None, settings: Settings, models: Any
+) -> AsyncIterator[list[str]]:
     """Virtual devices in this process, each with an agent host dialing `url` like a remote one."""
     from ..agents.host import DeviceAgentHost
-    from ..agents.loop import GuiAgent
+    from ..config.runtime import agent_factory
     from ..embedded import load_local_model, parse_devices, virtual_devices
 
     counts = parse_devices(spec)
-    local, problem = load_local_model(None)
+    local, problem = load_local_model(settings.models.local.model, threads=settings.models.local.threads)
     if local is None:
         console.print(f"[yellow]local model unavailable ({problem}); only text grounding will decide steps[/]")
+    factory = agent_factory(settings, models, local)
     async with virtual_devices(counts) as devices:
-        hosts = [
-            DeviceAgentHost(url, [d], lambda d: GuiAgent(d, local=local, cloud=model_cloud), token=token)
-            for d in devices
-        ]
+        hosts = [DeviceAgentHost(url, [d], factory, token=token) for d in devices]
         tasks = [asyncio.create_task(h.run(), name=f"host-{d.info.id}") for h, d in zip(hosts, devices, strict=True)]
         try:
             await asyncio.gather(*(h.wait_connections(1) for h in hosts))
@@ -97,19 +98,36 @@ async def _virtual_devices(spec: str, url: str, token: str | None, model_cloud: 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one)")] = 8765,
-    token: Annotated[str | None, typer.Option(help="Token agents and API clients must present")] = None,
-    model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Token agents and API clients must present (or orchestrator.token_file in the config)"),
+    ] = None,
+    model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning and the agents here")] = None,
     db: Annotated[str, typer.Option(help="SQLite file for the event log (':memory:' keeps none)")] = ":memory:",
     devices: Annotated[
         str | None, typer.Option(help="Virtual devices to attach in this process, e.g. phone:2,browser:1")
     ] = None,
+    config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Serve the web UI, the client API and the agent endpoint on one port; type requests at the prompt."""
     from ..api.server import ApiServer
+    from ..config.runtime import build_models, planner_for, replanner_for
     from ..embedded import UsageError
 
     setup_logging(verbose)
+    settings = load_settings(
+        config,
+        {
+            "orchestrator.token": ("--token", token),
+            "models.planner": ("--model-cloud", model_cloud),
+            "models.operator": ("--model-cloud", model_cloud),
+        },
+    ).settings
+    try:
+        token = settings.orchestrator.resolved_token()
+    except ValueError as exc:
+        raise fail(f"configuration: {exc}") from None
     loopback = host in ("127.0.0.1", "localhost", "::1")
     if token is None and not loopback:
         # Reachable from other machines: never without a credential.
@@ -117,10 +135,8 @@ def serve(
         console.print(f"[yellow]--host {host} is not loopback: agents and API clients must send token {token}[/]")
 
     async def main() -> None:
-        cloud = cloud_model(model_cloud)
-        orch = Orchestrator(
-            ModelPlanner(cloud) if cloud else ClausePlanner(), RetryReplanner(), SQLiteStore(db), token=token
-        )
+        models = build_models(settings)
+        orch = Orchestrator(planner_for(models), replanner_for(models), SQLiteStore(db), token=token)
         try:
             server = await ApiServer(orch, host, port, log_level="info" if verbose else "warning").__aenter__()
         except OSError as exc:
@@ -138,7 +154,7 @@ def serve(
                 soft_wrap=True,
             )
             if devices:
-                attached = await stack.enter_async_context(_virtual_devices(devices, agents, token, cloud))
+                attached = await stack.enter_async_context(_virtual_devices(devices, agents, token, settings, models))
                 console.print(f"attached {', '.join(attached)}")
             console.print(f"ready: open {url}/ in a browser, or type a request here and press Enter.", soft_wrap=True)
             prompt = asyncio.create_task(_prompt(orch))

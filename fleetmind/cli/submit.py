@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 
-from .common import app, console, fail, out, setup_logging
+from .common import ConfigOpt, app, console, fail, load_settings, out, setup_logging
 from .follow import DagView, ask_user, summary_view
 
 
@@ -68,22 +68,44 @@ def submit(
     url: Annotated[
         str | None, typer.Option(help="Orchestrator URL (default $FLEETMIND_URL or http://127.0.0.1:8765)")
     ] = None,
-    token: Annotated[str | None, typer.Option(help="Client token (default $FLEETMIND_TOKEN)")] = None,
-    policy: Annotated[str, typer.Option(help="auto | local-only | cloud-only")] = "auto",
+    token: Annotated[
+        str | None, typer.Option(help="Client token (default: the config's orchestrator.token_file, $FLEETMIND_TOKEN)")
+    ] = None,
+    policy: Annotated[str | None, typer.Option(help="auto | local-only | cloud-only (default: auto)")] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Pre-approve irreversible actions (send, delete, pay)")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout")] = False,
     max_steps: Annotated[int | None, typer.Option(min=1, help="Step budget of each subtask")] = None,
     max_cost: Annotated[float | None, typer.Option(min=0, help="Cloud budget of each subtask, USD")] = None,
+    config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Send a request to a running orchestrator (`fleetmind serve`) and follow it to the end."""
     setup_logging(verbose)
     from ..sdk import ApiError, FleetmindError, TaskNotFound
 
-    if policy not in ("auto", "local-only", "cloud-only"):
+    if policy is not None and policy not in ("auto", "local-only", "cloud-only"):
         raise fail(f"--policy {policy!r}: use auto, local-only or cloud-only")
+    loaded = load_settings(
+        config,
+        {
+            "orchestrator.url": ("--url", url),
+            "orchestrator.token": ("--token", token),
+            "routing.policy": ("--policy", policy),
+            "budget.max_steps": ("--max-steps", max_steps),
+            "budget.max_cost_usd": ("--max-cost", max_cost),
+        },
+    )
+    settings = loaded.settings
+    try:
+        token = settings.orchestrator.resolved_token()
+    except ValueError as exc:
+        raise fail(f"configuration: {exc}") from None
+    url, policy = settings.orchestrator.url, settings.routing.policy
+    # Budgets the configuration does not set are the orchestrator's to choose.
+    max_steps = settings.budget.max_steps if loaded.source_of("budget.max_steps").kind != "default" else None
+    max_cost = settings.budget.max_cost_usd if loaded.source_of("budget.max_cost_usd").kind != "default" else None
     started: list[str] = []
     confirm = "allow" if yes else "ask"
     try:

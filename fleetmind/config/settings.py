@@ -53,10 +53,18 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _orchestrator_url(value: str) -> str:
+    url = value.strip() if "://" in value else "http://" + value.strip()
+    if not re.match(r"(https?|wss?)://[^/\s]+", url):
+        raise ValueError("must be the orchestrator's address, e.g. http://127.0.0.1:8765")
+    return url.rstrip("/")
+
+
 Fraction = Annotated[float, AfterValidator(_fraction)]
 Usd = Annotated[float, AfterValidator(_not_negative)]
 Regex = Annotated[str, AfterValidator(_regex)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+OrchestratorUrl = Annotated[str, AfterValidator(_orchestrator_url)]
 
 
 class Section(BaseModel):
@@ -183,7 +191,7 @@ class PrivacySettings(Section):
 class OrchestratorSettings(Section):
     """Where `submit` and `device` find the orchestrator, and the token they present."""
 
-    url: HttpUrl | None = Field(None, description="e.g. http://127.0.0.1:8765 (default: that).")
+    url: OrchestratorUrl | None = Field(None, description="e.g. http://127.0.0.1:8765 (default: that).")
     token: SecretStr | None = Field(None, description="Client and agent token (prefer token_file or the env).")
     token_file: Path | None = Field(None, description="A file holding the token on its first line.")
 
@@ -207,7 +215,8 @@ class OrchestratorSettings(Section):
         """The orchestrator's agent WebSocket endpoint, derived from `url`."""
         if self.url is None:
             return None
-        return re.sub(r"^http", "ws", self.url) + "/agent"
+        base = re.sub(r"/(agent|api)$", "", self.url)
+        return re.sub(r"^http", "ws", base) + "/agent"
 
 
 class Settings(BaseSettings):
