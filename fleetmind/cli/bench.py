@@ -12,7 +12,8 @@ from rich.table import Table
 from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
-SUITES = ("android", "cross-device", "local-model", "local-ranking", "phone-tasks", "protocol", "requests", "scheduler")
+SUITES = ("android", "cross-device", "local-model", "local-ranking", "phone-tasks", "protocol", "requests", "scheduler",
+          "skills")
 
 
 @app.command()
@@ -90,6 +91,12 @@ def bench(
         local, problem = load_local_model(model_local)
     if local is None:
         raise fail(f"the local model is unavailable: {problem}")
+    if suite == "skills":  # first run learns, then memory alone, then skills replay
+        from ..bench.skills import run_skills_bench
+        from .skills import print_skills_bench
+
+        print_skills_bench(asyncio.run(run_skills_bench(local)), local.name)
+        return
     if suite == "local-ranking":
         from ..bench.ranking import POINTS, run_ranking_bench
 

@@ -19,6 +19,7 @@ from .common import ConfigOpt, app, console, fail, load_settings, out
 
 if TYPE_CHECKING:
     from ..agents.skills import SkillStore
+    from ..bench.skills import PassResult
 
 skills_app = typer.Typer(help="Skills the agents learned or you wrote, their memory of apps, and app cards.",
                          no_args_is_help=True)
@@ -132,3 +133,34 @@ def memory(app_name: Annotated[str | None, typer.Argument(metavar="[APP]", help=
             moves = "; ".join(f"{k} -> {v}" for k, v in sorted(s.leads.items()))
             table.add_row(s.id, escape(labels), escape(moves))
         out.print(table)
+
+
+def print_skills_bench(passes: list[PassResult], model: str) -> None:
+    """The `fleetmind bench skills` report: totals per pass, then each task per pass."""
+    first = passes[0]
+    table = Table(title=f"phone tasks three times: learning, then memory, then skills ({model} as the local tier)",
+                  title_justify="left")
+    for col in ("pass", "succeeded", "steps", "model calls", "time s", "speed-up"):
+        table.add_column(col)
+    for p in passes:
+        speedup = first.seconds / p.seconds if p.seconds else 0.0
+        table.add_row(p.name, f"{p.succeeded}/{len(p.runs)}", str(p.steps), str(p.model_calls), f"{p.seconds:.1f}",
+                      f"{speedup:.1f}x")
+    out.print(table)
+    detail = Table(title="per task: steps / model calls / seconds (replayed steps)", title_justify="left")
+    detail.add_column("task")
+    for p in passes:
+        detail.add_column(p.name)
+    for i, run in enumerate(first.runs):
+        cells = []
+        for p in passes:
+            r = p.runs[i]
+            mark = "" if r.ok else " [red]failed[/]"
+            replayed = f" ({r.replayed})" if r.replayed else ""
+            cells.append(f"{r.steps} / {r.model_calls} / {r.seconds:.1f}{replayed}{mark}")
+        detail.add_row(escape(run.goal), *cells)
+    out.print(detail)
+    for p in passes:
+        for r in p.runs:
+            if not r.ok:
+                out.print(f"[red]{p.name} failed:[/] {escape(r.goal)}: {escape(r.summary)}")
