@@ -55,7 +55,7 @@ async def admit(orch: Orchestrator, ws: FrameSocket, hello: Hello) -> tuple[str 
             issued = await gate.enrol(hello, credential.enrolment)
         except CredentialError as exc:
             await refuse(ws, hello, Admission(False, exc.code, str(exc)))
-        return None
+            return None
         log.warning("agent %s enrolled %s as device key %s", hello.agent_id, ", ".join(device_ids), issued.id)
         return issued.id, issued.key
     await gate.claim(credential.key_id, device_ids)
