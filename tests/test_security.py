@@ -12,7 +12,7 @@ import pytest
 from test_security_support import PhonePlanner, TinyAgent, served
 
 from fleetmind.orchestrator.identity import DeviceKeys
-from fleetmind.protocol.messages import Accept, Assign, Error, Progress, Question, Reject, Result, Welcome
+from fleetmind.protocol.messages import Accept, Assign, Cancel, Error, Progress, Question, Reject, Result, Welcome
 
 TIMEOUT_S = 30
 
@@ -145,22 +145,25 @@ async def test_a_returning_agent_is_told_to_cancel_what_is_no_longer_its_own(tmp
         # It claims to be running something this orchestrator never gave it (or took back).
         await agent.drop()
         assert isinstance(await agent.hello(resume=True, running=["gone/s0#1"]), Welcome)
-        cancel = await agent.next(__import__("fleetmind.protocol.messages", fromlist=["Cancel"]).Cancel)
+        cancel = await agent.next(Cancel)
         assert cancel.subtask_id == "gone/s0#1" and "no longer yours" in cancel.reason
         # Progress for a stale attempt is not applied either, and is answered with a cancel.
         await agent.send(Progress(subtask_id="gone/s0#1", step=1, action={"kind": "wait"}, tier="rule"))
-        assert (await agent.next(type(cancel))).subtask_id == "gone/s0#1"
+        assert (await agent.next(Cancel)).subtask_id == "gone/s0#1"
         await agent.drop()
 
 
 async def test_a_non_ascii_client_token_gets_401_not_500(tmp_path: Path) -> None:
-    async with asyncio.timeout(TIMEOUT_S), served(tmp_path / "fleet.db", token="s3cret") as (_orch, server):
-        async with httpx.AsyncClient(base_url=server.url) as client:
-            for value in ["Bearer é".encode("latin-1"), "Bearer ключ".encode(), b"Bearer \xff\xfe"]:
-                r = await client.get("/api/tasks", headers={"Authorization": value})  # type: ignore[dict-item]
-                assert r.status_code == 401, value
-            r = await client.get("/api/tasks", params={"token": "ключ"})
-            assert r.status_code == 401
+    async with (
+        asyncio.timeout(TIMEOUT_S),
+        served(tmp_path / "fleet.db", token="s3cret") as (_orch, server),
+        httpx.AsyncClient(base_url=server.url) as client,
+    ):
+        for value in ["Bearer é".encode("latin-1"), "Bearer ключ".encode(), b"Bearer \xff\xfe"]:
+            r = await client.get("/api/tasks", headers={"Authorization": value})  # type: ignore[dict-item]
+            assert r.status_code == 401, value
+        r = await client.get("/api/tasks", params={"token": "ключ"})
+        assert r.status_code == 401
 
 
 @pytest.mark.parametrize("count", [33])

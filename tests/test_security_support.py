@@ -27,8 +27,8 @@ from fleetmind.protocol.messages import (
     Error,
     Hello,
     Message,
-    Resume,
     Result,
+    Resume,
     Welcome,
 )
 from fleetmind.protocol.session import Session
