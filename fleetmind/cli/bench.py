@@ -12,8 +12,8 @@ from rich.table import Table
 from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
-SUITES = ("android", "cross-device", "local-model", "local-ranking", "phone-tasks", "protocol", "requests", "scheduler",
-          "skills")
+SUITES = ("android", "cross-device", "local-model", "local-ranking", "miniwob", "perf", "phone-tasks", "protocol",
+          "requests", "scheduler", "skills")
 
 
 @app.command()
@@ -32,10 +32,12 @@ def bench(
     transport: Annotated[str, typer.Option(help="adb or direct: how virtual phones are reached")] = "adb",
     sizes: Annotated[str, typer.Option(help="Comma-separated graph sizes in subtasks (scheduler)")] = "10,1000,10000",
     devices: Annotated[str, typer.Option(help="android: phone:N or android:SERIAL (default phone:PARALLEL)")] = "",
-    episodes: Annotated[int | None, typer.Option(min=1, help="Episodes to run (default: one per task)")] = None,
+    episodes: Annotated[int | None, typer.Option(
+        min=1, help="Episodes to run (default: one per task; miniwob: per task, default 2)")] = None,
     parallel: Annotated[int, typer.Option(min=1, help="Episodes run side by side (android, cross-device)")] = 2,
     seed: Annotated[int, typer.Option(help="Seed of the tasks' random parameters")] = 0,
     wipe: Annotated[bool, typer.Option(help="android: allow erasing the data of android:SERIAL phones")] = False,
+    agents: Annotated[str, typer.Option(help="Comma-separated connected-agent counts (perf)")] = "1,100,1000",
 ) -> None:
     """Run a benchmark suite and print its figures."""
     if suite not in SUITES:
@@ -56,6 +58,9 @@ def bench(
         except UsageError as exc:
             raise fail(str(exc)) from None
         raise typer.Exit(code)
+    if suite in ("miniwob", "perf"):
+        raise typer.Exit(_run_miniwob_or_perf(suite, policy, model_local, model_cloud, report_dir, episodes, parallel,
+                                              seed, only, round_trips, sizes, agents))
     if suite == "requests":
         from ..bench.requests.suite import run_suite
         from ..embedded import UsageError
@@ -123,6 +128,39 @@ def bench(
     for t in task_results:
         for failure in t.failures:
             out.print(f"[red]{t.transport} failed:[/] {failure}")
+
+
+def _counts(option: str, value: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(n) for n in value.split(","))
+    except ValueError:
+        raise fail(f"{option} takes comma-separated positive counts, like 1,100; got {value!r}") from None
+    if not counts or min(counts) < 1:
+        raise fail(f"{option} takes comma-separated positive counts, like 1,100; got {value!r}")
+    return counts
+
+
+def _run_miniwob_or_perf(suite: str, policy: str, model_local: str | None, model_cloud: str | None,
+                         report_dir: Path | None, episodes: int | None, parallel: int, seed: int, only: str | None,
+                         round_trips: int, sizes: str, agents: str) -> int:
+    from ..embedded import UsageError
+
+    if suite == "perf":
+        from ..bench.perf.run import PerfConfig, run_perf
+
+        config = PerfConfig(agents=_counts("--agents", agents), graph_sizes=_counts("--sizes", sizes),
+                            memory_agents=tuple(n for n in _counts("--agents", agents) if n > 1) or (10,),
+                            round_trips=round_trips)
+        return run_perf(config, out_dir=report_dir, console=console, out=out)
+    from ..bench.miniwob.run import run_miniwob
+    from ..bench.runner import BenchConfig
+
+    bench_config = BenchConfig(policy="agent" if policy == "auto" else policy, episodes=episodes, parallel=parallel,
+                               seed=seed, model_local=model_local, model_cloud=model_cloud, only=only)
+    try:
+        return run_miniwob(bench_config, cloud=cloud_model(model_cloud), out_dir=report_dir, console=console, out=out)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
 
 
 def _print_scheduler_bench(sizes: str) -> None:

@@ -18,7 +18,7 @@ from ...agents.models import ChatModel
 from ...embedded import UsageError, load_local_model
 from ..report import Report
 from ..runner import AsyncioExecutor, BenchConfig, EpisodeRecord, OnDone, run_episodes
-from .suite import MiniwobSuite, select_tasks
+from .suite import MAX_SECONDS, MAX_STEPS, MiniwobSuite, select_tasks
 from .tasks import MiniwobMissing, html_root
 
 __all__ = ["run_miniwob"]
@@ -45,11 +45,8 @@ def run_miniwob(config: BenchConfig, *, cloud: ChatModel | None, out_dir: Path |
         if config.model_local:
             raise UsageError(f"the local model is unavailable: {problem}")
         console.print(f"[yellow]local model unavailable ({problem}); the agent runs with the best text match[/]")
-    suite = MiniwobSuite(local=local, cloud=cloud)
-    if max_steps is not None:
-        suite.max_steps = max_steps
-    if max_seconds is not None:
-        suite.max_seconds = max_seconds
+    suite = MiniwobSuite(local=local, cloud=cloud, max_steps=max_steps or MAX_STEPS,
+                         max_seconds=max_seconds or MAX_SECONDS)
     episodes = suite.episodes(config)
     console.print(f"miniwob: {len(tasks)} tasks, {len(episodes)} episodes, {config.parallel} browsers at a time; "
                   f"{_tiers(local, cloud)}; at most {suite.max_steps} steps and {suite.max_seconds:g} s per episode")
@@ -71,10 +68,9 @@ def run_miniwob(config: BenchConfig, *, cloud: ChatModel | None, out_dir: Path |
     summary = suite.summarize(records, config, out_dir)
     meta = {
         "policy": config.policy, "tiers": _tiers(local, cloud),
-        "devices": f"{config.parallel} Chromium browsers (BrowserDevice, viewport {suite.viewport[0]}x"
-                   f"{suite.viewport[1]}), pages served on loopback",
+        **suite.meta, "devices": f"{config.parallel} {suite.meta['devices']}",
         "seed": config.seed, "episodes": len(records), "parallel": config.parallel,
-        "max_steps": suite.max_steps, "max_seconds": suite.max_seconds, "miniwob": _miniwob_version(),
+        "miniwob": _miniwob_version(),
         "command": "fleetmind " + " ".join(sys.argv[1:]), "wall_s": round(wall, 1),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

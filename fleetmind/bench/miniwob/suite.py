@@ -85,6 +85,13 @@ class MiniwobSuite:
     agent_factory: AgentFactory | None = None
     """Builds the agent for one episode; default: `GuiAgent` with `local` and `cloud`."""
     name: str = field(default="miniwob", init=False)
+    meta: dict[str, object] = field(default_factory=dict, init=False)
+    """What the report says about the devices and limits (the shared `bench.command` driver reads it)."""
+
+    def __post_init__(self) -> None:
+        self.meta = {"devices": f"Chromium browsers (BrowserDevice, viewport {self.viewport[0]}x{self.viewport[1]}), "
+                                "pages served on loopback",
+                     "max_steps": self.max_steps, "max_seconds": self.max_seconds}
 
     def episodes(self, config: BenchConfig) -> list[Episode]:
         """`config.episodes` episodes per selected task (default 2), seeds config.seed, config.seed + 1, ..."""
