@@ -37,7 +37,8 @@ URI = {
 }
 MESSAGING = "com.google.android.apps.messaging"
 _ROW = re.compile(r"(?m)^Row: \d+ ")
-_ERROR = re.compile(r"(?m)^(Error|java\.lang\.\w+|usage:|\S+: .*(not found|needs|bind|no such))")
+_ERROR = re.compile(r"(?m)^(Error|Exception|java\.lang\.\w+|usage:|(content|settings|am|pm|input|cmd): |"
+                    r"\S+: .*(not found|needs|bind|no such))")
 DEFAULT_SETTINGS = (
     ("global", "wifi_on", "1"), ("global", "bluetooth_on", "0"), ("global", "airplane_mode_on", "0"),
     ("secure", "ui_night_mode", "1"), ("system", "screen_brightness", "128"), ("system", "volume_music", "7"),
