@@ -143,12 +143,11 @@ class MiniwobSuite:
         page = MiniwobEpisode(device, url, episode.seed, max_time_ms=int(self.max_seconds * 1000))
         goal = await page.start()
         tiers: Counter[str] = Counter()
-        steps = 0
+        trail: list[str] = []
 
         async def on_step(record: StepRecord) -> None:
-            nonlocal steps
             if record.action.kind not in ("done", "fail", "ask_user"):
-                steps += 1
+                trail.append(record.summary)
             tiers[record.tier] += 1
 
         spec = SubtaskSpec(goal=goal, budget=Budget(max_steps=self.max_steps), confirm="allow")
@@ -168,11 +167,11 @@ class MiniwobSuite:
         finally:
             agent_run.cancel()
             await page.close()
-        return _record(episode, device, goal, reward, result, ended_by, steps, tiers, time.perf_counter() - began)
+        return _record(episode, device, goal, reward, result, ended_by, trail, tiers, time.perf_counter() - began)
 
 
 def _record(episode: Episode, device: BrowserDevice, goal: str, reward: Reward, result: LoopResult | None,
-            ended_by: str, steps: int, tiers: Counter[str], seconds: float) -> EpisodeRecord:
+            ended_by: str, trail: list[str], tiers: Counter[str], seconds: float) -> EpisodeRecord:
     if reward.done:
         status = "succeeded" if reward.success else ("timed out" if reward.reason == "timed out" else "failed")
     else:
@@ -185,6 +184,8 @@ def _record(episode: Episode, device: BrowserDevice, goal: str, reward: Reward, 
             error = "neither the page nor the agent ended the episode in time"
         elif reward.done:
             error = f"page reward {reward.raw:g}" + (f" ({reward.reason})" if reward.reason else "")
+        if error and trail:
+            error += f"; steps: {'; '.join(trail)}"
     return EpisodeRecord(
         episode=episode.id,
         task=episode.task,
@@ -192,14 +193,14 @@ def _record(episode: Episode, device: BrowserDevice, goal: str, reward: Reward, 
         success=reward.success,
         status=status,
         seconds=round(seconds, 3),
-        steps=steps,
+        steps=len(trail),
         tiers=dict(tiers),
         device=device.device_id,
         error=error,
         goal=goal,
         groups={"kind": kind_of(episode.task)},
         metrics={"raw_reward": reward.raw, "reward": reward.reward, "ended_by": ended_by,
-                 "agent": result.status if result is not None else None},
+                 "agent": result.status if result is not None else None, "trail": trail},
     )
 
 
