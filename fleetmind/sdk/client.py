@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 from collections.abc import AsyncGenerator, AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -67,15 +69,27 @@ def base_url(url: str | None) -> str:
 class Client:
     """An async connection to one orchestrator's client API. Use `fleetmind.connect(...)`.
 
-    `url` defaults to $FLEETMIND_URL, then http://127.0.0.1:8765; `token` to $FLEETMIND_TOKEN.
-    `timeout_s` bounds each HTTP request (not a whole task).
+    `url` defaults to $FLEETMIND_URL, then http://127.0.0.1:8765. The token: `token`, else
+    the first line of `token_file`, else $FLEETMIND_TOKEN, else $FLEETMIND_TOKEN_FILE's file.
+    `ca_file` (or $FLEETMIND_CA_FILE): a CA to trust for an https:// orchestrator with a
+    self-signed or private certificate. `timeout_s` bounds each HTTP request (not a whole task).
     """
 
-    def __init__(self, url: str | None = None, *, token: str | None = None, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        token: str | None = None,
+        timeout_s: float = 30.0,
+        token_file: str | Path | None = None,
+        ca_file: str | Path | None = None,
+    ) -> None:
         self.url = base_url(url)
-        self.token = token if token is not None else os.environ.get("FLEETMIND_TOKEN") or None
+        self.token = token if token is not None else _token_from(token_file)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout_s)
+        self._ssl = _ssl_context(ca_file or os.environ.get("FLEETMIND_CA_FILE") or None)
+        verify: ssl.SSLContext | bool = self._ssl if self._ssl is not None else True
+        self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout_s, verify=verify)
 
     async def __aenter__(self) -> Client:
         return self
@@ -181,7 +195,10 @@ class Client:
             ws_url = self.url.replace("http", "ws", 1) + "/api/events?" + urlencode(query)
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
             try:
-                async with ws_connect(ws_url, additional_headers=headers, open_timeout=10, max_size=2**24) as ws:
+                tls = self._ssl if ws_url.startswith("wss://") else None
+                async with ws_connect(
+                    ws_url, additional_headers=headers, open_timeout=10, max_size=2**24, ssl=tls
+                ) as ws:
                     failures = 0
                     async for frame in ws:
                         event = parse_event(json.loads(frame))
@@ -279,9 +296,42 @@ def _detail(response: httpx.Response) -> str:
     return str(body)
 
 
-def connect(url: str | None = None, *, token: str | None = None, timeout_s: float = 30.0) -> Client:
-    """A client of the orchestrator at `url`; use it as `async with fleetmind.connect(url, token=...) as fm:`."""
-    return Client(url, token=token, timeout_s=timeout_s)
+def _token_from(token_file: str | Path | None) -> str | None:
+    """The token from `token_file`, $FLEETMIND_TOKEN or $FLEETMIND_TOKEN_FILE (None: no token)."""
+    path = token_file or (None if os.environ.get("FLEETMIND_TOKEN") else os.environ.get("FLEETMIND_TOKEN_FILE"))
+    if not path:
+        return os.environ.get("FLEETMIND_TOKEN") or None
+    try:
+        lines = [line.strip() for line in Path(path).expanduser().read_text().splitlines() if line.strip()]
+    except OSError as exc:
+        raise FleetmindError(f"cannot read the token file {path} ({exc.strerror or exc})") from None
+    if not lines:
+        raise FleetmindError(f"the token file {path} is empty; put the token on its first line")
+    return lines[0]
+
+
+def _ssl_context(ca_file: str | Path | None) -> ssl.SSLContext | None:
+    if ca_file is None:
+        return None
+    try:
+        return ssl.create_default_context(cafile=str(Path(ca_file).expanduser()))
+    except (OSError, ssl.SSLError) as exc:
+        raise FleetmindError(f"cannot use {ca_file} as a CA file ({exc})") from None
+
+
+def connect(
+    url: str | None = None,
+    *,
+    token: str | None = None,
+    timeout_s: float = 30.0,
+    token_file: str | Path | None = None,
+    ca_file: str | Path | None = None,
+) -> Client:
+    """A client of the orchestrator at `url`; use it as `async with fleetmind.connect(url, token=...) as fm:`.
+
+    `token_file` holds the token on its first line; `ca_file` is a CA to trust for https://.
+    """
+    return Client(url, token=token, timeout_s=timeout_s, token_file=token_file, ca_file=ca_file)
 
 
 __all__ = ["DEFAULT_URL", "Client", "Run", "base_url", "connect"]
