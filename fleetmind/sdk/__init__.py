@@ -20,7 +20,10 @@ Define your own agents, tools and skills:
   (`run(spec: SubtaskSpec, *, on_step, ask, thread_id) -> LoopResult`); start a host with
   `fleetmind device virtual|android|browser --connect URL --agent module:obj`.
 - `Tools`: typed functions an agent may call, validated against their signatures.
-- `Skill`: a named, parameterised action sequence, run on a `Device` step by step.
+- `Skill`: a named, parameterised action sequence, run on a `Device` step by step; with a
+  `goal` template ("save a note titled {title} saying {body}") and added to a `SkillStore`
+  (`SkillStore.default()`, or `fleetmind skills add FILE.json`), GUI agents replay it for
+  goals of that form, as they replay the skills they learn from verified runs.
 
 Try it all in one process: `fleetmind.sdk.local.local_fleet("phone:2", agents=registry)`
 serves an orchestrator with virtual phones on loopback (see examples/).
@@ -45,7 +48,7 @@ from .models import (
     TaskFinished,
     TaskSummary,
 )
-from .skills import Skill, SkillError, SkillResult
+from .skills import Skill, SkillError, SkillResult, SkillStore
 from .sync import SyncClient, SyncRun, connect_sync
 from .tools import Tool, ToolError, Tools
 
@@ -74,6 +77,7 @@ __all__ = [
     "Skill",
     "SkillError",
     "SkillResult",
+    "SkillStore",
     "StepProgress",
     "StepRecord",
     "StepReporter",

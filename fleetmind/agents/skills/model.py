@@ -192,6 +192,9 @@ class Skill(BaseModel):
             try:
                 action, obs = await _resolve(step, device)
             except SkillError as exc:
+                if step.get("optional"):  # a prompt that did not come this time
+                    done.append(SkillStepResult(index=i, action=f"{_describe_step(step)} (skipped)", ok=True))
+                    continue
                 done.append(SkillStepResult(index=i, action=_describe_step(step), ok=False, error=str(exc)))
                 return SkillResult(skill=self.name, ok=False, steps=done, error=f"step {i}: {exc}")
             words = describe_action(action, obs)
