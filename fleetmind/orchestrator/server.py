@@ -42,8 +42,8 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, FrameSocket, Link, receive, send_unsequenced
-from . import gateway
-from .graph import SubtaskResult, TaskGraph
+from . import durable, gateway
+from .graph import SubtaskResult
 from .identity import BrowserPolicy, DeviceKeys, Gatekeeper
 from .limits import Limits, Subscription, Throttled, TokenBucket, clip, finished_to_prune, finite, step_record
 from .planner import Planner, ReplanEvent, Replanner
@@ -136,6 +136,7 @@ class Orchestrator:
     def start_runtime(self, agent_url: str) -> None:
         """Start scheduling; agents reach `handle_agent` at `agent_url` through whoever serves it."""
         self.url = agent_url
+        durable.recover(self)  # unfinished tasks in the store run on (see durable.py)
         self._loop_task = asyncio.create_task(self._schedule_loop(), name="scheduler")
         log.info("orchestrator listening on %s", self.url)
 
@@ -198,7 +199,8 @@ class Orchestrator:
         """
         task_id = uuid.uuid4().hex[:8]
         patch = await self.planner.plan(request, self.devices())
-        graph = TaskGraph(task_id, request)
+        settings = {"policy": policy, "budget": (budget or Budget()).model_dump(), "confirm": confirm}
+        graph = durable.new_graph(self.store, task_id, request, settings)  # journaled to the store
         graph.apply(patch)
         run = TaskRun(
             id=task_id,
@@ -277,6 +279,7 @@ class Orchestrator:
             ),
             session,
         )
+        durable.session_opened(self.store, agent, first)
         replayed = await agent.link.attach(ws, peer_last)
         await gateway.cancel_stale(self, agent, first.running)
         log.info(
@@ -292,6 +295,7 @@ class Orchestrator:
             while True:
                 message = await receive(ws, session)
                 if not await gateway.screen(self, ws, agent, message):
+                    durable.message_applied(self.store, agent)
                     continue
                 try:
                     await self._on_message(agent, message)
@@ -300,6 +304,7 @@ class Orchestrator:
                     await send_unsequenced(
                         ws, Error(code="internal", message=f"could not handle {message.type}", corr=message.id), session
                     )
+                durable.message_applied(self.store, agent)  # after applying: a replay of it is harmless
         except ConnectionClosed:
             pass
         finally:
@@ -310,6 +315,7 @@ class Orchestrator:
     def _session_for(self, hello: Hello) -> tuple[AgentSession, int]:
         if hello.resume and hello.resume.session_id in self.sessions:
             agent = self.sessions[hello.resume.session_id]
+            durable.resumed(agent, hello.resume.last_seq)
             return agent, hello.resume.last_seq
         if hello.resume:
             log.warning(

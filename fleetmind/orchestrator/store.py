@@ -1,5 +1,15 @@
-"""The event log: every task's events, in order, in SQLite (PostgreSQL can sit behind
-the same `EventStore` interface when one machine is outgrown).
+"""The store, the orchestrator's source of truth: every task's events in order, and for
+recovery after a crash its request and settings, its graph journal (each applied patch
+with the version it made, each subtask transition), its attempts by wire id, and the
+agent sessions that held running work. `SQLiteStore` keeps them in one SQLite file;
+a PostgreSQL store can sit behind the same `EventStore` / `DurableStore` interfaces.
+
+SQLite runs in WAL mode with `synchronous=FULL`: every commit is fsynced before the
+write returns. NORMAL would survive a `kill -9` of the process just as well, but on a
+power loss or kernel crash it may drop the last commits, and the orchestrator acks an
+agent's result right after storing it (the agent then forgets it), so a dropped commit
+would be a lost result. The price is one WAL fsync per write (sub-millisecond to a few
+milliseconds on local disks), small beside a GUI step.
 """
 
 from __future__ import annotations
@@ -9,7 +19,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -34,18 +44,141 @@ class EventStore(Protocol):
     def tasks(self) -> list[dict[str, Any]]: ...
 
 
+@runtime_checkable
+class DurableStore(EventStore, Protocol):
+    """What crash recovery needs beyond the event log (one row per write; atomic each)."""
+
+    def save_task(self, task_id: str, request: str, settings: dict[str, Any]) -> None: ...
+    def task_record(self, task_id: str) -> dict[str, Any] | None: ...
+    def unfinished_tasks(self) -> list[str]: ...
+    def append_op(self, task_id: str, op: str, subtask_id: str | None, version: int, args: dict[str, Any]) -> None: ...
+    def ops(self, task_id: str) -> list[tuple[str, str | None, int, dict[str, Any]]]: ...
+    def save_attempt(
+        self, wire_id: str, task_id: str, subtask_id: str, device_id: str, outcome: str, result: dict[str, Any] | None
+    ) -> None: ...
+    def attempt(self, wire_id: str) -> dict[str, Any] | None: ...
+    def save_session(
+        self, session_id: str, agent_id: str, devices: list[dict[str, Any]], last_received: int
+    ) -> None: ...
+    def note_received(self, session_id: str, last_received: int) -> None: ...
+    def sessions(self) -> list[dict[str, Any]]: ...
+
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " task_id TEXT NOT NULL, kind TEXT NOT NULL, ts REAL NOT NULL, data TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS events_task ON events(task_id, seq)",
+    "CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, request TEXT NOT NULL,"
+    " settings TEXT NOT NULL, created REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS graph_log (n INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,"
+    " op TEXT NOT NULL, subtask_id TEXT, version INTEGER NOT NULL, args TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS graph_log_task ON graph_log(task_id, n)",
+    "CREATE TABLE IF NOT EXISTS attempts (wire_id TEXT PRIMARY KEY, task_id TEXT NOT NULL,"
+    " subtask_id TEXT NOT NULL, device_id TEXT NOT NULL, outcome TEXT NOT NULL, result TEXT, updated REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL,"
+    " devices TEXT NOT NULL, last_received INTEGER NOT NULL, updated REAL NOT NULL)",
+)
+
+
 class SQLiteStore:
-    """EventStore on SQLite; `path=":memory:"` for a throwaway log."""
+    """EventStore and DurableStore on SQLite; `path=":memory:"` for a throwaway log."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-            " task_id TEXT NOT NULL, kind TEXT NOT NULL, ts REAL NOT NULL, data TEXT NOT NULL)"
+        self._db.execute("PRAGMA synchronous=FULL")  # why: see the module docstring
+        for statement in _SCHEMA:
+            self._db.execute(statement)
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._db.execute(sql, args)
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def save_task(self, task_id: str, request: str, settings: dict[str, Any]) -> None:
+        """Record a new task: its request and settings (policy, budget, confirm)."""
+        self._write(
+            "INSERT OR REPLACE INTO tasks(task_id, request, settings, created) VALUES (?, ?, ?, ?)",
+            (task_id, request, json.dumps(settings), time.time()),
         )
-        self._db.execute("CREATE INDEX IF NOT EXISTS events_task ON events(task_id, seq)")
+
+    def task_record(self, task_id: str) -> dict[str, Any] | None:
+        """The task's request and settings, or None if it was never recorded."""
+        rows = self._read("SELECT request, settings FROM tasks WHERE task_id=?", (task_id,))
+        return {"task_id": task_id, "request": rows[0][0], **json.loads(rows[0][1])} if rows else None
+
+    def unfinished_tasks(self) -> list[str]:
+        """Recorded tasks with no `task_finished` event, oldest first."""
+        rows = self._read(
+            "SELECT task_id FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM events e"
+            " WHERE e.task_id=t.task_id AND e.kind='task_finished') ORDER BY created"
+        )
+        return [r[0] for r in rows]
+
+    def append_op(self, task_id: str, op: str, subtask_id: str | None, version: int, args: dict[str, Any]) -> None:
+        """Journal one graph change: an applied patch (with the version it made) or a transition."""
+        self._write(
+            "INSERT INTO graph_log(task_id, op, subtask_id, version, args) VALUES (?, ?, ?, ?, ?)",
+            (task_id, op, subtask_id, version, json.dumps(args)),
+        )
+
+    def ops(self, task_id: str) -> list[tuple[str, str | None, int, dict[str, Any]]]:
+        """The task's graph journal in order: (op, subtask id, version, args)."""
+        rows = self._read("SELECT op, subtask_id, version, args FROM graph_log WHERE task_id=? ORDER BY n", (task_id,))
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def save_attempt(
+        self, wire_id: str, task_id: str, subtask_id: str, device_id: str, outcome: str, result: dict[str, Any] | None
+    ) -> None:
+        """Record an attempt by wire id: `running`, then how it ended (with its result)."""
+        self._write(
+            "INSERT OR REPLACE INTO attempts(wire_id, task_id, subtask_id, device_id, outcome, result, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (wire_id, task_id, subtask_id, device_id, outcome, json.dumps(result) if result else None, time.time()),
+        )
+
+    def attempt(self, wire_id: str) -> dict[str, Any] | None:
+        """One attempt's row, or None."""
+        rows = self._read(
+            "SELECT task_id, subtask_id, device_id, outcome, result FROM attempts WHERE wire_id=?", (wire_id,)
+        )
+        if not rows:
+            return None
+        task_id, sid, device, outcome, result = rows[0]
+        return {
+            "wire_id": wire_id,
+            "task_id": task_id,
+            "subtask_id": sid,
+            "device_id": device,
+            "outcome": outcome,
+            "result": json.loads(result) if result else None,
+        }
+
+    def save_session(self, session_id: str, agent_id: str, devices: list[dict[str, Any]], last_received: int) -> None:
+        """Record an agent session: its devices' profiles and the last seq taken from it."""
+        self._write(
+            "INSERT OR REPLACE INTO sessions(session_id, agent_id, devices, last_received, updated)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (session_id, agent_id, json.dumps(devices), last_received, time.time()),
+        )
+
+    def note_received(self, session_id: str, last_received: int) -> None:
+        """Advance a session's last seq taken in (after the message was applied)."""
+        self._write(
+            "UPDATE sessions SET last_received=?, updated=? WHERE session_id=?",
+            (last_received, time.time(), session_id),
+        )
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every recorded session, newest last."""
+        rows = self._read("SELECT session_id, agent_id, devices, last_received FROM sessions ORDER BY updated")
+        return [
+            {"session_id": r[0], "agent_id": r[1], "devices": json.loads(r[2]), "last_received": r[3]} for r in rows
+        ]
 
     def append(self, event: Event) -> Event:
         with self._lock:
