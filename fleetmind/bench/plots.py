@@ -25,7 +25,7 @@ def bars(path: Path, title: str, rows: Sequence[GroupRow], *, reference: tuple[s
            [max(0.0, hi * 100 - v) for v, hi in zip(rates, highs, strict=True)]]
     ax.bar([r.group for r in rows], rates, yerr=err, capsize=3, color="#4a78b0")
     for i, r in enumerate(rows):
-        ax.text(i, 2, f"{r.succeeded}/{r.episodes}", ha="center", va="bottom", fontsize=8, color="white")
+        ax.text(i + 0.05, r.rate * 100 + 1.5, f"{r.succeeded}/{r.episodes}", ha="left", va="bottom", fontsize=8)
     if reference is not None:
         ax.axhline(reference[1], color="#c0504d", linestyle="--", linewidth=1)
         ax.text(len(rows) - 0.5, reference[1] + 1, reference[0], ha="right", va="bottom", fontsize=8, color="#c0504d")
