@@ -32,9 +32,10 @@ _DATA_KEYS = frozenset({"search", "text"})
 """Values that are queries, not fields a form asks for."""
 
 
-def _gains(memory: ExplorationMemory, here: Screen, goal: Goal, obs: Observation) -> dict[str, tuple[float, str]]:
+def _gains(
+    memory: ExplorationMemory, here: Screen, goal: Goal, labels: frozenset[str], fields: frozenset[str]
+) -> dict[str, tuple[float, str]]:
     """First move (action key) -> (bonus, what it leads to) for moves toward what the goal names."""
-    _, labels, fields = screen_of(obs)
     value_words = content_words(" ".join(goal.values.values()))
     here_words = content_words(" ".join(labels))
     missing = {w for w in goal.words - here_words - value_words if len(w) > 2 and not w.isdigit()}
@@ -51,7 +52,7 @@ def _gains(memory: ExplorationMemory, here: Screen, goal: Goal, obs: Observation
             if screen is None or sid in seen:
                 continue
             seen.add(sid)
-            named = sorted(missing & _place_words(screen))
+            named = sorted(missing & _place_words(screen, memory))
             filled = sorted(wanted & {k for f in screen.fields if (k := field_key(f))})
             gain = len(named) + 2 * len(filled)
             if gain >= MIN_WORDS:
@@ -63,9 +64,13 @@ def _gains(memory: ExplorationMemory, here: Screen, goal: Goal, obs: Observation
     return best
 
 
-def _place_words(screen: Screen) -> set[str]:
+def _place_words(screen: Screen, memory: ExplorationMemory) -> frozenset[str]:
     """Words that name places and controls on a screen: not its data (a line with a number in it)."""
-    return {w for label in screen.labels if not any(ch.isdigit() for ch in label) for w in words(label)}
+    cached = memory.derived.get(screen.id)
+    if cached is None:  # a screen's labels never change once known
+        cached = frozenset(w for label in screen.labels if not any(ch.isdigit() for ch in label) for w in words(label))
+        memory.derived[screen.id] = cached
+    return cached
 
 
 def _navigates(c: Candidate, obs: Observation) -> bool:
@@ -90,9 +95,13 @@ def guide(
             elif (pick := next((p for p, when in card.prefer if p in label and (not when or when & goal.words)), None)):
                 c.score += PREFER_BONUS
                 c.note = f"card for {card.app}: prefer {pick}"
-    if memory is None or (here := memory.find(obs)) is None or not here.leads:
+    if memory is None:
         return
-    gains = _gains(memory, here, goal, obs)
+    app, labels, fields = screen_of(obs)
+    here = memory.closest(app, labels)
+    if here is None or not here.leads:
+        return
+    gains = _gains(memory, here, goal, labels, fields)
     if not gains:
         return
     for c in cands:

@@ -105,6 +105,8 @@ class ExplorationMemory:
         self._by_id: dict[str, Screen] = {}
         self._dirty: set[str] = set()
         self._loaded: set[str] = set()
+        self.derived: dict[str, frozenset[str]] = {}
+        """Screen id -> words guide.py derived from its labels (kept, as labels never change)."""
 
     @classmethod
     def default(cls) -> ExplorationMemory:
@@ -166,9 +168,10 @@ class ExplorationMemory:
     def find(self, obs: Observation) -> Screen | None:
         """The known screen this observation shows, or None."""
         app, labels, _ = screen_of(obs)
-        return self._closest(app, labels)
+        return self.closest(app, labels)
 
-    def _closest(self, app: str, labels: frozenset[str]) -> Screen | None:
+    def closest(self, app: str, labels: frozenset[str]) -> Screen | None:
+        """The known screen of `app` whose labels overlap `labels` most (at least `SAME_SCREEN`), or None."""
         best, best_score = None, SAME_SCREEN
         for screen in self._load(app):
             score = _jaccard(screen.labels, labels)
@@ -178,7 +181,7 @@ class ExplorationMemory:
 
     def _screen(self, obs: Observation) -> Screen | None:
         app, labels, fields = screen_of(obs)
-        known = self._closest(app, labels)
+        known = self.closest(app, labels)
         if known is not None:
             known.seen += 1
             return known
