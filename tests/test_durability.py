@@ -99,3 +99,27 @@ async def test_a_crashed_orchestrator_is_rebuilt_and_the_agents_result_is_accept
             await host.close()
     rows = SQLiteStore(db).tasks()
     assert [r["status"] for r in rows if r["task_id"] == run.id] == ["succeeded"]
+
+
+async def test_a_held_attempt_whose_device_never_returns_is_redispatched_after_the_grace(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "f.db")
+    g = new_graph(store, "t2", "req", {"policy": "auto", "budget": {"max_steps": 3}, "confirm": "allow"})
+    g.apply(GraphPatch.from_specs([SubtaskSpec(id="a", goal="do a"), SubtaskSpec(id="b", goal="do b")]))
+    g.ready()
+    g.mark_running("a", "gone-phone")
+    g.mark_finished("a", SubtaskResult(status="succeeded"))
+    g.mark_running("b", "gone-phone")
+    orch = Orchestrator(ModelPlanner(ScriptedModel([])), store=SQLiteStore(tmp_path / "f.db"), reconnect_grace_s=0.1)
+    events = orch.subscribe()
+    async with asyncio.timeout(10):
+        await orch.start()
+        run = orch.runs["t2"]
+        assert run.confirm == "allow" and run.budget.max_steps == 3
+        assert run.graph.subtask("a").status == "succeeded"  # finished work is not run again
+        while (event := await events.get()).kind != "subtask_state" or event.data["subtask"] != "b":
+            pass
+        # no phone can take it over here, so the scheduler fails it (with one, it would run there)
+        assert event.data["status"] == "failed"
+        assert "did not come back" in run.graph.subtask("b").result.error  # type: ignore[union-attr]
+        assert run.graph.subtask("a").attempts == 1
+        await orch.stop()

@@ -217,6 +217,17 @@ def _restore_sessions(orch: Orchestrator, store: DurableStore) -> None:
             if device_id in held:
                 orch.registry[device_id].running.add(held[device_id])
         orch._lost(agent)  # noqa: SLF001 - offline until it comes back, re-dispatched after the grace
+    for device_id, wire in held.items():
+        if device_id not in claimed:  # no stored session drives it: only the grace can bring it back
+            _arm_grace(orch, wire, device_id)
+
+
+def _arm_grace(orch: Orchestrator, wire: str, device_id: str) -> None:
+    def expire() -> None:
+        reason = f"device {device_id} did not come back within {orch.reconnect_grace_s:.0f}s of a restart"
+        orch._spawn(orch._attempt_failed_by_wire(wire, reason, retryable=True))  # noqa: SLF001
+
+    asyncio.get_running_loop().call_later(orch.reconnect_grace_s, expire)
 
 
 def resumed(agent: AgentSession, peer_last_seq: int) -> None:
