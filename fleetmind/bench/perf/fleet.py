@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ...orchestrator.graph import GraphPatch, SubtaskSpec
+from ...orchestrator.limits import Limits
 from ...orchestrator.planner import RetryReplanner
 from ...orchestrator.server import Orchestrator
 from ...orchestrator.subtask import DeviceRequirement
@@ -120,8 +121,11 @@ class FakeAgent:
 async def connected_fleet(count: int, *, finish_at_once: bool = True, batch: int = 100,
                           timeout_s: float = 60.0) -> AsyncIterator[tuple[Orchestrator, list[FakeAgent]]]:
     """An orchestrator on loopback with `count` fake agents connected (`batch` dialling at a time)."""
+    # Room for every agent, and the per-connection frame rate limit lifted: the figures are the
+    # protocol's and the runtime's costs, not the default throttle (Limits.rate_per_s frames/s).
+    limits = Limits(max_sessions=max(Limits.max_sessions, count), rate_per_s=1e9, burst=10**9)
     orch = Orchestrator(OneSubtaskPlanner(), RetryReplanner(), max_concurrent=max(8, count),
-                        no_device_timeout_s=5.0)
+                        no_device_timeout_s=5.0, limits=limits)
     url = await orch.start()
     agents = [FakeAgent(f"a{i}", url, finish_at_once=finish_at_once) for i in range(count)]
     try:
