@@ -83,6 +83,7 @@ async def test_a_crashed_orchestrator_is_rebuilt_and_the_agents_result_is_accept
             rebuilt = second.runs[run.id]
             assert rebuilt.graph.snapshot() == before  # the same graph, the same version
             assert rebuilt.running["bank"].wire_id == asked["wire_id"]
+            assert rebuilt.questions == {asked["id"]: asked}  # still waiting for its answer
             await host.wait_connections(2)  # the host resumed its session with the new process
             assert second.registry[device.info.id].online
             await second.answer(asked["wire_id"], "2468", asked["id"])

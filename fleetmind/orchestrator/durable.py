@@ -176,11 +176,11 @@ def recover(orch: Orchestrator) -> list[str]:
             done=loop.create_future(),
         )
         run.attempts_on = attempts_on
-        run.steps = [e.data for e in store.events(task_id) if e.kind == "step_progress"]
         for sub in graph.subtasks():
             if sub.status == "running" and sub.device_id:
                 run.running[sub.id] = attempt = Attempt(wire_id(task_id, sub.id, sub.attempts), sub.device_id)
                 _arm_timeout(orch, attempt, sub.timeout_s)
+        _replay_events(run, store)
         orch.runs[task_id] = run
         recovered.append(task_id)
         held = ", ".join(a.wire_id for a in run.running.values()) or "none"
@@ -189,6 +189,18 @@ def recover(orch: Orchestrator) -> list[str]:
     if recovered:
         log.warning("recovered %d unfinished tasks from the store: %s", len(recovered), ", ".join(recovered))
     return recovered
+
+
+def _replay_events(run: TaskRun, store: DurableStore) -> None:
+    """The steps so far, and the questions the running attempts asked and nobody answered."""
+    held = {a.wire_id for a in run.running.values()}
+    for event in store.events(run.id):
+        if event.kind == "step_progress":
+            run.steps.append(event.data)
+        elif event.kind == "question" and event.data.get("wire_id") in held:
+            run.questions[str(event.data["id"])] = event.data
+        elif event.kind == "answered":
+            run.questions.pop(str(event.data.get("id")), None)
 
 
 def _arm_timeout(orch: Orchestrator, attempt: Attempt, timeout_s: float) -> None:
