@@ -18,7 +18,7 @@ from fleetmind.bench.miniwob.server import PageServer
 from fleetmind.bench.miniwob.suite import MiniwobSuite, select_tasks
 from fleetmind.bench.miniwob.tasks import KINDS, TASKS, html_root, kind_of, package_tasks
 from fleetmind.bench.runner import BenchConfig, Episode
-from fleetmind.devices.base import Observation, Tap, Target, TypeText
+from fleetmind.devices.base import LaunchApp, Observation, Tap, Target, TypeText
 from fleetmind.devices.browser import BrowserDevice, find_chromium
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="Debian's chromium is not installed")
@@ -146,7 +146,7 @@ async def test_the_suite_stops_the_agent_when_the_page_gives_its_reward(
 
 @needs_chromium
 @in_module_loop
-async def test_an_agent_that_gives_up_or_dawdles_fails_the_episode(server: PageServer,
+async def test_an_agent_that_gives_up_wanders_off_or_dawdles_fails_the_episode(server: PageServer,
                                                                    browser: BrowserDevice) -> None:
     async def nothing(device: BrowserDevice, goal: str) -> None:
         return None
@@ -154,6 +154,13 @@ async def test_an_agent_that_gives_up_or_dawdles_fails_the_episode(server: PageS
     quitter = MiniwobSuite(agent_factory=lambda d: _ScriptedAgent(d, nothing, then_wait=False))  # type: ignore[arg-type,return-value]
     record = await quitter.run_episode(browser, server.task_url("click-link"), Episode("q", "click-link", 3))
     assert not record.success and record.metrics["ended_by"] == "agent" and "gave up" in (record.error or "")
+
+    async def wander_off(device: BrowserDevice, goal: str) -> LaunchApp:
+        return LaunchApp(app=server.url)  # the directory listing, off the task's page
+
+    wanderer = MiniwobSuite(agent_factory=lambda d: _ScriptedAgent(d, wander_off))  # type: ignore[arg-type,return-value]
+    record = await wanderer.run_episode(browser, server.task_url("click-link"), Episode("w", "click-link", 3))
+    assert not record.success and "page went away" in (record.error or "")
 
     dawdler = MiniwobSuite(agent_factory=lambda d: _ScriptedAgent(d, nothing), max_seconds=1.0)  # type: ignore[arg-type,return-value]
     record = await dawdler.run_episode(browser, server.task_url("click-link"), Episode("d", "click-link", 3))

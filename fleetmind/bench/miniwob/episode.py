@@ -123,7 +123,10 @@ class MiniwobEpisode:
         return self.utterance
 
     async def _await_end(self) -> Reward:
-        return Reward.of(await self.device.page.evaluate("() => window.__fmEnded"))
+        try:
+            return Reward.of(await self.device.page.evaluate("() => window.__fmEnded"))
+        except PlaywrightError as exc:  # the agent navigated off the task's page (or closed it)
+            return Reward(0.0, 0.0, False, f"the task's page went away: {str(exc).splitlines()[0]}")
 
     async def ended(self) -> Reward:
         """Wait until the page ends the episode (a decision by the task, or its timer)."""

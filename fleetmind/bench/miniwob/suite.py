@@ -184,6 +184,8 @@ def _record(episode: Episode, device: BrowserDevice, goal: str, reward: Reward, 
             error = "neither the page nor the agent ended the episode in time"
         elif reward.done:
             error = f"page reward {reward.raw:g}" + (f" ({reward.reason})" if reward.reason else "")
+        else:
+            error = reward.reason
         if error and trail:
             error += f"; steps: {'; '.join(trail)}"
     return EpisodeRecord(
