@@ -119,6 +119,8 @@ class DeviceAgentHost:
         ca_file: str | Path | None = None,
     ) -> None:
         self.url = url
+        self.retry_s = RETRY_S
+        """Seconds to wait before saying hello again after a refusal that passes."""
         self.credentials = credentials or HostCredentials(token=token)
         self._ssl = client_ssl(url, ca_file)
         self.devices = {d.info.id: d for d in devices}
@@ -163,19 +165,22 @@ class DeviceAgentHost:
                 except TimeoutError:
                     log.warning("no welcome from %s in %.0fs; reconnecting", self.url, WELCOME_TIMEOUT_S)
                 except _RetryLater as exc:
-                    log.warning("%s; trying again in %.0fs", exc, RETRY_S)
+                    log.warning("%s; trying again in %.0fs", exc, self.retry_s)
                     retry = True
                 except ProtocolError as exc:  # only fatal ones leave receive(): another protocol version
-                    raise HostError(f"orchestrator at {self.url}: {exc}") from None
+                    if not self.connected.is_set():  # its first answer: a real mismatch, for good
+                        raise HostError(f"orchestrator at {self.url}: {exc}") from None
+                    log.warning("orchestrator sent a frame of another protocol version; reconnecting")
+                    retry = True
                 finally:
                     self.connected.clear()
                     if self.link:
                         self.link.detach(ws)
                     await ws.close(1001, "host stopping")  # a no-op after a drop
-                if ws.close_code in FATAL_CLOSE_CODES:
+                if ws.close_code in FATAL_CLOSE_CODES and not retry:  # (a code we sent ourselves when retrying)
                     raise HostError(f"orchestrator closed the connection: {ws.close_reason or ws.close_code}")
                 if retry:
-                    await asyncio.sleep(RETRY_S)  # a back-off deadline: the device may be free by then
+                    await asyncio.sleep(self.retry_s)  # a back-off deadline: the device may be free by then
                 log.warning("connection to %s lost; reconnecting", self.url)
 
     async def _open_state(self, stack: contextlib.AsyncExitStack, directory: Path) -> None:
