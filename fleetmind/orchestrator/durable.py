@@ -224,6 +224,7 @@ def _restore_sessions(orch: Orchestrator, store: DurableStore) -> None:
         session = Session(row["session_id"], last_received=row["last_received"])
         agent = AgentSession(row["agent_id"], Link(session), ids)
         orch.sessions[session.session_id] = agent
+        _restored.add(session.session_id)
         orch.registry.announce(session.session_id, [p for p in profiles if p.id in ids])
         for device_id in ids:
             if device_id in held:
@@ -242,13 +243,23 @@ def _arm_grace(orch: Orchestrator, wire: str, device_id: str) -> None:
     asyncio.get_running_loop().call_later(orch.reconnect_grace_s, expire)
 
 
+_restored: set[str] = set()
+"""Ids of sessions restored from the store whose agent has not come back yet."""
+
+
 def resumed(agent: AgentSession, peer_last_seq: int) -> None:
-    """A session restored from the store numbers its next message after the last one the
-    agent says it received (what was sent but never stored is gone; the agent expects
-    no gap). A live session has sent something or has nothing to fix."""
+    """A session restored from the store numbers its messages on from the last one the
+    agent says it received (what the dead process sent is gone; the agent expects no
+    gap): what was queued for it meanwhile (an answer, a cancel) is renumbered."""
     session = agent.link.session
-    if session.next_seq == 1 and session.unacked == 0:
-        session.next_seq = peer_last_seq + 1
+    if session.session_id not in _restored:
+        return
+    _restored.discard(session.session_id)
+    queued = list(session._unacked.values())  # noqa: SLF001 - renumbering is the session's own business here
+    session._unacked.clear()  # noqa: SLF001
+    session.next_seq = peer_last_seq + 1
+    for message in queued:
+        session.stamp(message)
 
 
 def session_opened(store: EventStore, agent: AgentSession, hello: Hello) -> None:
