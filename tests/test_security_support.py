@@ -115,7 +115,8 @@ class TinyAgent:
         try:
             while True:
                 message = await receive(ws, self.link.session)
-                await self.inbox.put(message)
+                if not self.auto:  # an auto agent keeps nothing: twenty of them soak for minutes
+                    await self.inbox.put(message)
                 if self.auto and isinstance(message, Assign):
                     await self.link.send(Accept(subtask_id=message.subtask_id, corr=message.id))
                     outputs = {name: f"{message.device_id}: {message.goal}" for name in message.outputs}
