@@ -27,7 +27,8 @@ MAX_BONUS = 2.0
 PREFER_BONUS = 1.0
 AVOID_PENALTY = 5.0
 MIN_WORDS = 2
-"""A destination must show at least this many of the goal's words (a field the goal fills counts double)."""
+"""A destination must show at least this many of the goal's words (a field the goal fills counts double,
+after a move the goal names)."""
 _DATA_KEYS = frozenset({"search", "text"})
 """Values that are queries, not fields a form asks for."""
 
@@ -45,6 +46,9 @@ def _gains(
         return {}
     best: dict[str, tuple[float, str]] = {}
     for first, target in here.leads.items():
+        # A move the goal names ("Add alarm" for an alarm) may lead to the form its values fill;
+        # one it does not ("Edit" on some contact's page) only to a screen naming the goal's words.
+        named_move = bool(content_words(first.split(":", 1)[1]) & goal.words)
         frontier, seen = [(target, 1)], {here.id}
         while frontier:
             sid, depth = frontier.pop(0)
@@ -52,8 +56,8 @@ def _gains(
             if screen is None or sid in seen:
                 continue
             seen.add(sid)
-            named = sorted(missing & _place_words(screen, memory))
-            filled = sorted(wanted & {k for f in screen.fields if (k := field_key(f))})
+            named = sorted(missing & (_place_words(screen, memory) - screen.fields))
+            filled = sorted(wanted & {k for f in screen.fields if (k := field_key(f))}) if named_move else []
             gain = len(named) + 2 * len(filled)
             if gain >= MIN_WORDS:
                 bonus = min(MAX_BONUS, 1.0 + 0.25 * (gain - MIN_WORDS)) / depth
