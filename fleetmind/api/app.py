@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from ..orchestrator.server import Orchestrator
-from . import stream, tasks
+from . import metrics, stream, tasks
 from .assets import Assets
 from .guard import BrowserGuard
 
@@ -74,6 +74,7 @@ def create_app(orchestrator: Orchestrator) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(stream.router)
     app.include_router(tasks.router)
+    app.include_router(metrics.router)
     app.mount("/", Assets(STATIC_DIR), name="ui")
     app.add_middleware(BrowserGuard, policy=orchestrator.browser)
     return app

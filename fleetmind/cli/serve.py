@@ -22,6 +22,7 @@ from ..config import Settings
 from ..orchestrator.planner import PlanningFailed
 from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import SQLiteStore
+from ..orchestrator.telemetry import setup_tracing
 from .common import ConfigOpt, app, console, fail, load_settings, setup_logging
 from .run import summary_table
 
@@ -136,6 +137,8 @@ def serve(
 
     async def main() -> None:
         models = build_models(settings)
+        if setup_tracing():  # the standard OTEL_* variables; off without an OTLP endpoint
+            console.print("tracing: spans go to the OTLP endpoint in OTEL_EXPORTER_OTLP_ENDPOINT")
         orch = Orchestrator(planner_for(models), replanner_for(models), SQLiteStore(db), token=token)
         try:
             server = await ApiServer(orch, host, port, log_level="info" if verbose else "warning").__aenter__()

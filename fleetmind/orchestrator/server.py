@@ -42,7 +42,7 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, FrameSocket, Link, receive, send_unsequenced
-from . import durable, gateway
+from . import durable, gateway, telemetry
 from .graph import SubtaskResult
 from .identity import BrowserPolicy, DeviceKeys, Gatekeeper
 from .limits import Limits, Subscription, Throttled, TokenBucket, clip, finished_to_prune, finite, step_record
@@ -671,6 +671,7 @@ class Orchestrator:
 
     def _emit(self, run: TaskRun, kind: str, data: dict[str, Any]) -> None:
         event = self.store.append(Event(task_id=run.id, kind=kind, data=data))
+        telemetry.observe(self, event)  # spans and metrics (telemetry.py); no-op spans unless tracing is set up
         for queue in self._subscribers:
             queue.put_nowait(event)
 
