@@ -50,6 +50,13 @@ def test_the_journal_replays_to_the_same_graph(tmp_path: Path) -> None:
     assert attempts == {("a", "p1"): 1, ("a", "p2"): 1, ("b", "p1"): 1}
     assert SQLiteStore(tmp_path / "f.db").attempt("t1/a#1")["outcome"] == "retried"  # type: ignore[index]
     assert SQLiteStore(tmp_path / "f.db").attempt("t1/a#2")["outcome"] == "succeeded"  # type: ignore[index]
+    sessions = SQLiteStore(tmp_path / "f.db")
+    sessions.save_session("s-1", "host", [{"id": "p1", "kind": "phone"}], 0, "key-7")
+    sessions.note_received("s-1", 12)
+    assert sessions.sessions() == [
+        {"session_id": "s-1", "agent_id": "host", "devices": [{"id": "p1", "kind": "phone"}], "last_received": 12,
+         "key_id": "key-7"}
+    ]  # fmt: skip
 
 
 async def test_a_crashed_orchestrator_is_rebuilt_and_the_agents_result_is_accepted_once(tmp_path: Path) -> None:

@@ -225,6 +225,8 @@ def _restore_sessions(orch: Orchestrator, store: DurableStore) -> None:
         agent = AgentSession(row["agent_id"], Link(session), ids)
         orch.sessions[session.session_id] = agent
         _restored.add(session.session_id)
+        if row.get("key_id"):  # only the key that held it may resume it (identity.decide_hello)
+            orch.gate.session_keys[session.session_id] = row["key_id"]
         orch.registry.announce(session.session_id, [p for p in profiles if p.id in ids])
         for device_id in ids:
             if device_id in held:
@@ -262,12 +264,14 @@ def resumed(agent: AgentSession, peer_last_seq: int) -> None:
         session.stamp(message)
 
 
-def session_opened(store: EventStore, agent: AgentSession, hello: Hello) -> None:
-    """Record a session with its devices' profiles (so a restart can restore it)."""
-    durable = durable_store(store)
+def session_opened(orch: Orchestrator, agent: AgentSession, hello: Hello) -> None:
+    """Record a session with its devices' profiles and device key (so a restart can restore it)."""
+    durable = durable_store(orch.store)
     if durable is not None:
+        session = agent.link.session
         profiles = [d.model_dump(mode="json") for d in hello.devices]
-        durable.save_session(agent.link.session.session_id, agent.agent_id, profiles, agent.link.session.last_received)
+        key_id = orch.gate.session_keys.get(session.session_id)
+        durable.save_session(session.session_id, agent.agent_id, profiles, session.last_received, key_id)
 
 
 def message_applied(store: EventStore, agent: AgentSession) -> None:

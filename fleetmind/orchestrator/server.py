@@ -279,7 +279,7 @@ class Orchestrator:
             ),
             session,
         )
-        durable.session_opened(self.store, agent, first)
+        durable.session_opened(self, agent, first)
         replayed = await agent.link.attach(ws, peer_last)
         await gateway.cancel_stale(self, agent, first.running)
         log.info(

@@ -58,7 +58,7 @@ class DurableStore(EventStore, Protocol):
     ) -> None: ...
     def attempt(self, wire_id: str) -> dict[str, Any] | None: ...
     def save_session(
-        self, session_id: str, agent_id: str, devices: list[dict[str, Any]], last_received: int
+        self, session_id: str, agent_id: str, devices: list[dict[str, Any]], last_received: int, key_id: str | None
     ) -> None: ...
     def note_received(self, session_id: str, last_received: int) -> None: ...
     def sessions(self) -> list[dict[str, Any]]: ...
@@ -76,7 +76,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS attempts (wire_id TEXT PRIMARY KEY, task_id TEXT NOT NULL,"
     " subtask_id TEXT NOT NULL, device_id TEXT NOT NULL, outcome TEXT NOT NULL, result TEXT, updated REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL,"
-    " devices TEXT NOT NULL, last_received INTEGER NOT NULL, updated REAL NOT NULL)",
+    " devices TEXT NOT NULL, last_received INTEGER NOT NULL, key_id TEXT, updated REAL NOT NULL)",
 )
 
 
@@ -158,12 +158,14 @@ class SQLiteStore:
             "result": json.loads(result) if result else None,
         }
 
-    def save_session(self, session_id: str, agent_id: str, devices: list[dict[str, Any]], last_received: int) -> None:
-        """Record an agent session: its devices' profiles and the last seq taken from it."""
+    def save_session(
+        self, session_id: str, agent_id: str, devices: list[dict[str, Any]], last_received: int, key_id: str | None
+    ) -> None:
+        """Record an agent session: its devices' profiles, the last seq taken from it, its device key's id."""
         self._write(
-            "INSERT OR REPLACE INTO sessions(session_id, agent_id, devices, last_received, updated)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (session_id, agent_id, json.dumps(devices), last_received, time.time()),
+            "INSERT OR REPLACE INTO sessions(session_id, agent_id, devices, last_received, key_id, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, agent_id, json.dumps(devices), last_received, key_id, time.time()),
         )
 
     def note_received(self, session_id: str, last_received: int) -> None:
@@ -175,9 +177,10 @@ class SQLiteStore:
 
     def sessions(self) -> list[dict[str, Any]]:
         """Every recorded session, newest last."""
-        rows = self._read("SELECT session_id, agent_id, devices, last_received FROM sessions ORDER BY updated")
+        rows = self._read("SELECT session_id, agent_id, devices, last_received, key_id FROM sessions ORDER BY updated")
         return [
-            {"session_id": r[0], "agent_id": r[1], "devices": json.loads(r[2]), "last_received": r[3]} for r in rows
+            {"session_id": r[0], "agent_id": r[1], "devices": json.loads(r[2]), "last_received": r[3], "key_id": r[4]}
+            for r in rows
         ]
 
     def append(self, event: Event) -> Event:
