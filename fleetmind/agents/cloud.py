@@ -44,7 +44,8 @@ class LiteLLMModel(ChatModel):
     and offline demos use it. tier: "local" for a server on the user's own hardware
     (its calls cost nothing). max_tokens: a cap on every answer's length. structured:
     how a schema is asked for (see the module docstring). unreachable_hint: what to
-    tell the user when the server cannot be reached.
+    tell the user when the server cannot be reached. name: what the user reads (default: model).
+    max_retries: retries of a failed request (default: the provider client's).
     """
 
     def __init__(
@@ -59,8 +60,12 @@ class LiteLLMModel(ChatModel):
         max_tokens: int | None = None,
         structured: Structured = "json_schema",
         unreachable_hint: str = "check the network or use --policy local-only",
+        name: str | None = None,
+        max_retries: int | None = None,
     ) -> None:
-        self.name = model
+        self.model = model
+        """The litellm model id (provider/model)."""
+        self.name = name or model
         self.tier = tier
         self.api_base = api_base
         self.api_key = api_key
@@ -69,6 +74,7 @@ class LiteLLMModel(ChatModel):
         self.max_tokens = max_tokens
         self.structured: Structured = structured
         self.unreachable_hint = unreachable_hint
+        self.max_retries = max_retries
 
     async def complete(
         self,
@@ -79,7 +85,7 @@ class LiteLLMModel(ChatModel):
     ) -> Completion:
         litellm = _litellm()
         kwargs: dict[str, Any] = {
-            "model": self.name,
+            "model": self.model,
             "messages": messages,
             "max_tokens": min(max_tokens, self.max_tokens) if self.max_tokens else max_tokens,
             "timeout": self.timeout_s,
@@ -89,6 +95,8 @@ class LiteLLMModel(ChatModel):
             kwargs["api_base"] = self.api_base
         if self.api_key:
             kwargs["api_key"] = self.api_key
+        if self.max_retries is not None:
+            kwargs["max_retries"] = self.max_retries
         if self.mock_response is not None:
             kwargs["mock_response"] = self.mock_response
         start = time.perf_counter()

@@ -31,8 +31,10 @@ _STOP = frozenset((
     "a", "an", "the", "to", "of", "on", "in", "for", "with", "and", "or", "my", "me", "please", "then", "it",
     "its", "this", "that", "is", "be", "by", "at", "as", "from", "into", "up", "all", "your", "new",
 ))
-_ON = re.compile(r"\b(turn on|switch on|enable|activate|start)\b", re.I)
-_OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop)\b", re.I)
+_ON = re.compile(
+    r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on)\b", re.I
+)
+_OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+off)\b", re.I)
 _PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip", "while using the app"})
 """Answers to prompts that stand between the agent and the app (permissions, pop-ups)."""
 _GRANTS = frozenset({"allow", "while using the app"})
@@ -50,6 +52,7 @@ _SYNONYMS = {
     "brighter": {"brightness", "increase"}, "dimmer": {"brightness", "decrease"}, "dim": {"brightness", "decrease"},
     "louder": {"volume", "increase"}, "quieter": {"volume", "decrease"}, "softer": {"volume", "decrease"},
     "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
+    "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "money": {"transfer"}, "wire": {"transfer"},
 }
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
@@ -58,9 +61,9 @@ APP_HINTS = {
                  "quieter", "sound", "mute", "ringer", "internet", "network", "flight", "mode", "night"},
     "contacts": {"contact", "contacts", "phone", "number"},
     "messages": {"sms", "message", "messages", "text"},
-    "clock": {"alarm", "alarms", "timer", "clock"},
-    "notes": {"note", "notes", "memo"},
-    "calendar": {"event", "calendar", "meeting", "appointment"},
+    "clock": {"alarm", "alarms", "timer", "clock", "wake", "time", "snooze", "countdown", "stopwatch"},
+    "notes": {"note", "notes", "memo", "jot", "list"},
+    "calendar": {"event", "calendar", "meeting", "appointment", "schedule", "agenda", "diary"},
     "files": {"file", "files", "download"},
 }
 _FIELD_CUES: dict[str, tuple[str, ...]] = {
@@ -146,7 +149,7 @@ def extract_values(text: str) -> dict[str, str]:
                 if not m:
                     continue
                 value = m.group(0).strip()
-            value = re.sub(r"^(?:the|a|an)\s+", "", value, flags=re.I)
+            value = re.sub(r"^(?:the|a|an|is|was|=|:)\s+", "", value, flags=re.I)
             if value and value.lower() not in _STOP and key not in values:
                 values[key] = value
     _uncued_values(text, values)
@@ -156,6 +159,7 @@ def extract_values(text: str) -> dict[str, str]:
             and (m := _VALUE_SHAPES[key].search(text))
             and not _TIME.fullmatch(m.group(0))
             and not _VALUE_SHAPES["date"].fullmatch(m.group(0))
+            and not any(m.group(0).strip() in v for v in values.values())  # a PIN is not a phone number
         ):
             values[key] = m.group(0).strip()
     duration = re.search(r"\b(\d+)\s*(min(?:ute)?s?|sec(?:ond)?s?)\b", text, re.I)
@@ -185,6 +189,11 @@ _TO_VERB = re.compile(
 _MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
 
 
+_MONEY = re.compile(
+    r"[$€£]\s?(\d+(?:[.,]\d{1,2})?)|\b(\d+(?:[.,]\d{1,2})?)\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b", re.I
+)
+
+
 def _uncued_values(text: str, values: dict[str, str]) -> None:
     """Values people give without cue words: "Ada Byron, 555 0101", "text Ada 'on my way'"."""
     quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text) or re.search(r"(?:^|(?<=\s))['‘]([^'’]+)['’](?=\W|$)", text)
@@ -200,6 +209,9 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
         if not _TIME.fullmatch(number) and name != values.get("to"):
             values.setdefault("name", name)
             values.setdefault("phone", number)
+    money = _MONEY.search(text)
+    if money:
+        values.setdefault("amount", money.group(1) or money.group(2))
     to = _TO_VERB.search(text)
     if to and to.group(1).split()[0].lower() not in _STOP | {"i"}:
         values.setdefault("to", to.group(1).strip())
@@ -252,6 +264,61 @@ class Goal:
 _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)")
 
 
+_STATE_QUESTION = re.compile(
+    r"\b(?:is|are|was)\s+(?:my\s+|the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:on|off|enabled|disabled)\b"
+    r"|\b(?:whether|if)\s+(?:my\s+|the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\b",
+    re.I,
+)
+_IMPERATIVE_TOGGLE = re.compile(r"\b(?:turn|switch|make sure|ensure)\b.*\b(?:on|off)\b(?!\?)", re.I)
+_MAKE_SURE = re.compile(r"\b(?:make sure|ensure|see to it that)\b[^?]*?\b(on|off)\b", re.I)
+_CONTACT_WORDS = re.compile(
+    r"\b(contacts?|address book|phone book|save (?:a |the )?(?:new )?(?:number|contact))\b", re.I
+)
+_NOT_NAMES = frozenset(
+    {
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Her",
+        "His",
+        "Their",
+        "My",
+        "The",
+        "I",
+        "I'm",
+        "I've",
+        "Can",
+        "Could",
+        "Please",
+        "Settings",
+        "Contacts",
+        "Messages",
+        "Calendar",
+        "Clock",
+        "Notes",
+        "Files",
+        "Bank",
+    }
+)
+"""Capitalised words that are not the name of a person or thing the goal is about."""
+
+
 def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     """Read toggles, values to type and whether an answer is wanted."""
     want: bool | None = None
@@ -259,6 +326,10 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         want = True
     if _OFF.search(text):
         want = False
+    if (sure := _MAKE_SURE.search(text)) is not None:
+        want = sure.group(1).lower() == "on"  # "make sure Wi-Fi is on"
+    elif _STATE_QUESTION.search(text) and not _IMPERATIVE_TOGGLE.search(text):
+        want = None  # "is Bluetooth on?", "check whether Wi-Fi is off": read it, change nothing
     values = extract_values(text)
     for name, value in (inputs or {}).items():
         if value:  # an upstream result fills the field it is named for, else the message
@@ -266,8 +337,13 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             if key:
                 values.setdefault(key, value)
     asks = bool(re.search(r"\b(find|what|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
+    if _STATE_QUESTION.search(text):
+        asks = True
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
     entities = [m.group(1) for m in _ENTITY.finditer(text) if m.start() > 0 and not m.group(1).isupper()]
+    entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
+    if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks:
+        values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
     return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
@@ -304,8 +380,39 @@ def is_empty_field(el: UIElement) -> bool:
     return text == el.description.strip()
 
 
+_REMOVE_WORDS = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash"})
+_EDIT_WORDS = frozenset({"edit", "change", "update", "rename", "correct", "fix", "replace", "move", "modify"})
 _ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re.I)
 """Stepper buttons: each tap moves a value one notch."""
+
+
+_TARGET = re.compile(r"\b(?:to|at)\s+(\d{1,3})\s*(?:%|percent\b)", re.I)
+
+
+def target_value(text: str) -> int | None:
+    """The level a goal sets something to ("brightness to 20 percent" -> 20), or None."""
+    m = _TARGET.search(text)
+    return int(m.group(1)) if m else None
+
+
+def current_value(what: str, obs: Observation) -> int | None:
+    """The number the control named `what` shows now ("Brightness" slider at 50 -> 50), or None."""
+    for e in obs.elements:
+        if e.description.casefold() == what.casefold() and (m := re.search(r"\d+", e.text)):
+            return int(m.group(0))
+    return None
+
+
+def _toward(label: str, target: int, obs: Observation, score: float) -> float:
+    """A stepper's score when the goal sets a level: the button that moves toward it, never past it."""
+    what = label.split(maxsplit=1)[-1]
+    now = current_value(what, obs)
+    if now is None:
+        return score
+    up = label.lower().startswith(("increase", "raise", "turn up"))
+    if now == target or (up and now > target) or (not up and now < target):
+        return -1.0
+    return 3.0
 
 
 def readable_label(el: UIElement) -> str:
@@ -414,9 +521,12 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     fills: list[int] = []
     last = history[-1] if history else ""
     suggested = _suggestions(obs, history)
+    target = target_value(goal.text)
+    removing = bool(goal.words & _REMOVE_WORDS)
+    editing = bool(goal.words & _EDIT_WORDS)
     for el in obs.elements:
         if el.editable:
-            value = _field_value(goal, el)
+            value = _field_value(goal, el) if not removing else None
             if value and value != el.text and field_name(el) not in typed:
                 score = 3.0 - 0.6 * fields_left  # fill forms top to bottom
                 fields_left += 1
@@ -445,18 +555,27 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         score = _overlap(goal, readable)
         if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0
+        elif el.checkable and goal.asks_answer:
+            score = -1.0  # a question about a switch is answered by reading it, never by flipping it
         lower = label.lower()
         if lower in _SUBMIT and goal.values:
             # submit once we filled this form: something typed since the last submit, nothing left
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
             score = 3.5 if typed_now and not pending_fill(goal, obs, history) else 0.1
+        if target is not None and _ADJUST.match(readable) and content_words(readable.split()[-1]) <= goal.words:
+            score = _toward(readable, target, obs, score)
         if "seekbar" in el.cls.lower() or "slider" in el.cls.lower():
             score *= 0.5  # a tap on a slider sets whatever value is under the finger: prefer its buttons
         if lower in _PROCEED and (lower not in _GRANTS or _app_is_wanted(goal, obs)):
             score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
         if suggested == [el.id]:
-            score = max(score, 2.6)  # the one suggestion for what was just typed: take it, as people do
+            score = max(score, 3.2)  # the one suggestion for what was just typed: take it before going on
+        first = lower.split()[0] if lower else ""
+        if removing and first in ("new", "add", "create", "compose", "save"):
+            score = -1.0  # a delete never starts by making something
+        if first == "edit" and not editing:
+            score = -1.0  # opening someone's record for editing is not adding a new one
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
         out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {readable}"), f"tap {readable}", score))
@@ -468,6 +587,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     on_home = _on_home(obs)
     here = obs.foreground_app.lower()
     in_right_app = bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
+    wanted_apps = {a.lower() for a in apps if goal.words & (content_words(a) | APP_HINTS.get(a.lower(), set()))}
     for app in apps:
         hint = APP_HINTS.get(app.lower(), set())
         score = 2.0 * bool(goal.words & hint) + _overlap(goal, app)
@@ -476,6 +596,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         if not on_home:
             # prefer working inside the app we are in, all the more when the goal is about it
             score -= 2.0 if in_right_app else 0.5
+        if wanted_apps and app.lower() not in wanted_apps:
+            score -= 1.5  # the goal names the apps it is about: wandering into others helps nobody
         out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
     out = list({c.text: c for c in reversed(out)}.values())[::-1]  # same words, same choice: keep the first
     if any(e.scrollable for e in obs.elements):

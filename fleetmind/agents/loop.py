@@ -37,6 +37,7 @@ from .grounding import (
     Goal,
     candidates,
     extract_answer,
+    extract_values,
     history_entry,
     parse_goal,
     pending_fill,
@@ -45,14 +46,14 @@ from .memory import ExplorationMemory, guide
 from .models import ChatModel
 from .perception import OcrEnricher, resolve_ocr_targets
 from .prompts import cloud_messages
-from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, refused_value
+from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, missing_time, refused_value
 from .ranking import Method
 from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
 from .recovery import MAX_RECOVERIES, goal_apps, recovery_action
 from .reflection import Pattern, StepLog, check_step, trajectory_pattern
 from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
-from .scope import missing_app, nothing_fits
+from .scope import missing_app
 from .skills import SkillStore
 from .skills.learning import SkillLearning
 from .thumbnails import thumbnail
@@ -260,6 +261,9 @@ class GuiAgent:
                 text += f" (user says: {answers[SAID]})"
             goal = parse_goal(text, self._spec.inputs)
             goal.values.update({k: v for k, v in answers.items() if not k.startswith("choice:") and k != SAID})
+            if "time" in answers:  # "6:15", "7 pm", "half past seven": read as a time of day
+                told = extract_values(f"at {answers['time']}")
+                goal.values.update({k: v for k, v in told.items() if k in ("hour", "minute", "start", "end")})
             self._goals[key] = goal
         return self._goals[key]
 
@@ -291,7 +295,6 @@ class GuiAgent:
         step = state["step"] + 1
         if step > spec.budget.max_steps:
             return self._failed(state, f"the step budget of {spec.budget.max_steps} ran out")
-        cloud_usable = self.tiers.cloud_reachable() and spec.privacy != "private"
         # cloud-only means the cloud model decides every step, text grounding included.
         verdict = check_goal(goal, obs, state["history"]) if spec.tier_policy != "cloud-only" else None
         if verdict is not None and verdict.outcome == "refused":
@@ -306,15 +309,20 @@ class GuiAgent:
             done = Done(answer=verdict.reason, why="the screen shows the goal done")
             record = StepRecord(step, done, describe_action(done, obs), "rule", f"goal check: {verdict.reason}")
             return {"pending": record, "step": step, "verdict": verdict}
-        if state["step"] == 0 and not cloud_usable and (why := self._out_of_scope(goal)) is not None:
+        if state["step"] == 0 and (why := self._out_of_scope(goal)) is not None:
             return self._failed(state, why, final=True)
-        if (secret := missing_secret(goal, obs, state.get("answers", {}))) is not None:
+        wanted_here = obs.foreground_app.lower() in goal_apps(goal, self.device.info.apps) or bool(
+            goal.words & {"log", "login", "sign", "password", "pin", "unlock"}
+        )
+        if wanted_here and (secret := missing_secret(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
                 return {"question": secret}
             asks_for = secret.text.split(", and the request", 1)[0]
             return self._failed(
                 state, f"needs the user: {asks_for}, which the request does not give; nothing was typed", final=True
             )
+        if (when := missing_time(goal, obs, state.get("answers", {}))) is not None and self._ask is not None:
+            return {"question": when}
         if (ambiguous := ambiguous_name(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
                 return {"question": ambiguous}
@@ -392,8 +400,6 @@ class GuiAgent:
         apps = ", ".join(info.apps)
         if (app := missing_app(goal, info.apps)) is not None:
             return f"not done: there is no {app} app on {info.id} (its apps: {apps}); nothing was touched"
-        if nothing_fits(goal, info.apps):
-            return f"not done: none of the apps on {info.id} ({apps}) is for this; nothing was touched"
         return None
 
     def _gate(self, record: StepRecord, goal: Goal, cands: list[Candidate], state: LoopState) -> LoopState:
@@ -403,6 +409,9 @@ class GuiAgent:
             if can_ask:
                 return {"question": PendingQuestion(action.question, "value", key=SAID)}
             return self._failed(state, f"needs the user: {action.question}", final=True)
+        if isinstance(action, Done) and not record.settled:
+            # "done" picked as the best of weak guesses is no evidence: only the verifier or a model says done
+            return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=self._failed)
         if action.kind in TERMINAL_KINDS:
             return {"pending": record, "step": record.step}
         effect = effect_of(action, obs)

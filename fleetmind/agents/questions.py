@@ -25,6 +25,7 @@ __all__ = [
     "ambiguous_name",
     "is_yes",
     "missing_secret",
+    "missing_time",
     "refused_value",
     "unsure_pick",
 ]
@@ -76,6 +77,20 @@ def missing_secret(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pen
                 key="password",
             )
     return None
+
+
+_TIME_KEYS = ("hour", "minute", "start", "minutes", "seconds")
+
+
+def missing_time(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
+    """A form asks for a time (an alarm's hour, an event's start) and the request gives none: ask for it."""
+    if any(goal.values.get(k) for k in _TIME_KEYS) or "time" in answers:
+        return None
+    fields = [e for e in obs.elements if e.editable and field_key(_field_label(e)) in _TIME_KEYS]
+    if not fields:
+        return None
+    what = obs.foreground_app or "the app"
+    return PendingQuestion(f"What time should I set in {what}? (the request does not say)", "value", key="time")
 
 
 def refused_value(error: str, goal: Goal, obs: Observation) -> PendingQuestion | None:

@@ -37,6 +37,7 @@ from ..devices.base import (
     TypeText,
     UIElement,
 )
+from .grounding import is_empty_field
 
 __all__ = ["Effect", "confirmation_text", "effect_of", "is_state_changing"]
 
@@ -53,6 +54,8 @@ _COMMIT = re.compile(
     r"|increase|decrease|raise|lower|mute|unmute|add|create|new|yes|allow)\b",
     re.I,
 )
+_OPENS_A_FLOW = re.compile(r"^(send|transfer|pay|buy|purchase|order|post|publish|share|checkout)\b", re.I)
+"""Irreversible verbs that, on a screen with no fields, usually open the form that does it."""
 _OPENS_A_FORM = re.compile(r"^(add|create|new|start|compose|write)\b\W*\w", re.I)
 """On a screen without fields, "Add alarm" / "Start chat" opens a form: nothing is kept yet (a bare "Start" is not)."""
 _STEPPERS = frozenset({"+", "-", "\u2212", "\u2013"})
@@ -70,6 +73,11 @@ def _tap_effect(el: UIElement, obs: Observation) -> Effect:
     if el.checkable or label in _STEPPERS or any(k in el.cls.lower() for k in _SLIDER_CLASSES):
         return "change"
     if _IRREVERSIBLE.match(label) or (el.description and _IRREVERSIBLE.match(el.description)):
+        # "Transfer" or "Send money" on a screen without fields opens the form where the real Send is;
+        # deleting, erasing and calling need no form.
+        on_a_form = any(e.editable for e in obs.elements)
+        if not on_a_form and _OPENS_A_FLOW.match(label):
+            return "change"
         return "irreversible"
     if _COMMIT.match(label) or (el.description and _COMMIT.match(el.description)):
         on_a_form = any(e.editable for e in obs.elements)
@@ -157,7 +165,9 @@ def confirmation_text(action: Action, obs: Observation) -> str:
     where = obs.foreground_app or "the device"
     title = _screen_title(obs)
     fields = [
-        f"{e.description or e.resource_id.rsplit('/', 1)[-1]}: {e.text}" for e in obs.elements if e.editable and e.text
+        f"{e.description or e.resource_id.rsplit('/', 1)[-1]}: {e.text}"
+        for e in obs.elements
+        if e.editable and not is_empty_field(e)
     ]
     detail = f" ({'; '.join(fields)})" if fields else ""
     place = f"{where}, {title}" if title and title.lower() != where.lower() else where

@@ -1,9 +1,10 @@
 """Can this device do what the goal asks at all? Pure, no I/O.
 
 Before anything is touched, a request for an app the phone does not have ("open
-Spotify") or for something none of its apps is for ("order me a pizza" on a phone
-with Settings, Contacts and Clock) ends in a clear failure that lists what the
-phone has, instead of a walk through unrelated apps.
+Spotify", "play it in the Spotify app") ends in a clear failure that lists what the
+phone has, instead of a walk through unrelated apps. A request none of the apps
+seems to be for is not refused up front: word lists cannot tell that reliably, so
+the agent looks around read-only and says what it could not work out.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 from .grounding import APP_HINTS, Goal, content_words
 
-__all__ = ["missing_app", "nothing_fits"]
+__all__ = ["missing_app"]
 
 _OPEN = re.compile(
     r"\b(?:open|launch|start up|fire up)\s+(?:the\s+|my\s+)?([A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)"
@@ -41,8 +42,3 @@ def missing_app(goal: Goal, apps: list[str]) -> str | None:
             continue
         return name
     return None
-
-
-def nothing_fits(goal: Goal, apps: list[str]) -> bool:
-    """True when no app on the device is named by, or known to hold, anything the goal speaks of."""
-    return bool(apps) and not (goal.words & _known_words(apps))

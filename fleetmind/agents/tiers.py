@@ -163,7 +163,7 @@ class Tiers:
         text match, saying why (the note reaches the step's progress event)."""
         private = decision.tier == "private"
         model = self.private if private else self.cloud
-        who = "private endpoint" if private else "cloud"
+        who = f"private endpoint {model.name}" if private and model is not None else "cloud"
         try:
             assert model is not None
             return await self._structured(model, private, spec, step, obs, history, decision.reason)
@@ -184,7 +184,7 @@ class Tiers:
                 best.action,
                 describe_action(best.action, obs),
                 "rule",
-                f"{who} failed ({exc}); best text match",
+                f"{decision.reason}; {who} failed ({exc}); best text match",
                 settled=False,
             )
 

@@ -26,9 +26,11 @@ from .grounding import (
     SECRET,
     Goal,
     content_words,
+    current_value,
     extract_answer,
     field_name,
     pending_fill,
+    target_value,
     toggle_matches,
     typed_fields,
 )
@@ -78,14 +80,20 @@ def entered_values(history: list[str]) -> list[str]:
 
 def _adjusted(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
     """A relative goal ("brighter", "turn the volume down") is met by one notch of the control it names."""
+    target = target_value(goal.text)
     for entry in history:
         if not entry.startswith("adjust:"):
             continue
         label = entry.removeprefix("adjust:")
-        if not content_words(label) <= goal.words:
-            continue
         what = label.split(maxsplit=1)[-1]
+        named = content_words(what if target is not None else label)  # with a level, the direction is implied
+        if not named <= goal.words:
+            continue
         value = next((e.text for e in obs.elements if e.description.casefold() == what.casefold() and e.text), "")
+        if target is not None:  # a level to reach, not a notch to move: done when the control shows it
+            if current_value(what, obs) != target:
+                return None
+            return Verdict("verified", f"{what.lower()} now {value}")
         return Verdict("verified", f"{label}: {what.lower()} now {value}" if value else f"{label}: done")
     return None
 
@@ -105,6 +113,16 @@ def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None
         return None
     gone = ", ".join(dict.fromkeys(names))
     return Verdict("verified", f"{gone} no longer shown in {obs.foreground_app or 'the app'}")
+
+
+def _switch_state(goal: Goal, obs: Observation) -> str | None:
+    """For "is Bluetooth on?": the state of the switch the question names, read off the screen."""
+    if not re.search(r"\b(on|off|enabled|disabled)\b", goal.text, re.I):
+        return None
+    switches = [e for e in obs.elements if toggle_matches(goal, e)]
+    if len(switches) != 1:
+        return None
+    return f"{switches[0].label} is {'on' if switches[0].checked else 'off'}"
 
 
 def _submitted(history: list[str]) -> bool:
@@ -171,6 +189,8 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
     if submitted and (error := screen_error(obs)):
         return Verdict("refused", f"{obs.foreground_app or 'the app'} says: {error}")
     typed_at = any(h.startswith("typed:") for h in history)
+    if goal.asks_answer and goal.want_on is None and (state := _switch_state(goal, obs)) is not None:
+        return Verdict("verified", state)
     if goal.asks_answer and goal.want_on is None:
         # A question: once nothing is left to type on this screen, read the answer off it.
         if pending_fill(goal, obs, history) or (typed_at and not submitted):
@@ -180,6 +200,8 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
     if goal.values and submitted:
         shown = " ".join(e.text for e in obs.elements if not e.editable)
         entered = entered_values(history)
+        if not entered:  # only a secret went in (a login): the work the goal names is still ahead
+            return None
         if all(appears(v, shown) for v in entered):
             sent = any(h.lower().startswith(("submit:send", "irreversible:submit:send")) for h in history)
             verb = "sent" if sent else "saved"

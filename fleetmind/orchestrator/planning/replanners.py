@@ -41,8 +41,9 @@ class RetryReplanner:
             spec = failed.spec.model_copy(
                 update={
                     "id": fix_id,
-                    "goal": f"{failed.goal} (start from the home screen; an earlier try failed: "
-                    f"{(event.error or 'unknown error')[:120]})",
+                    # The goal stays word for word: the agent reads values out of it, and an error
+                    # message appended to it once got typed into a note as if it were the content.
+                    "goal": failed.goal,
                     "max_attempts": 1,
                 }
             )
