@@ -14,6 +14,7 @@ from ..config import Settings
 from ..devices.base import Device, DeviceError
 from ..embedded import load_local_model
 from .common import ConfigOpt, console, device_app, fail, load_settings, setup_logging
+from .security import DeviceAccess, client_token, device_key_file
 
 ConnectOpt = Annotated[
     str | None,
@@ -22,6 +23,14 @@ ConnectOpt = Annotated[
 TokenOpt = Annotated[str | None, typer.Option(help="Token the orchestrator asks for (default: from the config)")]
 ModelOpt = Annotated[str | None, typer.Option(help="Local model name or PATH.gguf")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
+EnrolOpt = Annotated[
+    str | None,
+    typer.Option(envvar="FLEETMIND_ENROL", help="One-time enrolment token (fleetmind keys enrol); $FLEETMIND_ENROL"),
+]
+KeyFileOpt = Annotated[
+    str | None, typer.Option(help="Device key file (0600); default: device.key in the state directory")
+]
+CaFileOpt = Annotated[str | None, typer.Option(help="CA certificate to trust for a wss:// orchestrator")]
 AgentOpt = Annotated[
     str | None,
     typer.Option(help="Custom agents (fleetmind.sdk) to try first: module:object or file.py:object"),
@@ -44,11 +53,12 @@ def _configured(
             "models.local.model": ("--model-local", model_local),
         },
     ).settings
+    argv_token = token
     try:
         token = settings.orchestrator.resolved_token()
     except ValueError as exc:
         raise fail(f"configuration: {exc}") from None
-    return settings, settings.orchestrator.agent_url(), token
+    return settings, settings.orchestrator.agent_url(), client_token(argv_token, token)
 
 
 def _state_dir(option: str | None, devices: list[Device], *, default_on: bool) -> Path | None:
@@ -69,13 +79,18 @@ async def _serve_devices(
     settings: Settings,
     agent: str | None = None,
     state_dir: Path | None = None,
+    access: DeviceAccess | None = None,
 ) -> None:
     """Run a device-agent host for `devices` until stopped; reconnects by itself.
+
+    It presents its device key (from `access.key_file`, else the state directory's
+    device.key), else the enrolment token (then keeps the key it is given), else `token`.
 
     Prints `attached DEVICES to URL` once the orchestrator first welcomes it: the
     line scripts and tests wait for before sending work.
     """
-    from ..agents.host import DeviceAgentHost
+    from ..agents.host import DeviceAgentHost, default_agent_id
+    from ..agents.hostkey import HostCredentials
     from ..agents.loop import GuiAgent
     from ..config.runtime import agent_factory, build_models
 
@@ -90,7 +105,12 @@ async def _serve_devices(
         registry = load_agents(agent)
         factory = registry.factory(gui)
         console.print(f"custom agents first: {', '.join(cls.__name__ for cls in registry.agents)}")
-    host = DeviceAgentHost(connect, devices, factory, token=token, state_dir=state_dir)
+    access = access or DeviceAccess()
+    key_file = device_key_file(access.key_file, state_dir, default_agent_id(devices))
+    credentials = HostCredentials(key_file=key_file, enrolment=access.enrol, token=token)
+    host = DeviceAgentHost(
+        connect, devices, factory, state_dir=state_dir, credentials=credentials, ca_file=access.ca_file
+    )
     console.print(f"attaching {', '.join(host.devices)} to {connect} (Ctrl-C to stop)")
     if state_dir is not None:
         console.print(f"pending questions survive a restart: state in {state_dir}")
@@ -136,6 +156,9 @@ def virtual(
         typer.Option(help=STATE_DIR_HELP + "Default: off (virtual phones end with this command)."),
     ] = None,
     config: ConfigOpt = None,
+    enrol: EnrolOpt = None,
+    key_file: KeyFileOpt = None,
+    ca_file: CaFileOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Virtual phones: as agents of an orchestrator (--connect), or behind an ADB server (--adb-port)."""
@@ -171,7 +194,9 @@ def virtual(
             phone.device_id = f"phone-{i + 1}"
             devices.append(phone)
         assert connect is not None
-        await _serve_devices(devices, connect, token, settings, agent, _state_dir(state_dir, devices, default_on=False))
+        where = _state_dir(state_dir, devices, default_on=False)
+        access = DeviceAccess(enrol, key_file, ca_file)
+        await _serve_devices(devices, connect, token, settings, agent, where, access)
 
     _run(attach if connect else serve_adb, connect)
 
@@ -191,6 +216,9 @@ def android(
         typer.Option(help=STATE_DIR_HELP + "Default: $XDG_DATA_HOME/fleetmind/hosts/<agent id>."),
     ] = None,
     config: ConfigOpt = None,
+    enrol: EnrolOpt = None,
+    key_file: KeyFileOpt = None,
+    ca_file: CaFileOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a real Android phone (or emulator) reached through adb."""
@@ -211,7 +239,9 @@ def android(
                 serial, adb_host=adb_host, adb_port=adb_port, sensitive_apps=sensitive_apps(settings)
             ).connect()
         devices: list[Device] = [device]
-        await _serve_devices(devices, connect, token, settings, agent, _state_dir(state_dir, devices, default_on=True))
+        where = _state_dir(state_dir, devices, default_on=True)
+        access = DeviceAccess(enrol, key_file, ca_file)
+        await _serve_devices(devices, connect, token, settings, agent, where, access)
 
     _run(main, connect)
 
@@ -230,6 +260,9 @@ def browser(
         typer.Option(help=STATE_DIR_HELP + "Default: off (the browser ends with this command)."),
     ] = None,
     config: ConfigOpt = None,
+    enrol: EnrolOpt = None,
+    key_file: KeyFileOpt = None,
+    ca_file: CaFileOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Attach a Chromium browser (Debian's package, driven by Playwright)."""
@@ -244,6 +277,8 @@ def browser(
         device = BrowserDevice(device_id, headless=headless, start_url=start_url)
         await device.start()
         devices: list[Device] = [device]
-        await _serve_devices(devices, connect, token, settings, agent, _state_dir(state_dir, devices, default_on=False))
+        where = _state_dir(state_dir, devices, default_on=False)
+        access = DeviceAccess(enrol, key_file, ca_file)
+        await _serve_devices(devices, connect, token, settings, agent, where, access)
 
     _run(main, connect)

@@ -108,6 +108,15 @@ def serve_security(
     )
 
 
+@dataclass(frozen=True)
+class DeviceAccess:
+    """A device command's credentials: the enrolment token, the key file option, the CA file."""
+
+    enrol: str | None = None
+    key_file: str | None = None
+    ca_file: str | None = None
+
+
 def device_key_file(option: str | None, state_dir: Path | None, agent_id: str) -> Path:
     """Where a device host keeps its key: --key-file, else its state directory, else the
     user's data directory under fleetmind/hosts/<agent id>/device.key."""

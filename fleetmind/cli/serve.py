@@ -55,7 +55,8 @@ async def _prompt(orch: Orchestrator) -> None:
         except PlanningFailed as exc:
             console.print(f"[red]{exc}[/]")
             return
-        console.print(summary_table(orch, task))
+        # Rendering a large summary takes a while: off the loop, so agents and the API go on meanwhile.
+        await asyncio.to_thread(console.print, summary_table(orch, task))
 
     while (line := await lines.get()) is not None:
         if request := line.strip():
@@ -101,8 +102,28 @@ def serve(
     port: Annotated[int, typer.Option(help="Port (0 picks a free one)")] = 8765,
     token: Annotated[
         str | None,
-        typer.Option(help="Token agents and API clients must present (or orchestrator.token_file in the config)"),
+        typer.Option(
+            help="Client token for the API and UI (shows in the process list: prefer --token-file or $FLEETMIND_TOKEN)"
+        ),
     ] = None,
+    token_file: Annotated[str | None, typer.Option(help="File holding the client token on its first line")] = None,
+    require_enrolment: Annotated[
+        bool, typer.Option(help="Devices need a device key even on loopback (always so on other interfaces)")
+    ] = False,
+    tls_cert: Annotated[str | None, typer.Option(help="Serve https/wss with this certificate (PEM)")] = None,
+    tls_key: Annotated[str | None, typer.Option(help="The certificate's private key (PEM)")] = None,
+    allow_origin: Annotated[
+        list[str] | None, typer.Option(help="A browser origin allowed besides this server's own, e.g. https://ops.lan")
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None, typer.Option(help="A host name clients may use to reach this server (Host header)")
+    ] = None,
+    heartbeat_s: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between pings; a device silent twice as long is lost")
+    ] = 20.0,
+    reconnect_grace_s: Annotated[
+        float, typer.Option(min=0.0, help="Seconds a lost device may take to come back before its work moves")
+    ] = 60.0,
     model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning and the agents here")] = None,
     db: Annotated[str, typer.Option(help="SQLite file for the event log (':memory:' keeps none)")] = ":memory:",
     devices: Annotated[
@@ -115,12 +136,16 @@ def serve(
     from ..api.server import ApiServer
     from ..config.runtime import build_models, planner_for, replanner_for
     from ..embedded import UsageError
+    from ..orchestrator.identity import is_loopback
+    from .security import client_token, serve_security
 
     setup_logging(verbose)
+    argv_token = token
     settings = load_settings(
         config,
         {
             "orchestrator.token": ("--token", token),
+            "orchestrator.token_file": ("--token-file", token_file),
             "models.planner": ("--model-cloud", model_cloud),
             "models.operator": ("--model-cloud", model_cloud),
         },
@@ -129,7 +154,17 @@ def serve(
         token = settings.orchestrator.resolved_token()
     except ValueError as exc:
         raise fail(f"configuration: {exc}") from None
-    loopback = host in ("127.0.0.1", "localhost", "::1")
+    token = client_token(argv_token, token)
+    security = serve_security(
+        host=host,
+        db=db,
+        require_enrolment=require_enrolment,
+        allow_origin=allow_origin or [],
+        allow_host=allow_host or [],
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+    loopback = is_loopback(host)
     if token is None and not loopback:
         # Reachable from other machines: never without a credential.
         token = secrets.token_urlsafe(16)
@@ -139,25 +174,36 @@ def serve(
         models = build_models(settings)
         if setup_tracing():  # the standard OTEL_* variables; off without an OTLP endpoint
             console.print("tracing: spans go to the OTLP endpoint in OTEL_EXPORTER_OTLP_ENDPOINT")
-        orch = Orchestrator(planner_for(models), replanner_for(models), SQLiteStore(db), token=token)
+        orch = Orchestrator(
+            planner_for(models),
+            replanner_for(models),
+            SQLiteStore(db),
+            token=token,
+            keys=security.keys,
+            require_enrolment=security.require_enrolment,
+            heartbeat_s=heartbeat_s,
+            reconnect_grace_s=reconnect_grace_s,
+            browser=security.browser,
+        )
         try:
-            server = await ApiServer(orch, host, port, log_level="info" if verbose else "warning").__aenter__()
+            server = await ApiServer(
+                orch, host, port, log_level="info" if verbose else "warning", tls_cert=tls_cert, tls_key=tls_key
+            ).__aenter__()
         except OSError as exc:
             raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from None
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(server.close)
             url, agents = server.url, server.agent_url
-            flag = f" --token {token}" if token else ""
+            flag = f" --token {token}" if argv_token else (" --token-file FILE" if token else "")
             console.print(  # soft_wrap: commands to copy stay on one line whatever the terminal width
                 f"orchestrator listening\n  web UI: {url}/{f'#token={token}' if token else ''}\n"
                 f"  API:    {url}/api/tasks\n  docs:   {url}/docs\n  agents: {agents}\n"
-                f"attach devices:\n  fleetmind device virtual --connect {agents}{flag} --count 2\n"
-                f"  fleetmind device android --connect {agents}{flag} [--serial S]\n"
-                f"  fleetmind device browser --connect {agents}{flag}",
+                + await asyncio.to_thread(security.device_lines, agents, flag, db),
                 soft_wrap=True,
             )
             if devices:
-                attached = await stack.enter_async_context(_virtual_devices(devices, agents, token, settings, models))
+                own = await asyncio.to_thread(security.in_process_token, token)
+                attached = await stack.enter_async_context(_virtual_devices(devices, agents, own, settings, models))
                 console.print(f"attached {', '.join(attached)}")
             console.print(f"ready: open {url}/ in a browser, or type a request here and press Enter.", soft_wrap=True)
             prompt = asyncio.create_task(_prompt(orch))
