@@ -119,11 +119,13 @@ def serve(
         list[str] | None, typer.Option(help="A host name clients may use to reach this server (Host header)")
     ] = None,
     heartbeat_s: Annotated[
-        float, typer.Option(min=0.1, help="Seconds between pings; a device silent twice as long is lost")
-    ] = 20.0,
+        float | None,
+        typer.Option(min=0.1, help="Seconds between pings; a device silent twice as long is lost (default 20)"),
+    ] = None,
     reconnect_grace_s: Annotated[
-        float, typer.Option(min=0.0, help="Seconds a lost device may take to come back before its work moves")
-    ] = 60.0,
+        float | None,
+        typer.Option(min=0.0, help="Seconds a lost device may take to come back before its work moves (default 60)"),
+    ] = None,
     model_cloud: Annotated[str | None, typer.Option(help="litellm model for planning and the agents here")] = None,
     db: Annotated[str, typer.Option(help="SQLite file for the event log (':memory:' keeps none)")] = ":memory:",
     devices: Annotated[
@@ -146,6 +148,8 @@ def serve(
         {
             "orchestrator.token": ("--token", token),
             "orchestrator.token_file": ("--token-file", token_file),
+            "orchestrator.heartbeat_s": ("--heartbeat-s", heartbeat_s),
+            "orchestrator.reconnect_grace_s": ("--reconnect-grace-s", reconnect_grace_s),
             "models.planner": ("--model-cloud", model_cloud),
             "models.operator": ("--model-cloud", model_cloud),
         },
@@ -181,8 +185,8 @@ def serve(
             token=token,
             keys=security.keys,
             require_enrolment=security.require_enrolment,
-            heartbeat_s=heartbeat_s,
-            reconnect_grace_s=reconnect_grace_s,
+            heartbeat_s=settings.orchestrator.heartbeat_s,
+            reconnect_grace_s=settings.orchestrator.reconnect_grace_s,
             browser=security.browser,
         )
         try:

@@ -194,6 +194,10 @@ class OrchestratorSettings(Section):
     url: OrchestratorUrl | None = Field(None, description="e.g. http://127.0.0.1:8765 (default: that).")
     token: SecretStr | None = Field(None, description="Client and agent token (prefer token_file or the env).")
     token_file: Path | None = Field(None, description="A file holding the token on its first line.")
+    heartbeat_s: float = Field(20.0, gt=0, description="serve: seconds between pings; silent twice as long is lost.")
+    reconnect_grace_s: float = Field(
+        60.0, ge=0, description="serve: seconds a lost device may take to come back before its work moves."
+    )
 
     def resolved_token(self) -> str | None:
         """The token: given directly, else read from `token_file` (ValueError naming the file)."""
