@@ -170,3 +170,14 @@ async def test_real_phones_need_wipe() -> None:
 def test_unknown_only_prefix_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["bench", "android", "--policy", "oracle", "--only", "nothing-like-this"])
     assert result.exit_code == 2 and "ids start with" in result.output
+
+
+def test_summary_counts_an_episode_the_executor_gave_up_on(tmp_path: Path) -> None:
+    from fleetmind.bench.runner import EpisodeRecord
+
+    suite = AndroidSuite()
+    config = BenchConfig(policy="oracle", only="sms-send")
+    records = [EpisodeRecord("sms-send#0", "sms-send", 0, success=False, status="timed out", error="no end after 1s")]
+    summary = suite.summarize(records, config, tmp_path)
+    assert summary.groups["app"][0].group == "Messages" and summary.groups["app"][0].succeeded == 0
+    assert all(p.exists() for p in summary.plots)

@@ -8,6 +8,7 @@ into `report.json`, `report.md` and PNG plots in `--out`.
 from __future__ import annotations
 
 import asyncio
+import json
 import shlex
 import sys
 import time
@@ -93,10 +94,17 @@ def run_bench(
         bar = progress.add_task(f"{suite_name} ({config.policy})", total=len(episodes), passed=0)
         passed = 0
 
+        if out_dir is not None:  # every record is kept as it comes, so a crash later loses nothing
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / "episodes.jsonl").write_text("")
+
         def done(record: EpisodeRecord) -> None:
             nonlocal passed
             passed += record.success
             progress.update(bar, advance=1, passed=passed)
+            if out_dir is not None:
+                with (out_dir / "episodes.jsonl").open("a") as f:
+                    f.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
 
         try:
             records = asyncio.run(run_episodes(suite, config, executor, done))

@@ -198,6 +198,10 @@ class AndroidSuite:
 
     def summarize(self, records: list[EpisodeRecord], config: BenchConfig, out_dir: Path | None) -> Summary:
         """Success overall, per level, per app and per kind of task; the plots when out_dir is given."""
+        for r in records:  # an episode the executor gave up on has no groups yet
+            if not r.groups and r.task in BY_ID:
+                t = BY_ID[r.task]
+                r.groups = {"level": t.level, "apps": list(t.apps), "tags": sorted(t.tags)}
         ok = sum(r.success for r in records)
         broken = [r.task for r in records if r.metrics.get("passes_untouched")]
         figures = [

@@ -86,7 +86,7 @@ class CrossDeviceSuite:
         """The task side by side, then one subtask at a time; one record with both."""
         task = self._tasks[episode.id]
         kw: dict[str, Any] = {"policy": config.policy, "local": self.local, "cloud": self.cloud, "seed": episode.seed,
-                              "timeout_s": config.episode_timeout_s / 2}
+                              "timeout_s": max(30.0, (config.episode_timeout_s - 30) / 2)}
         par = await run_task(task, max_concurrent=PARALLEL, **kw)
         seq = await run_task(task, max_concurrent=1, **kw)
         subtasks = par.graph.subtasks() if par.graph else []
@@ -109,6 +109,12 @@ class CrossDeviceSuite:
 
     def summarize(self, records: list[EpisodeRecord], config: BenchConfig, out_dir: Path | None) -> Summary:
         """Task success, subtask completion, width, makespan against sequential and critical path."""
+        for r in records:  # an episode the executor gave up on has no groups yet
+            if not r.groups and r.episode in self._tasks:
+                task = self._tasks[r.episode]
+                r.groups = {"category": task.category, "devices": f"{task.device_count} devices"}
+            r.groups.setdefault("category", "unknown")
+            r.groups.setdefault("devices", "unknown")
         n = len(records)
         ok = sum(r.success for r in records)
         subs = sum(r.metrics.get("subtasks", 0) for r in records)
