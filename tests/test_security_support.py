@@ -19,7 +19,6 @@ from fleetmind.orchestrator.identity import DeviceKeys
 from fleetmind.orchestrator.server import Orchestrator
 from fleetmind.orchestrator.store import SQLiteStore
 from fleetmind.orchestrator.subtask import DeviceRequirement, SubtaskSpec
-from fleetmind.protocol.codec import decode
 from fleetmind.protocol.messages import (
     Accept,
     Assign,
@@ -145,7 +144,7 @@ class TinyAgent:
         await self.ws.send(frame)
 
     async def raw_reply(self, frame: str | bytes, timeout_s: float = 10.0) -> Message:
-        """Send a frame as is and return the next message the orchestrator answers with."""
+        """Send a frame as is and return the next error the orchestrator answers with."""
         await self.raw(frame)
         return await self.next(Error, timeout_s)
 
@@ -157,8 +156,3 @@ class TinyAgent:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._reader
             self.ws = None
-
-
-async def frame_of(ws: ClientConnection) -> Message:
-    """The next frame on a raw connection, decoded."""
-    return decode(await ws.recv())
