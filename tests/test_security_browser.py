@@ -39,6 +39,10 @@ def test_the_browser_policy_decides_by_origin_and_host() -> None:
     assert lan.problem("10.0.0.5:8765", "http://10.0.0.5:8765") is None
     assert lan.problem("10.0.0.5:8765", "https://ops.example") is None
     assert lan.problem("10.0.0.5:8765", "http://127.0.0.1:9999") is not None  # loopback pages: not off loopback
+    # The default follows the interface served: any Host off loopback, loopback names on it.
+    assert BrowserPolicy.listening_on("0.0.0.0").problem("fleet.lan:8765", None) is None
+    assert BrowserPolicy.listening_on("0.0.0.0").problem("fleet.lan:8765", "http://localhost:3000") is not None
+    assert BrowserPolicy.listening_on("127.0.0.1").problem("fleet.lan:8765", None) is not None
 
 
 async def test_a_foreign_origin_or_host_gets_403_everywhere(tmp_path: Path) -> None:

@@ -85,6 +85,7 @@ class ApiServer:
         bound_host, bound_port = sock.getsockname()[:2]
         scheme = "https" if self.tls_cert else "http"
         self.url = f"{scheme}://{f'[{bound_host}]' if ':' in bound_host else bound_host}:{bound_port}"
+        self.orchestrator.listen_on(self.host)
         self.orchestrator.start_runtime(self.agent_url)
         config = uvicorn.Config(
             create_app(self.orchestrator),

@@ -453,6 +453,14 @@ class BrowserPolicy:
     origins: frozenset[str] = frozenset()
     loopback: bool = True
 
+    @classmethod
+    def listening_on(cls, host: str) -> BrowserPolicy:
+        """The default for a server listening on `host`: loopback names and pages on loopback;
+        elsewhere any host name (it cannot know them all) and only its own pages."""
+        if is_loopback(host):
+            return cls()
+        return cls(hosts=frozenset(), loopback=False)
+
     def problem(self, host: str | None, origin: str | None) -> str | None:
         """Why a request with these headers is refused, or None."""
         host_name = _hostname(host or "")

@@ -99,6 +99,7 @@ class Orchestrator:
         self.limits = limits or Limits()
         self.heartbeat_s = heartbeat_s
         self.browser = browser or BrowserPolicy()
+        self._browser_given = browser is not None
         self.gate = Gatekeeper(keys, required=require_enrolment, shared_token=token)
         self.registry = Registry()
         self.sessions: dict[str, AgentSession] = {}
@@ -119,6 +120,7 @@ class Orchestrator:
         It serves the agent protocol only. `fleetmind.api.ApiServer` serves the same
         endpoint beside the client API and the web UI, and calls `start_runtime` instead.
         """
+        self.listen_on(host)
         self._server = await serve(
             self._handle,
             host,
@@ -132,6 +134,11 @@ class Orchestrator:
         bound_host, bound_port = sock.getsockname()[:2]
         self.start_runtime(f"ws://{bound_host}:{bound_port}/agent")
         return self.url
+
+    def listen_on(self, host: str) -> None:
+        """Fit the browser policy to the interface served, unless one was given (identity.BrowserPolicy)."""
+        if not self._browser_given:
+            self.browser = BrowserPolicy.listening_on(host)
 
     def start_runtime(self, agent_url: str) -> None:
         """Start scheduling; agents reach `handle_agent` at `agent_url` through whoever serves it."""
