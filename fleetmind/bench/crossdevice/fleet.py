@@ -25,6 +25,7 @@ from ...devices.virtual.web import VirtualWeb
 from ...embedded import EmbeddedFleet, UsageError, parse_devices
 from ...orchestrator.graph import GraphPatch, TaskGraph
 from ...orchestrator.planner import Planner
+from ...orchestrator.store import Event
 from ...protocol.messages import Budget, DeviceProfile
 from ..android.oracle import replay
 from ..android.phone import AdbPhone, AdbShell
@@ -189,18 +190,30 @@ async def run_task(task: XTask, *, policy: str, local: ChatModel | None, cloud: 
 
 
 async def _follow(fleet: EmbeddedFleet, task: XTask, timeout_s: float) -> TaskOutcome:
+    """Submit the request and follow the task to its end; the bench has no user, so a question ends it."""
     from ...orchestrator.planner import PlanningFailed
 
     orch = fleet.orchestrator
     queue = orch.subscribe()
     timing = Timing()
-    began = time.monotonic()
+    events: list[Event] = []
     try:
         try:
             run = await orch.submit(task.request, budget=Budget(max_steps=20), confirm="allow")
         except PlanningFailed as exc:
             return TaskOutcome("refused", None, timing, error=str(exc).splitlines()[0])
         began, began_wall = time.monotonic(), time.time()
+        asked: list[str] = []
+
+        async def watch() -> None:
+            while True:
+                event = await queue.get()
+                events.append(event)
+                if event.task_id == run.id and event.kind == "question" and not asked:
+                    asked.append(str(event.data.get("text") or event.data.get("question") or "a question"))
+                    await orch.cancel(run.id, "the bench has no user to answer questions")
+
+        watcher = asyncio.create_task(watch(), name=f"watch-{task.id}")
         try:
             async with asyncio.timeout(timeout_s):
                 await run.done
@@ -208,10 +221,17 @@ async def _follow(fleet: EmbeddedFleet, task: XTask, timeout_s: float) -> TaskOu
         except TimeoutError:
             await orch.cancel(run.id, "the bench's time for this task ran out")
             status, error = "timed out", f"no end after {timeout_s:.0f}s"
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        if asked:
+            status, error = "asked the user", f"asked the user (nobody answers in the bench): {asked[0][:200]}"
         timing.makespan_s = time.monotonic() - began
-        starts: dict[str, float] = {}
         while not queue.empty():
-            event = queue.get_nowait()
+            events.append(queue.get_nowait())
+        starts: dict[str, float] = {}
+        for event in events:
             if event.task_id != run.id or event.kind != "subtask_state":
                 continue
             sid, state = event.data["subtask"], event.data["status"]
