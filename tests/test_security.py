@@ -175,3 +175,18 @@ async def test_a_hello_may_announce_only_so_many_devices(tmp_path: Path, count: 
         twice = await TinyAgent(server.agent_url, "phone-1", "phone-1").hello()
         assert isinstance(twice, Error) and twice.code == "invalid_hello"
         assert orch.registry.entries() == []
+
+
+async def test_revoking_a_key_closes_its_live_connection_within_a_heartbeat(tmp_path: Path) -> None:
+    db = tmp_path / "fleet.db"
+    keys = DeviceKeys(db)
+    issued = keys.issue(["phone-1"], "host-a")
+    async with asyncio.timeout(TIMEOUT_S), served(db, keys=keys, heartbeat_s=0.2) as (_orch, server):
+        agent = TinyAgent(server.agent_url, "phone-1", token=issued.key, auto=False)
+        assert isinstance(await agent.hello(), Welcome)
+        DeviceKeys(db).revoke(issued.id)  # as `fleetmind keys revoke` does, from another process
+        await agent.closed.wait()
+        assert agent.ws is not None and agent.ws.close_code == 4001
+        assert "revoked" in (agent.ws.close_reason or "")
+        again = await agent.hello(resume=True)
+        assert isinstance(again, Error) and again.code == "revoked"

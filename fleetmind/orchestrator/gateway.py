@@ -8,10 +8,12 @@ The rules are in `identity` (pure); this module gathers the facts from the runni
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..protocol.codec import CLOSE_UNAUTHORIZED
 from ..protocol.messages import Cancel, Error, Hello, Message, Progress, Question
 from ..protocol.transport import FrameSocket, send_unsequenced
 from .identity import Admission, CredentialError, HelloFacts, check_message, decide_hello
@@ -94,6 +96,25 @@ async def cancel_stale(orch: Orchestrator, agent: AgentSession, running: Sequenc
         if wire not in own:
             reason = "this attempt is no longer yours (it was re-dispatched or ended while you were away)"
             await agent.link.send(Cancel(subtask_id=wire, reason=reason))
+
+
+async def watch_revocations(orch: Orchestrator, every_s: float) -> None:
+    """Every `every_s`, close the live connections whose device key was revoked (code 4001):
+    `fleetmind keys revoke` shuts a host out within a heartbeat, not only at its next hello."""
+    while True:
+        await asyncio.sleep(every_s)  # a polling period: the key store is another process's file
+        keyed = {sid: key for sid, key in orch.gate.session_keys.items() if key is not None}
+        try:
+            revoked = await orch.gate.revoked(set(keyed.values()))
+        except Exception:  # a busy or broken database must not end the watch
+            log.exception("could not read revoked keys")
+            continue
+        for session_id, key in keyed.items():
+            agent = orch.sessions.get(session_id)
+            if key in revoked and agent is not None and agent.link.ws is not None:
+                log.warning("device key %s was revoked: closing agent %s", key, agent.agent_id)
+                orch.gate.session_keys[session_id] = f"revoked:{key}"  # it may not resume either
+                await agent.link.ws.close(CLOSE_UNAUTHORIZED, "device key revoked; enrol again")
 
 
 def forget_session(orch: Orchestrator, agent: AgentSession) -> None:

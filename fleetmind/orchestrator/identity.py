@@ -216,6 +216,18 @@ class DeviceKeys:
             devices.setdefault(key_id, []).append(device_id)
         return [KeyRecord(r[0], r[1], tuple(devices.get(r[0], [])), r[2], r[3], r[4]) for r in rows]
 
+    def revoked_among(self, key_ids: Collection[str]) -> set[str]:
+        """Which of `key_ids` are revoked."""
+        ids = list(key_ids)
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id FROM device_keys WHERE revoked IS NOT NULL AND id IN ({marks})", ids
+            ).fetchall()
+        return {r[0] for r in rows}
+
     def pending_enrolments(self) -> int:
         """Enrolment tokens not used and not expired."""
         with self._lock:
@@ -416,6 +428,12 @@ class Gatekeeper:
         """Use the enrolment token: a new key for the hello's devices."""
         assert self.keys is not None
         return await asyncio.to_thread(self.keys.enrol, enrolment, [d.id for d in hello.devices], hello.agent_id)
+
+    async def revoked(self, key_ids: Collection[str]) -> set[str]:
+        """Which of these keys were revoked since their sessions opened."""
+        if self.keys is None or not key_ids:
+            return set()
+        return await asyncio.to_thread(self.keys.revoked_among, key_ids)
 
     async def claim(self, key_id: str | None, device_ids: Collection[str]) -> None:
         """Bind a key's newly announced devices to it."""

@@ -145,6 +145,8 @@ class Orchestrator:
         self.url = agent_url
         durable.recover(self)  # unfinished tasks in the store run on (see durable.py)
         self._loop_task = asyncio.create_task(self._schedule_loop(), name="scheduler")
+        if self.gate.keys is not None:
+            self._spawn(gateway.watch_revocations(self, self.heartbeat_s))
         log.info("orchestrator listening on %s", self.url)
 
     async def handle_agent(self, ws: FrameSocket) -> None:
