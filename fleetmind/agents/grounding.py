@@ -66,6 +66,8 @@ APP_HINTS = {
     "calendar": {"event", "calendar", "meeting", "appointment", "schedule", "agenda", "diary"},
     "files": {"file", "files", "download"},
 }
+_VALUE_APPS = {"calendar": {"date", "end"}, "clock": {"minutes", "seconds"}}
+"""Kinds of values that only one kind of app takes: a date and an end time make an event."""
 _FIELD_CUES: dict[str, tuple[str, ...]] = {
     "name": ("named", "called", "name"),
     "phone": ("phone number", "phone", "number"),
@@ -165,7 +167,11 @@ def extract_values(text: str) -> dict[str, str]:
     duration = re.search(r"\b(\d+)\s*(min(?:ute)?s?|sec(?:ond)?s?)\b", text, re.I)
     if duration:  # "a timer for 5 minutes": a duration, not a time of day
         unit = "minutes" if duration.group(2).lower().startswith("min") else "seconds"
-        values[unit] = duration.group(1)
+        amount = int(duration.group(1))
+        if unit == "seconds" and amount >= 60:  # "90 seconds" is 1 min 30 s on a timer
+            values["minutes"], values["seconds"] = str(amount // 60), str(amount % 60)
+        else:
+            values[unit] = str(amount)
         values.pop("phone", None)
         return values
     time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, text, re.I)
@@ -185,6 +191,14 @@ _PERSON = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
 _NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b)?\s*(\+?\d[\d\s().-]{{2,}}\d)")
 _TO_VERB = re.compile(
     rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to)\s+({_PERSON})"
+)
+_ADD_TO_CALENDAR = re.compile(
+    r"\b(?:add|create|schedule|put|book|set up|enter)\s+(?:a\s+|an\s+|the\s+|my\s+)?(.+?)\s+"
+    r"(?:to|in|on|into)\s+(?:my\s+|the\s+)?(?:calendar|diary|agenda|schedule)\b",
+    re.I,
+)
+_SAY_THAT = re.compile(
+    r"\b(?i:text|message|tell|sms|msg|remind|let)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:know\s+)?(?i:that)\s+(.+)$"
 )
 _MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
 
@@ -206,12 +220,21 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     pair = _NAME_AND_NUMBER.search(text)
     if pair and pair.group(1).split()[0].lower() not in _STOP:
         name, number = pair.group(1).strip(), pair.group(2).strip()
-        if not _TIME.fullmatch(number) and name != values.get("to"):
+        if not _TIME.fullmatch(number) and not _VALUE_SHAPES["date"].fullmatch(number) and name != values.get("to"):
             values.setdefault("name", name)
             values.setdefault("phone", number)
     money = _MONEY.search(text)
     if money:
         values.setdefault("amount", money.group(1) or money.group(2))
+    if "date" not in values and (iso := re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)):
+        values["date"] = iso.group(0)
+    event = _ADD_TO_CALENDAR.search(text)
+    if event and "title" not in values:  # "add a meeting with the landlord to my calendar"
+        title = event.group(1).strip()
+        values["title"] = title[:1].upper() + title[1:]
+    said = _SAY_THAT.search(text)
+    if said:
+        values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"
     to = _TO_VERB.search(text)
     if to and to.group(1).split()[0].lower() not in _STOP | {"i"}:
         values.setdefault("to", to.group(1).strip())
@@ -441,6 +464,8 @@ def _field_value(goal: Goal, el: UIElement) -> str | None:
     """The value the goal gives for this editable field, if any."""
     cue = _field_cue(el)
     if cue is not None:
+        if cue in ("title", "name") and cue not in goal.values and "text" in goal.values:
+            return goal.values["text"]  # "add 'Book club' on ...": quoted words name what is made
         return goal.values.get(cue)
     return goal.values.get("text")
 
@@ -478,7 +503,11 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
         static = [e for e in static if names & content_words(e.text)]
     best, best_score = "", 0
     goal_words = set(words(goal.text))
+    asked_days = _month_days(goal.text)
     for e in static:
+        shown_days = _month_days(e.text)
+        if asked_days and shown_days and not asked_days & shown_days:
+            continue  # a line about another day than the one asked about
         words_there = content_words(e.text)
         shared = len(wants & words_there)
         says_more = len(set(words(e.text)) - _STOP - goal_words) >= 2  # not just "Results for <query>"
@@ -490,18 +519,41 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
     return best or _labelled_value(goal, obs)
 
 
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+)}
+_MONTH_DAY = re.compile(
+    r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([A-Za-z]{3})[a-z]*\b"
+)
+
+
+def _month_days(text: str) -> set[tuple[int, int]]:
+    """(month, day) pairs a text names: "June 4th", "Jun 4", "4 June"."""
+    out = set()
+    for m in _MONTH_DAY.finditer(text):
+        month, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if month and month.lower() in _MONTHS:
+            out.add((_MONTHS[month.lower()], int(day)))
+    return out
+
+
 def _labelled_value(goal: Goal, obs: Observation) -> str:
     """A value shown beside or under the label the goal asks about: "Balance" over "$2,450.75"."""
     static = [e for e in obs.elements if e.text and not e.editable and not e.clickable]
+    asked_days = _month_days(goal.text)
     for label in static:
         label_words = content_words(label.text)
         if not label_words or len(label_words) > 3 or not label_words <= goal.words:
             continue
+        if label.text.casefold() == obs.foreground_app.casefold():
+            continue  # the app's own title labels nothing
         below_or_right = [
             v
             for v in static
             if v is not label
             and re.search(r"\d", v.text)
+            and not (asked_days and _month_days(v.text) and not asked_days & _month_days(v.text))
             and (
                 0 <= v.bounds.top - label.bounds.bottom < label.bounds.height * 2  # just below
                 or (abs(v.bounds.top - label.bounds.top) < label.bounds.height and v.bounds.left >= label.bounds.right)
@@ -562,15 +614,15 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             # submit once we filled this form: something typed since the last submit, nothing left
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
-            score = 3.5 if typed_now and not pending_fill(goal, obs, history) else 0.1
+            score = 3.5 if typed_now and not pending_fill(goal, obs, history) and not suggested else 0.1
         if target is not None and _ADJUST.match(readable) and content_words(readable.split()[-1]) <= goal.words:
             score = _toward(readable, target, obs, score)
         if "seekbar" in el.cls.lower() or "slider" in el.cls.lower():
             score *= 0.5  # a tap on a slider sets whatever value is under the finger: prefer its buttons
         if lower in _PROCEED and (lower not in _GRANTS or _app_is_wanted(goal, obs)):
             score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
-        if suggested == [el.id]:
-            score = max(score, 3.2)  # the one suggestion for what was just typed: take it before going on
+        if el.id in suggested and (len(suggested) == 1 or _completes(goal, el)):
+            score = max(score, 3.2)  # the suggestion for what was just typed (or the one the user chose)
         first = lower.split()[0] if lower else ""
         if removing and first in ("new", "add", "create", "compose", "save"):
             score = -1.0  # a delete never starts by making something
@@ -590,7 +642,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     wanted_apps = {a.lower() for a in apps if goal.words & (content_words(a) | APP_HINTS.get(a.lower(), set()))}
     for app in apps:
         hint = APP_HINTS.get(app.lower(), set())
-        score = 2.0 * bool(goal.words & hint) + _overlap(goal, app)
+        score = 2.0 * bool(goal.words & hint or goal.values.keys() & _VALUE_APPS.get(app.lower(), set()))
+        score += _overlap(goal, app)
         if app.lower() == here:
             continue
         if not on_home:
@@ -642,6 +695,12 @@ def _app_is_wanted(goal: Goal, obs: Observation) -> bool:
     """True when the goal is about the app in front (its name, or the kind of data it holds)."""
     here = obs.foreground_app.lower()
     return bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
+
+
+def _completes(goal: Goal, el: UIElement) -> bool:
+    """True when a suggestion row names in full a person or thing the goal gives (after a choice, too)."""
+    label = content_words(el.label)
+    return any(content_words(v) <= label for k, v in goal.values.items() if k in ("to", "name") and len(v.split()) > 1)
 
 
 def _suggestions(obs: Observation, history: list[str]) -> list[str]:

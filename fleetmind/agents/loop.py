@@ -263,7 +263,7 @@ class GuiAgent:
             goal.values.update({k: v for k, v in answers.items() if not k.startswith("choice:") and k != SAID})
             if "time" in answers:  # "6:15", "7 pm", "half past seven": read as a time of day
                 told = extract_values(f"at {answers['time']}")
-                goal.values.update({k: v for k, v in told.items() if k in ("hour", "minute", "start", "end")})
+                goal.values.update({k: v for k, v in told.items() if k in ("hour", "minute", "start", "end", "date")})
             self._goals[key] = goal
         return self._goals[key]
 
@@ -321,7 +321,8 @@ class GuiAgent:
             return self._failed(
                 state, f"needs the user: {asks_for}, which the request does not give; nothing was typed", final=True
             )
-        if (when := missing_time(goal, obs, state.get("answers", {}))) is not None and self._ask is not None:
+        asking_time = not goal.asks_answer and self._ask is not None  # a question reads times, it sets none
+        if asking_time and (when := missing_time(goal, obs, state.get("answers", {}))) is not None:
             return {"question": when}
         if (ambiguous := ambiguous_name(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
