@@ -187,8 +187,18 @@ class FakeOrchestrator:
     def __init__(self) -> None:
         self.batches: asyncio.Queue[tuple[list[str | bytes], concurrent.futures.Future[str]]] = asyncio.Queue()
         self.hellos = 0
+        self.handlers: set[asyncio.Task[Any]] = set()
 
     async def handler(self, ws: ServerConnection) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        try:
+            await self._serve(ws)
+        finally:
+            self.handlers.discard(task)
+
+    async def _serve(self, ws: ServerConnection) -> None:
         hello = decode(await ws.recv())
         assert isinstance(hello, Hello)
         self.hellos += 1
@@ -237,7 +247,11 @@ def host() -> Iterator[tuple[asyncio.AbstractEventLoop, FakeOrchestrator, Device
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await agent_host.close()
-            server.close()  # its handler waits on the next batch forever; the loop's end takes it
+            for handler in list(fake.handlers):  # each waits on the next batch forever
+                handler.cancel()
+            await asyncio.gather(*fake.handlers, return_exceptions=True)
+            server.close()
+            await server.wait_closed()
 
         on(loop, stop())
 

@@ -49,7 +49,7 @@ from ..protocol.messages import (
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
 from .checkpoints import sqlite_checkpointer
-from .hostkey import HostCredentials, client_ssl
+from .hostkey import KEY_FILE, HostCredentials, client_ssl
 from .hoststate import DurableSession, HostState, StateMismatch, StoredSubtask
 from .loop import AskFn, GuiAgent, LoopResult, OnStep, StepRecord
 from .pending import PendingAnswers
@@ -101,8 +101,9 @@ class DeviceAgentHost:
     state_dir: keep the session, the running subtasks and the agent loops' checkpoints
         there (SQLite), so a question survives a restart of the host; the same directory
         and agent id resume it. None (the default) keeps them in memory.
-    credentials: the device key (file) and enrolment token to present (hostkey.py);
-        by default `token` alone. ca_file: a CA to trust for a wss:// orchestrator.
+    credentials: the device key (file) and enrolment token to present (hostkey.py); by
+        default `token`, and the key in state_dir/device.key if there is one. ca_file: a CA
+        to trust for a wss:// orchestrator.
     """
 
     def __init__(
@@ -121,7 +122,8 @@ class DeviceAgentHost:
         self.url = url
         self.retry_s = RETRY_S
         """Seconds to wait before saying hello again after a refusal that passes."""
-        self.credentials = credentials or HostCredentials(token=token)
+        key_file = Path(state_dir) / KEY_FILE if state_dir is not None else None
+        self.credentials = credentials or HostCredentials(token=token, key_file=key_file)
         self._ssl = client_ssl(url, ca_file)
         self.devices = {d.info.id: d for d in devices}
         self.agents = {d.info.id: agent_factory(d) for d in devices}
