@@ -45,8 +45,9 @@ def endpoint_model(name: str, endpoint: Endpoint) -> LiteLLMModel:
         max_tokens=endpoint.max_tokens,
         structured=endpoint.structured_output,
         unreachable_hint=f"is the server running? start it, or fix models.endpoints.{name}.base_url",
+        name=f"{name} ({endpoint.model})",
+        max_retries=0,  # a busy or stopped home server is not asked again: the step falls back at once
     )
-    model.name = f"{name} ({endpoint.model})"
     return model
 
 
