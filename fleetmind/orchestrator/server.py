@@ -51,6 +51,7 @@ from .registry import Registry
 from .runs import AgentSession, Attempt, TaskRun, parse_wire_id, wire_id
 from .scheduler import ReadySubtask, capable_devices, decide_dispatch, decide_failure
 from .store import Event, EventStore, SQLiteStore
+from .usage import usage_of
 
 log = logging.getLogger(__name__)
 
@@ -598,22 +599,26 @@ class Orchestrator:
             ),
         )
         self._emit_state(run, sid)
-        await self._send_to_device(
-            device_id,
-            Assign(
-                subtask_id=attempt.wire_id,
-                task_id=run.id,
-                device_id=device_id,
-                goal=sub.goal,
-                inputs=graph.resolve_inputs(sid),
-                outputs=sub.outputs,
-                privacy=graph.effective_privacy(sid),
-                budget=run.budget,
-                deadline_s=sub.timeout_s,
-                tier_policy=run.policy,
-                confirm=run.confirm,
-                attempt=sub.attempts,
-            ),
+        try:
+            await self._send_to_device(device_id, self._assignment(run, sid, attempt, device_id))
+        except ProtocolError as exc:  # e.g. inputs too large for one frame: no device could take it
+            await self._attempt_failed_by_wire(attempt.wire_id, f"could not assign it: {exc}", retryable=False)
+
+    def _assignment(self, run: TaskRun, sid: str, attempt: Attempt, device_id: str) -> Assign:
+        graph, sub = run.graph, run.graph.subtask(sid)
+        return Assign(
+            subtask_id=attempt.wire_id,
+            task_id=run.id,
+            device_id=device_id,
+            goal=sub.goal,
+            inputs=graph.resolve_inputs(sid),
+            outputs=sub.outputs,
+            privacy=graph.effective_privacy(sid),
+            budget=run.budget,
+            deadline_s=sub.timeout_s,
+            tier_policy=run.policy,
+            confirm=run.confirm,
+            attempt=sub.attempts,
         )
 
     async def _release(self, attempt: Attempt) -> None:
@@ -650,12 +655,14 @@ class Orchestrator:
         self._wake.set()
 
     def summary(self, run: TaskRun) -> dict[str, Any]:
-        """Counts for the end of a task: subtasks by status, steps by tier, cost, time."""
+        """Counts for the end of a task: subtasks by status, steps by tier, cost, tokens, cloud calls
+        and per-tier usage (`usage.usage_of`), time."""
         return {
             "subtasks": dict(Counter(s.status for s in run.graph.subtasks())),
             "steps": len(run.steps),
             "tiers": dict(Counter(s["tier"] for s in run.steps)),
             "cost_usd": round(sum(s["cost_usd"] for s in run.steps), 6),
+            **usage_of(run.steps),
             "elapsed_s": round(run.elapsed_s, 2),
             "graph_version": run.graph.version,
             "graph": run.graph.metrics().model_dump(),
