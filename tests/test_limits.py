@@ -9,6 +9,7 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from test_security_support import PhonePlanner, TinyAgent, served
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from fleetmind.orchestrator.graph import GraphPatch
 from fleetmind.orchestrator.limits import (
     Limits,
     Subscription,
@@ -27,8 +29,11 @@ from fleetmind.orchestrator.limits import (
     step_record,
 )
 from fleetmind.orchestrator.store import Event
+from fleetmind.orchestrator.subtask import DeviceRequirement, SubtaskSpec
 from fleetmind.protocol.codec import MAX_DEPTH, ProtocolError, decode, encode
-from fleetmind.protocol.messages import Assign, Error, Progress, Welcome
+from fleetmind.protocol.messages import Assign, DeviceProfile, Error, Progress, Welcome
+from fleetmind.protocol.session import Session
+from fleetmind.protocol.transport import Link
 
 TIMEOUT_S = 30
 NESTED = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
@@ -218,3 +223,34 @@ async def test_too_many_sessions_are_refused_until_one_goes(tmp_path: Path) -> N
         assert isinstance(await extra.hello(), Welcome)
         for agent in [*agents[1:], extra]:
             await agent.drop()
+
+
+async def test_a_message_over_its_frame_limit_is_not_sent_nor_numbered() -> None:
+    link = Link(Session("s"))
+    huge = Progress(subtask_id="t/s#1", step=1, action={"kind": "wait"}, tier="rule", thumbnail_png_b64="A" * 600_000)
+    with pytest.raises(ProtocolError) as err:
+        await link.send(huge)
+    assert err.value.code == "too_large" and link.session.next_seq == 1 and link.session.unacked == 0
+
+
+class HugeInputPlanner(PhonePlanner):
+    """One subtask whose literal input is larger than an assignment frame may be."""
+
+    async def plan(self, request: str, devices: Sequence[DeviceProfile]) -> GraphPatch:
+        spec = SubtaskSpec(
+            id="s0", goal=request, device=DeviceRequirement(kind="phone"), inputs={"blob": "x" * 300_000}
+        )
+        return GraphPatch.from_specs([spec])
+
+
+async def test_an_assignment_too_large_to_send_fails_at_once_instead_of_looping(tmp_path: Path) -> None:
+    async with (
+        asyncio.timeout(TIMEOUT_S),
+        served(tmp_path / "fleet.db", planner=HugeInputPlanner()) as (orch, server),
+    ):
+        agent = TinyAgent(server.agent_url, "phone-1", auto=False)
+        assert isinstance(await agent.hello(), Welcome)
+        run = await orch.run("paste it")
+        assert run.status == "failed" and "could not assign it" in (run.error or "") and "limit" in (run.error or "")
+        assert not any(isinstance(m, Assign) for m in list(agent.inbox._queue))  # noqa: SLF001 - nothing reached it
+        await agent.drop()

@@ -443,7 +443,11 @@ class DeviceAgentHost:
         self.finished.add(msg.subtask_id)
         status = "cancelled" if cancelled else result.status
         with contextlib.suppress(Exception):
-            await self.link.send(result_of(msg.subtask_id, result, status))
+            try:
+                await self.link.send(result_of(msg.subtask_id, result, status))
+            except ProtocolError as exc:  # outputs too large for one frame: say so rather than nothing
+                why = f"the result could not be sent: {exc}"
+                await self.link.send(result_of(msg.subtask_id, LoopResult("failed", why, error=why), "failed"))
         # The result is in the replay buffer (on disk too): nothing else needs to outlive us.
         await self._forget(msg.subtask_id)
 

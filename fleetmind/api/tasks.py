@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from ..orchestrator.planner import PlanningFailed
 from ..orchestrator.server import Orchestrator
+from ..protocol.codec import ProtocolError
 from ..protocol.messages import Budget
 from .auth import orchestrator, require_token
 from .models import AnswerRequest, ApiError, DeviceList, EventPage, SubmitRequest, TaskDetail, TaskList
@@ -104,6 +105,8 @@ async def answer_question(task_id: str, body: AnswerRequest, orch: Orch) -> Task
         await orch.answer(question["wire_id"], body.text, body.question_id)
     except KeyError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc.args[0]) if exc.args else str(exc)) from None
+    except ProtocolError as exc:  # larger than an answer frame may be
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"{exc}; send a shorter answer") from None
     return _detail(orch, task_id)
 
 

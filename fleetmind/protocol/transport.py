@@ -19,7 +19,7 @@ from typing import NoReturn, Protocol
 
 from websockets.exceptions import ConnectionClosed
 
-from .codec import CLOSE_UNSUPPORTED_VERSION, ProtocolError, decode, encode
+from .codec import CLOSE_UNSUPPORTED_VERSION, ProtocolError, decode, encode, frame_limit
 from .messages import Ack, Error, Message
 from .session import SequenceGap, Session
 
@@ -72,7 +72,17 @@ class Link:
         return self.ws is not None
 
     async def send(self, message: Message) -> Message:
-        """Number, keep and (if connected) send a message; returns it as sent."""
+        """Number, keep and (if connected) send a message; returns it as sent.
+
+        A message larger than its type's frame limit raises `ProtocolError` (too_large) and is
+        neither numbered nor kept: the peer would refuse it, and a numbered message it cannot
+        take would leave a gap that resuming replays forever.
+        """
+        size = len(encode(message).encode("utf-8", "surrogatepass")) + 64  # room for the seq and ack
+        if size > frame_limit(message.type):
+            raise ProtocolError(
+                "too_large", f"not sending a {message.type} of {size} bytes: the limit is {frame_limit(message.type)}"
+            )
         async with self._lock:
             stamped = self.session.stamp(message)
             await self._write(stamped)
