@@ -98,6 +98,15 @@ class TaskSummary(BaseModel):
     live: bool = Field(description="True while this orchestrator holds the task (it can be cancelled or answered).")
 
 
+class TierUsage(BaseModel):
+    """What one tier's steps used in a task."""
+
+    steps: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = Field(0.0, description="Mean decision time of one step, ms.")
+
+
 class TaskDetail(BaseModel):
     """`GET /api/tasks/{id}`: everything about one task."""
 
@@ -116,6 +125,10 @@ class TaskDetail(BaseModel):
     tokens: int = 0
     elapsed_s: float = 0.0
     tiers: dict[str, int] = Field(default_factory=dict, description="Steps by tier.")
+    cloud_calls: int = Field(0, description="Steps the cloud model decided.")
+    usage: dict[str, TierUsage] = Field(
+        default_factory=dict, description="Per tier: steps, tokens, cost and mean decision latency."
+    )
     last_seq: int = Field(0, description="Number of the latest event of this task; stream from here.")
 
 

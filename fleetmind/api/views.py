@@ -15,6 +15,7 @@ from typing import Any
 from ..orchestrator.runs import TaskRun, parse_wire_id
 from ..orchestrator.server import Orchestrator
 from ..orchestrator.store import Event
+from ..orchestrator.usage import usage_of
 from .models import (
     DeviceStatus,
     GraphView,
@@ -39,6 +40,12 @@ def task_status(stored: str, live: bool) -> TaskStatus:
     if stored in _FINISHED_STATUSES:
         return stored  # type: ignore[return-value]
     return "running" if live else "interrupted"
+
+
+def _usage(steps: Sequence[Step]) -> dict[str, Any]:
+    """Cloud calls and per-tier usage of the steps (orchestrator.usage)."""
+    used = usage_of(s.model_dump() for s in steps)
+    return {"cloud_calls": used["cloud_calls"], "usage": used["by_tier"]}
 
 
 def _totals(steps: Sequence[Step]) -> tuple[float, int, dict[str, int]]:
@@ -79,6 +86,7 @@ def detail_from_run(run: TaskRun, events: Sequence[Event]) -> TaskDetail:
         tokens=tokens,
         elapsed_s=round(elapsed, 2),
         tiers=tiers,
+        **_usage(steps),
         last_seq=events[-1].seq if events else 0,
     )
 
@@ -132,6 +140,7 @@ def detail_from_events(task_id: str, events: Sequence[Event]) -> TaskDetail | No
         tokens=tokens,
         elapsed_s=round(elapsed, 2),
         tiers=tiers,
+        **_usage(steps),
         last_seq=events[-1].seq,
     )
 

@@ -115,7 +115,11 @@ def summary_view(
     t.add_row("subtasks", ", ".join(f"{k} {v}" for k, v in summary.get("subtasks", {}).items()))
     tiers = ", ".join(f"{k} {v}" for k, v in summary.get("tiers", {}).items()) or "none"
     t.add_row("steps", f"{summary.get('steps', len(steps))} ({tiers})")
-    t.add_row("cloud cost", f"${summary.get('cost_usd', 0.0):.4f}")
+    t.add_row("cloud cost", f"${summary.get('cost_usd', 0.0):.4f} ({summary.get('cloud_calls', 0)} cloud calls)")
+    if "tokens" in summary:  # orchestrators before per-task usage did not send it
+        per_tier = summary.get("by_tier", {})
+        latency = ", ".join(f"{k} {v['latency_ms']:.0f} ms" for k, v in per_tier.items() if v.get("steps"))
+        t.add_row("tokens", f"{summary['tokens']:,}" + (f" (mean step time: {latency})" if latency else ""))
     t.add_row("time", f"{summary.get('elapsed_s', 0.0):.1f}s")
     g = summary.get("graph")
     if g:
