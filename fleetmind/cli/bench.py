@@ -13,7 +13,7 @@ from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
 SUITES = ("android", "cross-device", "local-model", "local-ranking", "miniwob", "perf", "phone-tasks", "protocol",
-          "requests", "scheduler", "skills")
+          "requests", "routing", "scheduler", "skills")
 
 
 @app.command()
@@ -58,6 +58,18 @@ def bench(
         except UsageError as exc:
             raise fail(str(exc)) from None
         raise typer.Exit(code)
+    if suite == "routing":
+        from ..bench.routing import run_routing_bench
+
+        with console.status("loading the local model..."):
+            local, problem = load_local_model(model_local)
+        if local is None:
+            console.print(f"[yellow]local model unavailable ({problem}); auto and local-only use grounding alone[/]")
+        prefixes = [p.strip() for p in (only or "").split(",") if p.strip()]
+        with console.status("running the phone tasks under auto, cloud-only and local-only..."):
+            report = asyncio.run(run_routing_bench(local, cloud_model(model_cloud), only=prefixes))
+        out.print(report.render())
+        return
     if suite in ("miniwob", "perf"):
         raise typer.Exit(_run_miniwob_or_perf(suite, policy, model_local, model_cloud, report_dir, episodes, parallel,
                                               seed, only, round_trips, sizes, agents))
