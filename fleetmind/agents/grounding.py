@@ -99,7 +99,7 @@ _VALUE_SHAPES = {
     "amount": re.compile(r"\$?\d+(?:[.,]\d+)?"),
     "city": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
     "date": re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
-    "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*"),
+    "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*|the\s+[a-z][\w'-]+(?:\s+[a-z][\w'-]+)?$"),
 }
 
 

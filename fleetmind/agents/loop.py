@@ -46,7 +46,15 @@ from .memory import ExplorationMemory, guide
 from .models import ChatModel
 from .perception import OcrEnricher, resolve_ocr_targets
 from .prompts import cloud_messages
-from .questions import PendingQuestion, ambiguous_name, is_yes, missing_secret, missing_time, refused_value
+from .questions import (
+    PendingQuestion,
+    ambiguous_name,
+    is_yes,
+    missing_date,
+    missing_secret,
+    missing_time,
+    refused_value,
+)
 from .ranking import Method
 from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
 from .recovery import MAX_RECOVERIES, goal_apps, recovery_action
@@ -324,6 +332,12 @@ class GuiAgent:
         asking_time = not goal.asks_answer and self._ask is not None  # a question reads times, it sets none
         if asking_time and (when := missing_time(goal, obs, state.get("answers", {}))) is not None:
             return {"question": when}
+        if not goal.asks_answer and (day := missing_date(goal, obs, state.get("answers", {}))) is not None:
+            if self._ask is not None:
+                return {"question": day}
+            return self._failed(
+                state, f"not done: {day.text.split('?')[0]}? The form wants a date; nothing was saved", final=True
+            )
         if (ambiguous := ambiguous_name(goal, obs, state.get("answers", {}))) is not None:
             if self._ask is not None:
                 return {"question": ambiguous}

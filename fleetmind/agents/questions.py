@@ -24,6 +24,7 @@ __all__ = [
     "PendingQuestion",
     "ambiguous_name",
     "is_yes",
+    "missing_date",
     "missing_secret",
     "missing_time",
     "refused_value",
@@ -91,6 +92,25 @@ def missing_time(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pendi
         return None
     what = obs.foreground_app or "the app"
     return PendingQuestion(f"What time should I set in {what}? (the request does not say)", "value", key="time")
+
+
+_DATE_WORDS = re.compile(
+    r"\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next week"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b",
+    re.I,
+)
+
+
+def missing_date(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
+    """The request names a day ("June 5th", "tomorrow") that was not read as a date, and the form has a
+    date field: ask for the date rather than save the event on the wrong day."""
+    if goal.values.get("date") or "date" in answers:
+        return None
+    said = _DATE_WORDS.search(goal.text)
+    if said is None or not any(e.editable and field_key(_field_label(e)) == "date" for e in obs.elements):
+        return None
+    return PendingQuestion(f"Which date is “{said.group(0)}”? Please answer as YYYY-MM-DD.", "value", key="date")
 
 
 def refused_value(error: str, goal: Goal, obs: Observation) -> PendingQuestion | None:
