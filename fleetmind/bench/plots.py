@@ -55,12 +55,13 @@ def histogram(path: Path, title: str, values: Sequence[float], xlabel: str) -> P
 def paired_bars(path: Path, title: str, labels: Sequence[str], series: dict[str, Sequence[float]],
                 ylabel: str) -> Path:
     """Several quantities side by side per label (e.g. makespan parallel / sequential / critical path)."""
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(labels) * len(series) + 2), 3.8))
+    fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.12 * len(labels) * len(series) + 2)), 4.2))
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
         ax.bar([i + k * width for i in range(len(labels))], list(values), width, label=name)
-    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))], list(labels), rotation=60,
-                  fontsize=7, ha="right")
+    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))], list(labels), rotation=70,
+                  fontsize=5 if len(labels) > 30 else 7, ha="right")
+    ax.set_xlim(-0.6, len(labels))
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
