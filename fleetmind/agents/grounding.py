@@ -99,7 +99,7 @@ _VALUE_SHAPES = {
     "amount": re.compile(r"\$?\d+(?:[.,]\d+)?"),
     "city": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
     "date": re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
-    "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*|the\s+[a-z][\w'-]+(?:\s+[a-z][\w'-]+)?$"),
+    "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*"),
 }
 
 
@@ -228,6 +228,9 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
         values.setdefault("amount", money.group(1) or money.group(2))
     if "date" not in values and (iso := re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)):
         values["date"] = iso.group(0)
+    place = re.search(r"\bat\s+the\s+([a-z][\w'-]+(?:\s+[a-z][\w'-]+)?)\s*[.!]?$", text)
+    if place and "location" not in values:
+        values["location"] = place.group(1)  # "... from 19:00 to 21:00 at the library."
     event = _ADD_TO_CALENDAR.search(text)
     if event and "title" not in values:  # "add a meeting with the landlord to my calendar"
         title = event.group(1).strip()
