@@ -108,6 +108,12 @@ class MiniwobEpisode:
     async def start(self) -> str:
         """Open the page, start the episode with the seed; returns the instruction (utterance)."""
         outcome = await self.device.act(LaunchApp(app=self.url))
+        for _ in range(3):  # the previous episode left a navigation in flight (an agent that wandered off)
+            if outcome.ok or "interrupted by another navigation" not in (outcome.error or ""):
+                break
+            with contextlib.suppress(Exception):
+                await self.device.page.wait_for_load_state("load", timeout=self.load_timeout_s * 1000)
+            outcome = await self.device.act(LaunchApp(app=self.url))
         if not outcome.ok:
             raise EpisodeError(f"could not open {self.url}: {outcome.error}")
         page = self.device.page
