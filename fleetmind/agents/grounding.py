@@ -190,7 +190,8 @@ def extract_values(text: str) -> dict[str, str]:
 _PERSON = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
 _NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b)?\s*(\+?\d[\d\s().-]{{2,}}\d)")
 _TO_VERB = re.compile(
-    rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to)\s+({_PERSON})"
+    rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to|pay|repay|venmo)"
+    rf"\s+({_PERSON})"
 )
 _ADD_TO_CALENDAR = re.compile(
     r"\b(?:add|create|schedule|put|book|set up|enter)\s+(?:a\s+|an\s+|the\s+|my\s+)?(.+?)\s+"
@@ -212,8 +213,12 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     """Values people give without cue words: "Ada Byron, 555 0101", "text Ada 'on my way'"."""
     quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text) or re.search(r"(?:^|(?<=\s))['‘]([^'’]+)['’](?=\W|$)", text)
     if quoted and quoted.group(1) not in values.values():
-        # quoted words are what to type: a message's body where the goal speaks of one, else a query
-        values.setdefault("message" if _MESSAGE_WORDS.search(text) else "text", quoted.group(1))
+        # quoted words are what to type: a message's body where the goal speaks of one (over any
+        # unquoted guess at it: "send a message through the form ... the message is 'X'"), else a query
+        if _MESSAGE_WORDS.search(text):
+            values["message"] = quoted.group(1)
+        else:
+            values.setdefault("text", quoted.group(1))
     colon = re.search(r":\s*(\S.*)$", text)
     if colon and _MESSAGE_WORDS.search(text[: colon.start()]) and not _TIME.fullmatch(colon.group(1)):
         values.setdefault("message", colon.group(1).strip(" ."))  # "jot down a note: buy milk"
