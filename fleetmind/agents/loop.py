@@ -51,6 +51,7 @@ from .questions import (
     ambiguous_name,
     is_yes,
     missing_date,
+    missing_message,
     missing_secret,
     missing_time,
     refused_value,
@@ -432,6 +433,8 @@ class GuiAgent:
         effect = effect_of(action, obs)
         if not record.settled and (is_state_changing(effect) or state.get("explored", 0) >= MAX_WANDER):
             return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=self._failed)
+        if is_state_changing(effect) and can_ask and (empty := missing_message(goal, obs, state.get("answers", {}))):
+            return {"question": empty}  # never send a message with nothing in it
         if effect == "irreversible" and self._spec.confirm == "ask":
             text = confirmation_text(action, obs)
             if text not in state.get("confirmed", []):

@@ -25,6 +25,7 @@ __all__ = [
     "ambiguous_name",
     "is_yes",
     "missing_date",
+    "missing_message",
     "missing_secret",
     "missing_time",
     "refused_value",
@@ -111,6 +112,21 @@ def missing_date(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pendi
     if said is None or not any(e.editable and field_key(_field_label(e)) == "date" for e in obs.elements):
         return None
     return PendingQuestion(f"Which date is “{said.group(0)}”? Please answer as YYYY-MM-DD.", "value", key="date")
+
+
+def missing_message(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
+    """A message form is about to be sent with its message field empty and the request gives no text:
+    ask what it should say (an app that would accept an empty message is no reason to send one)."""
+    if goal.values.get("message") or "message" in answers:
+        return None
+    empty = [e for e in obs.elements if e.editable and is_empty_field(e) and field_key(_field_label(e)) == "message"]
+    if not empty:
+        return None
+    return PendingQuestion(
+        f"What should the {_field_label(empty[0]).lower()} say? The request does not give the text.",
+        "value",
+        key="message",
+    )
 
 
 def refused_value(error: str, goal: Goal, obs: Observation) -> PendingQuestion | None:
