@@ -411,7 +411,8 @@ def is_empty_field(el: UIElement) -> bool:
     return text == el.description.strip()
 
 
-_REMOVE_WORDS = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash"})
+REMOVE_WORDS = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash"})
+"""Words of goals that take something away (the verifier checks it is gone; grounding never creates)."""
 _EDIT_WORDS = frozenset({"edit", "change", "update", "rename", "correct", "fix", "replace", "move", "modify"})
 _ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re.I)
 """Stepper buttons: each tap moves a value one notch."""
@@ -582,7 +583,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     last = history[-1] if history else ""
     suggested = _suggestions(obs, history)
     target = target_value(goal.text)
-    removing = bool(goal.words & _REMOVE_WORDS)
+    removing = bool(goal.words & REMOVE_WORDS)
     editing = bool(goal.words & _EDIT_WORDS)
     for el in obs.elements:
         if el.editable:
@@ -627,7 +628,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             score = _toward(readable, target, obs, score)
         if "seekbar" in el.cls.lower() or "slider" in el.cls.lower():
             score *= 0.5  # a tap on a slider sets whatever value is under the finger: prefer its buttons
-        if lower in _PROCEED and (lower not in _GRANTS or _app_is_wanted(goal, obs)):
+        if lower in _PROCEED and (lower not in _GRANTS or is_about(goal, obs.foreground_app)):
             score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
         if el.id in suggested and (len(suggested) == 1 or _completes(goal, el)):
             score = max(score, 3.2)  # the suggestion for what was just typed (or the one the user chose)
@@ -646,8 +647,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         c.text += " and press enter"
     on_home = _on_home(obs)
     here = obs.foreground_app.lower()
-    in_right_app = bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
-    wanted_apps = {a.lower() for a in apps if goal.words & (content_words(a) | APP_HINTS.get(a.lower(), set()))}
+    in_right_app = is_about(goal, here)
+    wanted_apps = goal_apps(goal, apps)
     for app in apps:
         hint = APP_HINTS.get(app.lower(), set())
         score = 2.0 * bool(goal.words & hint or goal.values.keys() & _VALUE_APPS.get(app.lower(), set()))
@@ -699,10 +700,14 @@ def _on_web(obs: Observation) -> bool:
     return obs.foreground_package.startswith(("http://", "https://", "file:", "about:", "data:"))
 
 
-def _app_is_wanted(goal: Goal, obs: Observation) -> bool:
-    """True when the goal is about the app in front (its name, or the kind of data it holds)."""
-    here = obs.foreground_app.lower()
-    return bool(goal.words & (APP_HINTS.get(here, set()) | content_words(here)))
+def is_about(goal: Goal, app: str) -> bool:
+    """True when the goal is about `app` (names it, or the kind of data it holds)."""
+    return bool(goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set())))
+
+
+def goal_apps(goal: Goal, apps: list[str]) -> set[str]:
+    """Lower-case names of the installed apps the goal is about."""
+    return {a.lower() for a in apps if is_about(goal, a)}
 
 
 def _completes(goal: Goal, el: UIElement) -> bool:

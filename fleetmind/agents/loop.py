@@ -38,6 +38,7 @@ from .grounding import (
     candidates,
     extract_answer,
     extract_values,
+    goal_apps,
     history_entry,
     parse_goal,
     pending_fill,
@@ -58,7 +59,7 @@ from .questions import (
 )
 from .ranking import Method
 from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
-from .recovery import MAX_RECOVERIES, goal_apps, recovery_action
+from .recovery import MAX_RECOVERIES, recovery_action
 from .reflection import Pattern, StepLog, check_step, trajectory_pattern
 from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing

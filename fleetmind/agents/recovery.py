@@ -9,17 +9,12 @@ from the home screen. Each recovery is one read-only action; after
 from __future__ import annotations
 
 from ..devices.base import Action, LaunchApp, Observation, PressKey, Tap, Target
-from .grounding import APP_HINTS, Goal, content_words, readable_label
+from .grounding import Goal, goal_apps, readable_label
 
 __all__ = ["MAX_RECOVERIES", "goal_apps", "recovery_action"]
 
 MAX_RECOVERIES = 3
 _DISMISS = frozenset({"dismiss", "not now", "no thanks", "close", "cancel", "skip", "later", "got it", "maybe later"})
-
-
-def goal_apps(goal: Goal, apps: list[str]) -> set[str]:
-    """Lower-case names of the installed apps the goal is about (by name or by the data they hold)."""
-    return {a.lower() for a in apps if goal.words & (content_words(a) | APP_HINTS.get(a.lower(), set()))}
 
 
 def recovery_action(

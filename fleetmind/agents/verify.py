@@ -23,6 +23,7 @@ from typing import Literal
 
 from ..devices.base import Observation, UIElement
 from .grounding import (
+    REMOVE_WORDS,
     SECRET,
     Goal,
     content_words,
@@ -98,12 +99,9 @@ def _adjusted(goal: Goal, obs: Observation, history: list[str]) -> Verdict | Non
     return None
 
 
-_REMOVE = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall"})
-
-
 def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
     """After a delete the goal asked for: verified once what it names is no longer on screen."""
-    if not (goal.words & _REMOVE) or not any(h.startswith("irreversible:") for h in history):
+    if not (goal.words & REMOVE_WORDS) or not any(h.startswith("irreversible:") for h in history):
         return None
     names = [n for n in [*goal.entities, goal.values.get("title", ""), goal.values.get("name", "")] if n]
     if not names:
@@ -166,7 +164,9 @@ def _today_shown(shown: str) -> date | None:
 def checkable(goal: Goal) -> bool:
     """True when the verifier can tell this goal done from the screen (a switch, values, an app, an answer)."""
     navigate = bool(goal.words & _NAVIGATE and goal.words - _NAVIGATE)
-    return goal.want_on is not None or bool(goal.values) or goal.asks_answer or navigate or bool(goal.words & _REMOVE)
+    return (
+        goal.want_on is not None or bool(goal.values) or goal.asks_answer or navigate or bool(goal.words & REMOVE_WORDS)
+    )
 
 
 def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
