@@ -58,7 +58,7 @@ from .questions import (
     refused_value,
 )
 from .ranking import Method
-from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec
+from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec, failure_report
 from .recovery import MAX_RECOVERIES, recovery_action
 from .reflection import Pattern, StepLog, check_step, trajectory_pattern
 from .router import sensitive_reason
@@ -585,6 +585,7 @@ class GuiAgent:
         """
         result = self._failure_result(why, state)
         result.final = final
+        result.report = failure_report(why, state.get("obs"), state.get("trail", []), self._spec.privacy)
         return {"result": result, "pending": None}
 
     def _failure_result(

@@ -3,16 +3,25 @@ how it ended, and the state its langgraph graph carries between nodes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
 from ..devices.base import Action, Observation
-from ..protocol.messages import Budget, ConfirmPolicy, Privacy, TierPolicy
+from ..protocol.messages import Budget, ConfirmPolicy, FailureKind, FailureReport, Privacy, TierPolicy
 from .questions import PendingQuestion
+from .router import sensitive_reason
 
-__all__ = ["CloudStep", "LoopResult", "LoopState", "StepRecord", "SubtaskSpec"]
+__all__ = ["CloudStep", "LoopResult", "LoopState", "StepRecord", "SubtaskSpec", "failure_report"]
+
+MASK = "•••"
+"""What stands for a value that may not leave the device (the loop's REDACTED)."""
+REPORT_STEPS = 5
+"""How many of the last steps a failure report lists."""
+SCREEN_CHARS = 1500
+"""How much of the last screen's text a failure report carries."""
 
 
 @dataclass
@@ -52,6 +61,8 @@ class LoopResult:
     verified: bool | None = None
     final: bool = False
     """A failure only the user can change (declined, must answer or decide): no retry, no replan."""
+    report: FailureReport | None = None
+    """For a failure: what was tried, where it got stuck, the last screen (`failure_report`)."""
 
 
 class CloudStep(BaseModel):
@@ -123,3 +134,60 @@ class LoopState(TypedDict, total=False):
     """The skill being replayed (skills.replay): its name, values, next step, and why it ended."""
     recorded: list[dict[str, Any]]
     """Each step taken as a skill step (skills.record) with the screen's digest: what a verified run teaches."""
+
+
+_KINDS: list[tuple[re.Pattern[str], FailureKind]] = [
+    (re.compile(r"^not done: there is no .+ app on "), "missing_app"),
+    (re.compile(r"^the step budget of \d+ ran out"), "step_budget"),
+    (re.compile(r"^stuck\b"), "stuck"),
+    (re.compile(r"^(not sure what the request means|could not work out what the request means)"), "not_understood"),
+    (
+        re.compile(
+            r"^(needs the user|no answer (within .+ )?to the question|not done: you (declined|chose none))"
+            r"|nobody is here to confirm|the request must say|the form wants a date"
+        ),
+        "needs_user",
+    ),
+    (re.compile(r"^not done: "), "refused_by_app"),
+]
+"""How the loop words each way it fails (`GuiAgent._failed` callers), first match wins."""
+
+
+def failure_kind(why: str) -> FailureKind:
+    """The machine-readable kind of a failure the loop worded as `why`."""
+    low = why.lower()
+    return next((kind for pattern, kind in _KINDS if pattern.search(low)), "other")
+
+
+def failure_report(why: str, obs: Observation | None, trail: list[str], privacy: Privacy) -> FailureReport:
+    """What a replanner needs from a failed run: kind, the last steps, where, and the screen as short text.
+
+    The screen text stays on the device (empty) for a private subtask, a secure screen or one
+    showing sensitive data, as step records are masked; a password field's text is always masked.
+    """
+    kind = failure_kind(why)
+    app = obs.foreground_app if obs is not None else ""
+    if kind == "missing_app" and (m := re.search(r"there is no (.+?) app on ", why)):
+        app = m.group(1)
+    if obs is None:
+        return FailureReport(kind=kind, reason=why, tried=trail[-REPORT_STEPS:], app=app)
+    # The status and navigation bars say nothing about where the run got stuck; a label made
+    # of a resource id only ("parentPanel") says nothing to a reader.
+    labels = [
+        e for e in obs.elements if (e.text or e.description).strip() and "systemui:" not in e.resource_id
+    ]
+    headings = sorted((e for e in labels if e.text and not (e.clickable or e.editable)), key=lambda e: e.bounds.top)
+    title = headings[0].text.strip() if headings else ""
+    texts = [e.text for e in obs.elements if e.text]
+    hidden = privacy == "private" or obs.secure or sensitive_reason(texts) is not None
+    where = " — ".join(p for p in (obs.foreground_app or "the home screen", "" if hidden else title) if p)
+    shown = [MASK if e.password else (e.text or e.description).strip() for e in labels]
+    screen = "" if hidden else _screen_text(shown)
+    tried = trail[-REPORT_STEPS:]
+    return FailureReport(kind=kind, reason=why, tried=tried, stuck_at=where, app=app, last_screen=screen)
+
+
+def _screen_text(labels: list[str]) -> str:
+    """The labels once each, in screen order, within `SCREEN_CHARS`."""
+    out = " | ".join(dict.fromkeys(" ".join(label.split()) for label in labels))
+    return out if len(out) <= SCREEN_CHARS else out[: SCREEN_CHARS - 1] + "…"

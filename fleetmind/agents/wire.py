@@ -51,4 +51,5 @@ def result_of(subtask_id: str, result: LoopResult, status: ResultStatus) -> Resu
         cost_usd=result.cost_usd,
         verified=result.verified,
         final=result.final,
+        report=result.report,
     )

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..protocol.messages import FailureReport
+
 Status = Literal["pending", "ready", "running", "succeeded", "failed", "cancelled", "skipped"]
 EdgeKind = Literal["on_success", "on_completion", "on_failure"]
 DeviceKind = Literal["phone", "browser", "desktop"]
@@ -113,6 +115,14 @@ class SubtaskSpec(BaseModel):
     max_attempts: int = Field(2, ge=1, le=10)
     timeout_s: float = Field(300.0, gt=0)
     estimated_steps: int = Field(5, ge=1, description="Work estimate, for metrics.")
+    condition: str | None = Field(
+        None,
+        description="Run only if this holds for what the subtask it depends on found ('it's raining');"
+        " the replanner judges it when that subtask succeeds and cancels this one, with the reason, if not.",
+    )
+    hint: str | None = Field(
+        None, description="How an attempt should start (a retry: 'relaunch the app first'); never typed, not the goal."
+    )
 
 
 class SubtaskResult(BaseModel):
@@ -126,6 +136,8 @@ class SubtaskResult(BaseModel):
     cost_usd: float = 0.0
     verified: bool | None = None
     """For a success: whether a check saw its effect on the device (False: "done, unverified")."""
+    report: FailureReport | None = None
+    """For a failure: what was tried and where it got stuck (the agent's report, or the runtime's)."""
 
 
 class Subtask(SubtaskSpec):

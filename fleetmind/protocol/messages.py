@@ -30,6 +30,12 @@ QuestionKind = Literal["question", "confirm", "choice"]
 choice: pick one of `options` (several matches for a name)."""
 ConfirmPolicy = Literal["ask", "allow"]
 """ask: irreversible actions (send, delete, pay, ...) wait for the user's yes; allow: pre-approved (--yes)."""
+FailureKind = Literal[
+    "missing_app", "refused_by_app", "step_budget", "stuck", "needs_user", "device_lost", "not_understood", "other"
+]
+"""Why a subtask failed, for a replanner to act on: the device lacks the app; the app said no; the step
+budget ran out; no way forward on the screen; only the user can go on; the device went away; the
+agent could not work out what the request means here; anything else."""
 
 
 def new_id() -> str:
@@ -97,6 +103,21 @@ class Accept(Envelope):
     subtask_id: str
 
 
+class FailureReport(BaseModel):
+    """What a failed subtask tried and where it got stuck: what a replanner works from.
+
+    `last_screen` is the screen's labels as short text; it is empty for a private subtask,
+    a secure screen or one showing sensitive data (such a report may reach a cloud model).
+    """
+
+    kind: FailureKind = "other"
+    reason: str = Field("", description="Why it failed, in words.")
+    tried: list[str] = Field(default_factory=list, description="The last steps taken, oldest first.")
+    stuck_at: str = Field("", description="Where: the app and the screen's title.")
+    app: str = Field("", description="The app it was in, or for missing_app the app the device lacks.")
+    last_screen: str = Field("", description="The last screen's labels, bounded; empty when it may not leave.")
+
+
 class Reject(Envelope):
     """The agent cannot take the assigned subtask."""
 
@@ -152,6 +173,7 @@ class Result(Envelope):
         False,
         description="failed only: the user declined, or must answer or decide; retrying or replanning cannot help.",
     )
+    report: FailureReport | None = Field(None, description="failed only: what was tried and where it got stuck.")
 
 
 class Ack(Envelope):
@@ -191,6 +213,9 @@ class Assign(Envelope):
     tier_policy: TierPolicy = "auto"
     confirm: ConfirmPolicy = Field("ask", description="Whether irreversible actions need the user's confirmation.")
     attempt: int = 1
+    hint: str | None = Field(
+        None, description="How a retry should start (e.g. relaunch the app first); never part of the goal text."
+    )
 
 
 class Cancel(Envelope):
