@@ -510,3 +510,33 @@ ONLINE = [
 @pytest.mark.parametrize("case", ONLINE, ids=lambda c: c.request)
 async def test_web_lookups_and_what_they_feed(case: Case) -> None:
     await check(case)
+
+
+REMARKS = [
+    Case("My eyes hurt at night. Can you turn on the dark theme?", [("Turn on the dark theme", "phone")]),
+    Case(
+        "I'm about to board a plane, put the phone in airplane mode please.",
+        [("Put the phone in airplane mode", "phone")],
+    ),
+    Case("I don't need Wi-Fi right now, can you turn it off?", [("Turn Wi-Fi off", "phone")]),
+    Case("Please turn dark mode off, it's hard to read outside.", [("Turn dark mode off", "phone")]),
+    Case("Turn the volume down to 3. It's too loud.", [("Turn the volume down to 3", "phone")]),
+    # after a verb that passes words on, the "remark" is the message itself
+    Case("Text Ada, I'm late", [("Text Ada, I'm late", "phone")]),
+    Case(
+        "Text Ada that I'm running late. I'll be there at 6.",
+        [("Text Ada that I'm running late. I'll be there at 6", "phone")],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", REMARKS, ids=lambda c: c.request)
+async def test_remarks_that_say_why_are_context_not_subtasks(case: Case) -> None:
+    await check(case)
+
+
+async def test_a_request_that_only_remarks_says_there_is_nothing_to_do() -> None:
+    from fleetmind.orchestrator.planning.base import BadRequest
+
+    with pytest.raises(BadRequest, match="nothing to do"):
+        await plan("I'm cold")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from ...protocol.messages import DeviceProfile
+from ...protocol.messages import DeviceProfile, FailureReport
 from ..graph import EdgeKind, GraphPatch, SubtaskSpec, TaskGraph
 
 
@@ -100,15 +100,43 @@ class Planner(Protocol):
 
 @dataclass(frozen=True)
 class ReplanEvent:
-    """Something the replanner should consider."""
+    """Something the replanner should consider: a subtask failed for good, or succeeded with outputs
+    that may change what the rest of the graph should do.
+
+    For a failure: `report` (what was tried, where it got stuck; None from an agent that sends
+    none), `final` (the agent said only the user can change it), `other_devices` (capable devices
+    online that have not tried it and, when the report names a missing app, that have that app).
+    For a success: its `outputs`.
+    """
 
     kind: Literal["failed", "succeeded"]
     subtask_id: str
     error: str | None = None
+    report: FailureReport | None = None
+    final: bool = False
+    other_devices: tuple[str, ...] = ()
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+
+class ReplanPatch(GraphPatch):
+    """A replanner's edit: graph ops, plus subtasks that have not started to cancel, each with why.
+
+    A cancel is no graph op (status is not a patch's to change): the runtime cancels them after
+    the ops apply, and what depended on them is skipped.
+    """
+
+    cancel: dict[str, str] = Field(
+        default_factory=dict, description="Subtask id -> why it should not run (e.g. its condition is false)."
+    )
 
 
 class Replanner(Protocol):
-    """Proposes an edit of a running graph (or None) after some events."""
+    """Proposes an edit of a running graph (or None) after some events.
+
+    Failures always reach the replanner. Successes reach it when a pending subtask waits on a
+    condition about the outputs, or when the replanner has `wants_successes = True` (a model
+    replanner: any output may change the plan). A `ReplanPatch` may also cancel subtasks.
+    """
 
     async def replan(self, graph: TaskGraph, events: Sequence[ReplanEvent]) -> GraphPatch | None: ...
 

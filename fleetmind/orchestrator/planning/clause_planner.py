@@ -111,8 +111,13 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
     """Each clause's goal text, device address, question, kind, area and the person it means."""
     steps: list[_Step] = []
     people: list[str] = []
+    remark = ""  # the context a remark just gave: "it" in the next clause may name its thing
     for clause in clauses:
         text = strip_polite(clause.text)
+        if clause.remark:
+            remark = text
+            people += references.persons(text)
+            continue
         if clause.repeat and steps:
             base = steps[-1]
             bare = lexicon.SAME.sub("", lexicon.CLAUSE_END_ADVERBS.sub("", text)).strip(" ,")
@@ -134,8 +139,9 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
         kind, _ = content_kind(goal, fleet, question=lexicon.asks(goal))
         if address is not None and address.form == "fanout" and address.kind is None and kind is not None:
             address = fleet.narrow(address, kind)  # "turn off Bluetooth on all devices": the phones
-        if steps:
-            goal = name_the_thing(goal, steps[-1].goal)
+        if steps or remark:
+            goal = name_the_thing(goal, remark or steps[-1].goal)
+        remark = ""
         lookup = embedded_lookup(goal, fleet)
         if lookup is not None:  # "send the weather in Paris to Ada": look it up, then send it
             question, goal = lookup

@@ -51,6 +51,8 @@ class Clause:
     """The clause is only a device address or "the same": it repeats the previous clause there."""
     joiner: str = "and"
     """How it was joined to the previous clause: "and" (same stage) or "then"."""
+    remark: bool = False
+    """The clause says why, not what ("I'm about to board a plane"): context for the next clause only."""
 
 
 _STAGE_SEP = re.compile(
@@ -96,6 +98,18 @@ def _list_verb(stage: str) -> str | None:
     last = _CLAUSE_SEP.split(stage)[::2][-1]
     verb = _verb_after_address(last) or _verb_after_address(stage)
     return verb if verb in lexicon.LIST_VERBS else None
+
+
+def _is_remark(piece: str) -> bool:
+    """A piece that starts with its subject or a reason, with no verb of its own first."""
+    bare = strip_polite(piece)
+    return bool(lexicon.REMARK.match(bare)) and leading_verb(bare) is None
+
+
+def _carries_message(text: str) -> bool:
+    """Whether a clause passes words on ("text Ada, I'm late"): a remark after it may be the message."""
+    verb = _verb_after_address(_CLAUSE_SEP.split(text)[::2][-1]) or _verb_after_address(text)
+    return lexicon.value_start(text) < len(text) or (verb is not None and verb.split()[0] in lexicon.MESSAGE_VERBS)
 
 
 def _is_item(piece: str) -> bool:
@@ -163,7 +177,9 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
                 stages[-1] = (stages[-1][0] + sep + piece, stages[-1][1])  # "see you then"
             continue
         listed = _list_verb(stages[-1][0]) if stages else None
-        if listed and not starts_clause(piece) and _is_item(piece):
+        if stages and _is_remark(piece) and not _carries_message(stages[-1][0]):
+            stages.append((piece, None))  # "Turn the volume down. It's too loud.": a remark, kept apart
+        elif listed and not starts_clause(piece) and _is_item(piece):
             stages.append((piece, listed))  # "turn on Wi-Fi, then Bluetooth"
         elif stages and (not starts_clause(piece) or _ABBREVIATION.search(stages[-1][0])):
             stages[-1] = (stages[-1][0] + sep + piece, stages[-1][1])  # "see you then", "Dr. Smith"
@@ -177,6 +193,8 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
         first = Clause(pieces[0], n, _verb_after_address(pieces[0]), joiner="then")
         if borrowed_verb:
             first.verb, first.borrowed = borrowed_verb, True
+        elif first.verb is None and _is_remark(pieces[0]):
+            first.remark = True  # "My eyes hurt at night. Turn on the dark theme"
         lone = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(pieces[0]))
         if clauses and lone and (address_only(lone) or lexicon.SAME.match(lone)):
             first.repeat, first.verb = True, clauses[-1].verb  # "..., then on phone-2"
@@ -187,7 +205,9 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
             bare = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(piece))
             text = current[-1].text
             particle = _late_particle(text, verb)
-            if _FIELD_LIST.search(text) and re.match(_FIELD_NOUNS, bare, re.I):
+            if not own and not current[-1].remark and _is_remark(bare) and not _carries_message(text):
+                current.append(Clause(piece, n, None, remark=True))  # "turn dark mode off, it's hard to read"
+            elif _FIELD_LIST.search(text) and re.match(_FIELD_NOUNS, bare, re.I):
                 current[-1].text += sep + piece  # "with name Ada and message hello": one more field
             elif bare and address_only(bare) and sep.strip() == "," and address_of(text) is None:
                 current[-1].text += sep + piece  # "turn Wi-Fi on, on both phones": where the clause is done

@@ -54,6 +54,17 @@ POLITE = re.compile(
 """Words before a clause's verb that ask politely or sequence, and carry no value."""
 TRAILING_POLITE = re.compile(r"[\s,]*(?:\bplease|\bthanks|\bthank you|\bfor me)?[\s,.!?]*$", re.I)
 
+REMARK = re.compile(
+    r"^(?:i|i['’]m|i am|i['’]ve|i['’]ll|i['’]d|it|it['’]s|it is|its|that['’]s|that is|this is|we|we['’]re|they|"
+    r"they['’]re|he|she|my|our|there['’]s|there is|because|since|cause|as)\b",
+    re.I,
+)
+"""A clause that starts with its subject or a reason ("I'm about to board a plane", "my eyes hurt",
+"it's too loud in here") says why, not what to do: it is context, never a subtask of its own."""
+
+MESSAGE_VERBS = word_set("text message email mail send tell write note jot remind reply compose post forward share")
+"""Verbs whose clause carries words to pass on: a remark after them may be the message itself."""
+
 _REQUEST_VERBS = re.compile(
     r"^(?:tell me|show me|give me|let me know|find(?: out)?|look up|look for|search(?: for)?|check|"
     r"get|read|google|see (?:if|whether|what)|count|list|take|copy|grab|fetch|what|what's|whats|how|who|who's|"

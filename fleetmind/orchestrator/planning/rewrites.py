@@ -41,12 +41,29 @@ _UI_IT = re.compile(r"\b((?:turn|switch|toggle|set|put)\s+)it\b", re.I)
 
 
 def name_the_thing(goal: str, previous: str) -> str:
-    """ "turn it off" after "turn on Bluetooth" -> "turn Bluetooth off": "it" is the thing just switched."""
-    thing = _TOGGLED.match(previous)
-    if not thing or not _UI_IT.search(goal):
+    """ "turn it off" after "turn on Bluetooth" -> "turn Bluetooth off": "it" is the thing just switched,
+    or the setting a remark just named ("I don't need Wi-Fi right now, can you turn it off?")."""
+    if not _UI_IT.search(goal):
         return goal
-    name = thing.group("a") or thing.group("b") or thing.group("c")
+    thing = _TOGGLED.match(previous)
+    name = (thing.group("a") or thing.group("b") or thing.group("c")) if thing else _setting_in(previous)
+    if not name:
+        return goal
     return _UI_IT.sub(lambda m: m.group(1) + name, goal, count=1)
+
+
+_SETTINGS = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(w) for w in sorted(lexicon.PHONE_AREAS["settings"], key=len, reverse=True))
+    + r")(?![\w-])",
+    re.I,
+)
+
+
+def _setting_in(remark: str) -> str | None:
+    """The phone setting a remark talks about ("I don't need Wi-Fi right now" -> "Wi-Fi"), if any."""
+    m = _SETTINGS.search(remark)
+    return m.group(0) if m and m.group(0).lower() not in ("settings", "setting") else None
 
 
 _SEND_ABOUT = re.compile(
