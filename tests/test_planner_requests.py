@@ -535,8 +535,15 @@ async def test_remarks_that_say_why_are_context_not_subtasks(case: Case) -> None
     await check(case)
 
 
-async def test_a_request_that_only_remarks_says_there_is_nothing_to_do() -> None:
-    from fleetmind.orchestrator.planning.base import BadRequest
+async def test_a_request_that_is_only_a_remark_is_left_to_the_agent_whole() -> None:
+    await check(Case("I'd like my phone in French.", [("I'd like my phone in French", "phone")]))
+    await check(Case("It's too dark in here", [("It's too dark in here", "phone")]))
 
-    with pytest.raises(BadRequest, match="nothing to do"):
-        await plan("I'm cold")
+
+async def test_a_remark_that_gives_a_value_passes_it_to_the_clause_after_it() -> None:
+    await check(
+        Case(
+            "Tom got a new number, 555 0199. Can you update his contact?",
+            [("Update Tom's contact: Tom got a new number, 555 0199", "phone")],
+        )
+    )

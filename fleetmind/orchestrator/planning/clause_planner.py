@@ -86,6 +86,9 @@ class ClausePlanner:
         masked = Masked(request.strip())
         fleet = Fleet(devices)
         clauses = split(masked, lambda piece: _address_shape(piece, fleet))
+        if all(c.remark for c in clauses):  # "I'm cold": no clause says what to do; the agent may still see how
+            for c in clauses:
+                c.remark = False
         steps = [s for s in _read(clauses, fleet) if s.goal.strip(" ,.!?")]
         if not steps:
             raise BadRequest(f"nothing to do in the request {request!r}; say what to do, e.g. 'turn on Wi-Fi'")
@@ -93,6 +96,10 @@ class ClausePlanner:
         _place(steps, fleet)
         _link(steps)
         return _build(steps, masked, fleet)
+
+
+_VALUE = re.compile(r"\d|\x00|@")
+"""A remark that gives a value (a number, quoted text, an address) passes it to the clause after it."""
 
 
 def _address_shape(piece: str, fleet: Fleet) -> AddressShape:
@@ -116,7 +123,7 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
         text = strip_polite(clause.text)
         if clause.remark:
             remark = text
-            people += references.persons(text)
+            people += references.persons(text) or references.subjects(text)
             continue
         if clause.repeat and steps:
             base = steps[-1]
@@ -141,7 +148,7 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
             address = fleet.narrow(address, kind)  # "turn off Bluetooth on all devices": the phones
         if steps or remark:
             goal = name_the_thing(goal, remark or steps[-1].goal)
-        remark = ""
+        context, remark = remark, ""
         lookup = embedded_lookup(goal, fleet)
         if lookup is not None:  # "send the weather in Paris to Ada": look it up, then send it
             question, goal = lookup
@@ -151,6 +158,8 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
             clause = Clause(clause.text, clause.stage, clause.verb, joiner="and")
         goal, person = references.resolve_people(goal, people)
         people += references.persons(goal)
+        if context and _VALUE.search(context):
+            goal = f"{goal}: {context}"  # "Update his contact: Tom got a new number, 555 0199"
         steps.append(_step(clause, goal, address, fleet, person))
     return steps
 

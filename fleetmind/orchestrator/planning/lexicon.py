@@ -52,10 +52,13 @@ POLITE = re.compile(
     re.I,
 )
 """Words before a clause's verb that ask politely or sequence, and carry no value."""
-TRAILING_POLITE = re.compile(r"[\s,]*(?:\bplease|\bthanks|\bthank you|\bfor me)?[\s,.!?]*$", re.I)
+TRAILING_POLITE = re.compile(
+    r"[\s,]*(?:\bplease|\bthanks|\bthank you|\bfor me|\b(?:would|could|can|will) you(?: please)?)?[\s,.!?]*$", re.I
+)
 
 REMARK = re.compile(
-    r"^(?:i|i['’]m|i am|i['’]ve|i['’]ll|i['’]d|it|it['’]s|it is|its|that['’]s|that is|this is|we|we['’]re|they|"
+    r"^(?!i (?:need|want|wanna)\b|i[\'’]d (?:like|love)\b|i would (?:like|love)\b|we need\b)"  # those ask
+    r"(?:i|i['’]m|i am|i['’]ve|i['’]ll|i['’]d|it|it['’]s|it is|its|that['’]s|that is|this is|we|we['’]re|they|"
     r"they['’]re|he|she|my|our|there['’]s|there is|because|since|cause|as)\b",
     re.I,
 )

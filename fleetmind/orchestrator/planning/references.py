@@ -93,6 +93,17 @@ def persons(text: str) -> list[str]:
     return names
 
 
+_SUBJECT = re.compile(
+    r"^(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?:got|has|had|is|was|changed|moved|lost|bought|needs)\b"
+)
+
+
+def subjects(remark: str) -> list[str]:
+    """The person a remark is about when it starts with their name ("Tom got a new number")."""
+    m = _SUBJECT.match(remark)
+    return [m.group("name")] if m and m.group("name").split()[0] not in _NOT_PEOPLE else []
+
+
 def resolve_people(clause: str, earlier: Sequence[str]) -> tuple[str, str | None]:
     """The clause with her/him/his replaced by the person last named, and that person (or None).
 

@@ -1,0 +1,125 @@
+"""Conditions on a branch: "check the weather, then if it's raining, text Ada ...".
+
+A subtask may carry a `condition` about what the subtask it depends on finds. When that
+subtask succeeds, the condition is judged against its outputs with simple checks, no model:
+
+- a comparison with a number ("above 20", "less than 5", "at least 3") against the first
+  number the outputs give;
+- otherwise the condition's own words (without the ones that only name what was looked up,
+  e.g. "weather" and "Paris" for "check the weather in Paris", and without filler such as
+  "it's") must all appear in the outputs, by word stem ("raining" matches "light rain"),
+  and not right after "no"/"not" ("no rain expected" is not rain);
+- "not"/"isn't"/"no" in the condition turns the answer round.
+
+When neither check can decide (no words left, no number to compare), the answer is None:
+the offline replanner then does not run the branch and says so, as a conditional action
+done on a guess may send a message the user did not want.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ..graph import TaskGraph
+from .lexicon import word_set
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_NEGATION = word_set("not no isn't isnt aren't arent wasn't won't doesn't don't didn't never without")
+_FILLER = word_set(
+    """it it's its is are was were be been will would there there's the a an to of in on at for from
+    going gonna outside today tonight tomorrow still currently now already any some my me i you we they
+    he she that this so very really too out s if when whether has have had does do did than then any
+    more less over under above below least most"""
+)
+_COMPARE = re.compile(
+    r"\b(above|over|more than|greater than|higher than|warmer than|at least|below|under|less than|"
+    r"lower than|colder than|fewer than|at most)\s+(-?\d[\d,]*(?:\.\d+)?)",
+    re.I,
+)
+_GREATER = ("above", "over", "more than", "greater than", "higher than", "warmer than")
+_LESS = ("below", "under", "less than", "lower than", "colder than", "fewer than")
+
+
+@dataclass(frozen=True)
+class ConditionCheck:
+    """How a pending subtask's condition came out on what its upstream subtask found."""
+
+    subtask_id: str
+    condition: str
+    holds: bool | None
+    """True or False; None when the simple checks cannot tell."""
+    reason: str
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match "raining", "rainy" and "rain", or "sunny" and "sun"."""
+    word = word.lower().replace("'", "")
+    for suffix in ("ing", "ed", "es", "s", "y"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) >= 4 and word[-1] == word[-2]:
+        word = word[:-1]
+    return word
+
+
+def judge(condition: str, found: str, subject: str = "") -> bool | None:
+    """Whether `condition` holds for the text `found` (None: cannot tell).
+
+    subject: the goal that found it; its words name what was looked up, not what must hold.
+    """
+    words = _WORD.findall(condition.lower())
+    negated = any(w in _NEGATION or w.endswith("n't") for w in words)
+    if (m := _COMPARE.search(condition)) is not None:
+        numbers = _NUMBER.findall(found)
+        if not numbers:
+            return None
+        value, limit = _number(numbers[0]), _number(m.group(2))
+        op = m.group(1).lower()
+        holds = value > limit if op in _GREATER else value < limit if op in _LESS else None
+        if holds is None:
+            holds = value >= limit if op == "at least" else value <= limit
+        return holds != negated
+    named = {stem(w) for w in _WORD.findall(subject.lower())}
+    wanted = [stem(w) for w in words if w not in _FILLER and w not in _NEGATION and not w.endswith("n't")]
+    wanted = [w for w in wanted if w not in named and len(w) > 1]
+    if not wanted:
+        return None
+    seen = _WORD.findall(found.lower())
+    present = {stem(w) for i, w in enumerate(seen) if not (i and seen[i - 1] in _NEGATION)}
+    holds = all(w in present for w in wanted)
+    return holds != negated
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def check_conditions(graph: TaskGraph, subtask_id: str, outputs: dict[str, str]) -> list[ConditionCheck]:
+    """The conditions of the subtasks waiting on `subtask_id`, judged on the outputs it succeeded with."""
+    producer = graph.subtask(subtask_id)
+    found = "; ".join(v for v in outputs.values() if v) or (producer.result.summary if producer.result else "")
+    checks = []
+    for sid in graph.successors(subtask_id):
+        sub = graph.subtask(sid)
+        if not sub.condition or sub.status not in ("pending", "ready"):
+            continue
+        holds = judge(sub.condition, found, producer.goal)
+        quoted = found if len(found) <= 120 else found[:119] + "…"
+        verdict: Literal["holds", "does not hold", "cannot be told"] = (
+            "cannot be told" if holds is None else "holds" if holds else "does not hold"
+        )
+        reason = f"the condition {sub.condition!r} {verdict} on what {subtask_id} found: {quoted!r}"
+        checks.append(ConditionCheck(sid, sub.condition, holds, reason))
+    return checks
+
+
+def waits_on_condition(graph: TaskGraph, subtask_id: str) -> bool:
+    """Whether a subtask that has not started waits on a condition about `subtask_id`'s outputs."""
+    return any(
+        graph.subtask(s).condition and graph.subtask(s).status in ("pending", "ready")
+        for s in graph.successors(subtask_id)
+    )
