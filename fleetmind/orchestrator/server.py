@@ -23,6 +23,7 @@ from websockets.http11 import Request, Response
 
 from ..protocol.codec import CLOSE_PROTOCOL_VIOLATION, ProtocolError
 from ..protocol.messages import (
+    Ack,
     Answer,
     Assign,
     Budget,
@@ -30,6 +31,8 @@ from ..protocol.messages import (
     ConfirmPolicy,
     DeviceProfile,
     Error,
+    FailureKind,
+    FailureReport,
     Hello,
     Message,
     Progress,
@@ -43,10 +46,13 @@ from ..protocol.messages import (
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, FrameSocket, Link, receive, send_unsequenced
 from . import durable, gateway, telemetry
-from .graph import SubtaskResult
+from .graph import EDITABLE, GraphPatch, SubtaskResult
 from .identity import BrowserPolicy, DeviceKeys, Gatekeeper
 from .limits import Limits, Subscription, Throttled, TokenBucket, clip, finished_to_prune, finite, step_record
-from .planner import Planner, ReplanEvent, Replanner
+from .planner import Planner, ReplanEvent, Replanner, RetryReplanner
+from .planning.base import ReplanPatch
+from .planning.conditions import waits_on_condition
+from .planning.reports import other_devices, stuck_line
 from .registry import Registry
 from .runs import AgentSession, Attempt, TaskRun, parse_wire_id, wire_id
 from .scheduler import ReadySubtask, capable_devices, decide_dispatch, decide_failure
@@ -303,9 +309,9 @@ class Orchestrator:
         self._wake.set()
         try:
             while True:
-                message = await receive(ws, session)
+                message = await receive(ws, session, ack=False)  # acknowledged below, once applied
                 if not await gateway.screen(self, ws, agent, message):
-                    durable.message_applied(self.store, agent)
+                    await self._applied(ws, agent, message)
                     continue
                 try:
                     await self._on_message(agent, message)
@@ -314,13 +320,20 @@ class Orchestrator:
                     await send_unsequenced(
                         ws, Error(code="internal", message=f"could not handle {message.type}", corr=message.id), session
                     )
-                durable.message_applied(self.store, agent)  # after applying: a replay of it is harmless
+                await self._applied(ws, agent, message)
         except ConnectionClosed:
             pass
         finally:
             agent.link.detach(ws)
             if agent.link.ws is None:
                 self._lost(agent)
+
+    async def _applied(self, ws: FrameSocket, agent: AgentSession, message: Message) -> None:
+        """Record and acknowledge a message only after applying it: an orchestrator killed in
+        between has not acknowledged it, so the agent sends it again after the restart."""
+        durable.message_applied(self.store, agent)  # after applying: a replay of it is harmless
+        if message.seq:
+            await send_unsequenced(ws, Ack(), agent.link.session)
 
     def _session_for(self, hello: Hello) -> tuple[AgentSession, int]:
         if hello.resume and hello.resume.session_id in self.sessions:
@@ -334,7 +347,10 @@ class Orchestrator:
         # A new session for a device we think is busy means the agent restarted:
         # whatever it was running is gone.
         for attempt in self._attempts_on([d.id for d in hello.devices]):
-            self._spawn(self._attempt_failed_by_wire(attempt.wire_id, "the agent restarted", retryable=True))
+            restarted = self._attempt_failed_by_wire(
+                attempt.wire_id, "the agent restarted", retryable=True, kind="device_lost"
+            )
+            self._spawn(restarted)
         session = Session(new_id())
         agent = AgentSession(hello.agent_id, Link(session), [])
         self.sessions[session.session_id] = agent
@@ -363,6 +379,7 @@ class Orchestrator:
                         f"device {attempt.device_id} vanished (agent {agent.agent_id} gone"
                         f" for {self.reconnect_grace_s:.0f}s)",
                         retryable=False,
+                        kind="device_lost",
                     )
                 gateway.forget_session(self, agent)
 
@@ -440,31 +457,51 @@ class Orchestrator:
                 ),
             )
             self._emit_state(run, sid)
+            consult = getattr(self.replanner, "wants_successes", False) and not run.graph.finished
+            if message.outputs and (consult or waits_on_condition(run.graph, sid)):
+                self._queue_replan(run, ReplanEvent("succeeded", sid, outputs=dict(message.outputs)))
             self._wake.set()
             return
         # The summary says what was tried and where, after the error itself.
         error = message.error or message.summary or "failed"
         detail = message.summary if message.error and message.summary.startswith(message.error) else error
-        if message.final:  # the user declined or must decide: trying again cannot help
-            run.graph.mark_finished(sid, SubtaskResult(status="failed", error=detail, summary=message.summary))
+        report = message.report
+        elsewhere = report is not None and report.kind == "missing_app"  # another device may have the app
+        if message.final and not elsewhere:  # the user declined or must decide: trying again cannot help
+            result = SubtaskResult(status="failed", error=detail, summary=message.summary, report=report)
+            run.graph.mark_finished(sid, result)
             self._emit(run, "log", {"subtask": sid, "message": f"{detail}; not retried: only the user can change this"})
             self._emit_state(run, sid)
             self._wake.set()
             return
-        await self._attempt_failed(run, sid, attempt, detail, retryable=message.status != "cancelled")
+        retryable = message.status != "cancelled" and not message.final
+        await self._attempt_failed(run, sid, attempt, detail, retryable=retryable, report=report, final=message.final)
 
     # failures and replanning -----------------------------------------------------------
 
-    async def _attempt_failed_by_wire(self, wire: str, error: str, *, retryable: bool) -> None:
+    async def _attempt_failed_by_wire(
+        self, wire: str, error: str, *, retryable: bool, kind: FailureKind = "other"
+    ) -> None:
         run, sid = self._locate(wire)
         if run is None:
             return
         attempt = run.running.pop(sid)
         await self._release(attempt)
         await self._send_to_device(attempt.device_id, Cancel(subtask_id=wire, reason=error))
-        await self._attempt_failed(run, sid, attempt, error, retryable=retryable)
+        report = FailureReport(kind=kind, reason=error, stuck_at=f"device {attempt.device_id}")
+        await self._attempt_failed(run, sid, attempt, error, retryable=retryable, report=report)
 
-    async def _attempt_failed(self, run: TaskRun, sid: str, attempt: Attempt, error: str, *, retryable: bool) -> None:
+    async def _attempt_failed(
+        self,
+        run: TaskRun,
+        sid: str,
+        attempt: Attempt,
+        error: str,
+        *,
+        retryable: bool,
+        report: FailureReport | None = None,
+        final: bool = False,
+    ) -> None:
         graph = run.graph
         sub = graph.subtask(sid)
         entry = self.registry.get(attempt.device_id)
@@ -487,22 +524,29 @@ class Orchestrator:
             run.pins.pop(sid, None)
             run.avoid[sid] = set(sub.tried_devices)
         else:
-            graph.mark_finished(sid, SubtaskResult(status="failed", error=error))
-            run.replan_events.append(ReplanEvent("failed", sid, error))
-            if self.replanner is not None and not run.replanning:
-                run.replanning = True
-                self._spawn(self._replan(run))
+            graph.mark_finished(sid, SubtaskResult(status="failed", error=error, report=report))
+            if self.replanner is not None:
+                others = other_devices(sub.device, sub.tried_devices, self.registry, report)
+                self._queue_replan(run, ReplanEvent("failed", sid, error, report, final, others))
         self._emit_state(run, sid)
         self._wake.set()
 
+    def _queue_replan(self, run: TaskRun, event: ReplanEvent) -> None:
+        """Hand `event` to the replanner; dispatch of the task waits until it has decided."""
+        run.replan_events.append(event)
+        if not run.replanning:
+            run.replanning = True
+            self._spawn(self._replan(run))
+
     async def _replan(self, run: TaskRun) -> None:
-        assert self.replanner is not None
+        # Without a replanner, conditions on a branch are still judged (offline, no model).
+        replanner = self.replanner or RetryReplanner()
         try:
             while run.replan_events and not run.done.done():
                 events, run.replan_events = run.replan_events, []
                 try:
                     async with asyncio.timeout(self.replan_timeout_s):
-                        patch = await self.replanner.replan(run.graph, events)
+                        patch = await replanner.replan(run.graph, events)
                 except TimeoutError:
                     self._emit(run, "log", {"message": f"replanner gave no answer in {self.replan_timeout_s:.0f}s"})
                     continue
@@ -510,13 +554,21 @@ class Orchestrator:
                     log.exception("replanner failed")
                     self._emit(run, "log", {"message": f"replanner failed: {exc}"})
                     continue
-                if patch is None:
+                cancel = patch.cancel if isinstance(patch, ReplanPatch) else {}
+                if patch is None or not (patch.ops or cancel):
+                    if patch is not None and patch.reason:  # e.g. why a failure is not retried
+                        self._emit(run, "log", {"message": patch.reason})
                     continue
                 try:
-                    version = run.graph.apply(patch)
+                    ops = GraphPatch(ops=patch.ops, reason=patch.reason)
+                    version = run.graph.apply(ops) if ops.ops else run.graph.version
                 except ValueError as exc:
                     self._emit(run, "log", {"message": f"replanner's patch rejected: {exc}"})
                     continue
+                for sid, why in cancel.items():  # a branch that must not run (its condition is false)
+                    if sid in run.graph and run.graph.subtask(sid).status in EDITABLE:
+                        run.graph.cancel(sid, why)
+                        self._emit_state(run, sid)
                 self._emit(run, "graph_patched", {**run.graph.snapshot(), "reason": patch.reason, "version": version})
         finally:
             run.replanning = False
@@ -667,6 +719,12 @@ class Orchestrator:
             "graph_version": run.graph.version,
             "graph": run.graph.metrics().model_dump(),
             "outputs": {s.id: s.result.outputs for s in run.graph.subtasks() if s.result and s.result.outputs},
+            "stuck": {s.id: stuck_line(s.result.report) for s in run.graph.subtasks() if s.result and s.result.report},
+            "not_run": {
+                s.id: s.result.error
+                for s in run.graph.subtasks()
+                if s.status == "cancelled" and s.result and (s.result.error or "").startswith("not run:")
+            },
         }
 
     def _emit_state(self, run: TaskRun, sid: str) -> None:
