@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fleetmind.agents.grounding import parse_goal
+from fleetmind.agents.grounding import parse_goal, target_value
 from fleetmind.agents.loop import GuiAgent, LoopResult, StepRecord, SubtaskSpec
 from fleetmind.agents.models import ChatModel, Completion, Ranking
 from fleetmind.agents.questions import PendingQuestion
@@ -238,3 +238,19 @@ async def test_thumbnails_go_with_ordinary_steps_only() -> None:
     _, steps = await run(phone(), "Log in to the Bank with password 2468")
     bank = [s for s in steps if s.summary != "open Bank"]
     assert bank and all(s.thumbnail_png is None for s in bank)  # secure screens have no screenshot at all
+
+
+async def test_a_level_given_as_a_bare_number_is_reached_and_checked() -> None:
+    p = phone()
+    assert p.state.settings.volume != 10
+    result, steps = await run(p, "Set the volume to 10", budget=Budget(max_steps=12))
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert p.state.settings.volume == 10
+    assert p.state.settings.brightness == VirtualPhone(seed=5).state.settings.brightness  # nothing else moved
+    assert "volume now 10" in result.summary.lower() or any("volume now 10" in s.why.lower() for s in steps)
+
+
+def test_a_possessive_names_the_person_not_the_word() -> None:
+    assert parse_goal("Update Tom's contact with 555 0199").entities[0] == "Tom"
+    assert parse_goal("Set an alarm at 7 am").text and target_value("Set an alarm at 7 am") is None
+    assert target_value("turn the brightness down to 20 percent") == 20

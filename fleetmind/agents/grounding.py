@@ -371,7 +371,11 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     if _STATE_QUESTION.search(text):
         asks = True
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
-    entities = [m.group(1) for m in _ENTITY.finditer(text) if m.start() > 0 and not m.group(1).isupper()]
+    entities = [
+        re.sub(r"['’]s$", "", m.group(1))  # "Tom's contact" is about Tom
+        for m in _ENTITY.finditer(text)
+        if m.start() > 0 and not m.group(1).isupper()
+    ]
     entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
     if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
@@ -418,7 +422,12 @@ _ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re
 """Stepper buttons: each tap moves a value one notch."""
 
 
-_TARGET = re.compile(r"\b(?:to|at)\s+(\d{1,3})\s*(?:%|percent\b)", re.I)
+_TARGET = re.compile(
+    r"\b(?:to|at)\s+(\d{1,3})(?:\s*(?:%|percent\b)|(?![\d:]|\.\d|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes?|"
+    r"hours?|hrs?|h|seconds?|secs?|s|days?|weeks?|people|times|[ap])\b))",
+    re.I,
+)
+"""A level: "brightness to 20 percent", "the volume to 10" (a bare number, not a time or a count)."""
 
 
 def target_value(text: str) -> int | None:
