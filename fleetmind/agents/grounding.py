@@ -25,6 +25,7 @@ from ..devices.base import (
     TypeText,
     UIElement,
 )
+from ..secrets.names import referenced_secret
 
 # fmt: off
 _STOP = frozenset((
@@ -362,6 +363,8 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     elif _STATE_QUESTION.search(text) and not _IMPERATIVE_TOGGLE.search(text):
         want = None  # "is Bluetooth on?", "check whether Wi-Fi is off": read it, change nothing
     values = extract_values(text)
+    if referenced_secret(text):  # secrets hook: "with my bank PIN and ..." names a stored secret, no value
+        values.pop("password", None)
     for name, value in (inputs or {}).items():
         if value:  # an upstream result fills the field it is named for, else the message
             key = field_key(name) or ("message" if "message" not in values else None)

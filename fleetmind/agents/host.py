@@ -48,6 +48,7 @@ from ..protocol.messages import (
 )
 from ..protocol.session import Session
 from ..protocol.transport import MAX_FRAME_BYTES, Link, receive, send_unsequenced
+from ..secrets.keeper import SAVE_QUESTION, SecretKeeper
 from .checkpoints import sqlite_checkpointer
 from .hostkey import KEY_FILE, HostCredentials, client_ssl
 from .hoststate import DurableSession, HostState, StateMismatch, StoredSubtask
@@ -104,6 +105,8 @@ class DeviceAgentHost:
     credentials: the device key (file) and enrolment token to present (hostkey.py); by
         default `token`, and the key in state_dir/device.key if there is one. ca_file: a CA
         to trust for a wss:// orchestrator.
+    secrets: answers secret questions from this machine's secret store and types their
+        values (secrets/keeper.py); by default the configured store, opened when first needed.
     """
 
     def __init__(
@@ -118,15 +121,17 @@ class DeviceAgentHost:
         state_dir: str | Path | None = None,
         credentials: HostCredentials | None = None,
         ca_file: str | Path | None = None,
+        secrets: SecretKeeper | None = None,
     ) -> None:
         self.url = url
+        self.secrets = secrets or SecretKeeper()
         self.retry_s = RETRY_S
         """Seconds to wait before saying hello again after a refusal that passes."""
         key_file = Path(state_dir) / KEY_FILE if state_dir is not None else None
         self.credentials = credentials or HostCredentials(token=token, key_file=key_file)
         self._ssl = client_ssl(url, ca_file)
         self.devices = {d.info.id: d for d in devices}
-        self.agents = {d.info.id: agent_factory(d) for d in devices}
+        self.agents = {d.info.id: agent_factory(self.secrets.device(d)) for d in devices}
         self.agent_id = agent_id or default_agent_id(devices)
         self.token = token
         self.answers = PendingAnswers(question_timeout_s)
@@ -384,13 +389,14 @@ class DeviceAgentHost:
             return await self.answers.wait(sid, question.text, asked_at, until)
 
         agent = self.agents[msg.device_id]
+        ask_secrets = self.secrets.asker(ask, msg.device_id)  # a stored secret answers without asking anyone
         deadline = None if msg.deadline_s is None else max(0.0, msg.deadline_s - (time.time() - started))
         try:
             async with asyncio.timeout(deadline):
                 if resumed is None:
-                    result = await agent.run(spec_of(msg), on_step=on_step, ask=ask, thread_id=sid)
+                    result = await agent.run(spec_of(msg), on_step=on_step, ask=ask_secrets, thread_id=sid)
                 else:
-                    result = await self._resume(agent, msg, resumed, on_step, ask, until)
+                    result = await self._resume(agent, msg, resumed, on_step, ask_secrets, until)
         except asyncio.CancelledError:
             if sid in self._cancelled or self.state is None:
                 result = LoopResult("failed", "cancelled", error="cancelled by the orchestrator")
@@ -419,7 +425,8 @@ class DeviceAgentHost:
             why = f"the device host restarted and {type(agent).__name__} cannot resume a run; try again"
             return LoopResult("failed", why, error=why)
         answer: str | None = None
-        if stored.question_id is not None:
+        # "save it as secret ...?" outlived the secret it was about (kept in memory only): ask for it again
+        if stored.question_id is not None and not (stored.question or "").startswith(SAVE_QUESTION):
             answer = stored.answer
             if answer is None:
                 asked_at = stored.asked_at or time.time()
@@ -436,6 +443,7 @@ class DeviceAgentHost:
 
     async def _finish(self, msg: Assign, result: LoopResult, *, cancelled: bool = False) -> None:
         assert self.link is not None
+        self.secrets.forget(msg.device_id)
         self._running.pop(msg.subtask_id, None)
         if self._busy.get(msg.device_id) == msg.subtask_id:
             del self._busy[msg.device_id]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..devices.base import Observation, UIElement
+from ..secrets.names import default_name, referenced_secret
 from .grounding import Candidate, Goal, content_words, field_key, field_name, is_empty_field
 
 __all__ = [
@@ -53,6 +54,12 @@ class PendingQuestion:
     options: list[str] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)
     """For pick: the candidate actions, in the order of `options`."""
+    secret: str = ""
+    """For secret: the stored secret the request names ("my bank PIN" -> bank-pin), if it names one."""
+    save_as: str = ""
+    """For secret: the name an answer is saved under if the user wants (the named one, else app and field)."""
+    app: str = ""
+    """For secret: the app that asks (the device host may map it to a stored secret)."""
 
 
 def is_yes(answer: str) -> bool:
@@ -65,18 +72,27 @@ def _field_label(el: UIElement) -> str:
 
 
 def missing_secret(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
-    """An empty password/PIN field the request gives no value for: ask for it (it stays on the device)."""
+    """An empty password/PIN field the request gives no value for: ask for it (it stays on the device).
+
+    A request that names a stored secret ("my bank PIN") gives no value either: the device host
+    answers such a question from its secret store without asking anyone (secrets/keeper.py).
+    """
     if goal.values.get("password") or answers.get("password"):
         return None
+    named = referenced_secret(goal.text) or ""
     for el in obs.elements:
         if el.editable and el.password and is_empty_field(el):
             label = _field_label(el)
             app = obs.foreground_app or "this app"
+            given = f'names your secret "{named}", which this device host has not saved' if named else "does not give it"
             return PendingQuestion(
-                f"{app} asks for {label}, and the request does not give it. What is it? "
+                f"{app} asks for {label}, and the request {given}. What is it? "
                 "(it is typed on the device only and never sent to a cloud model)",
                 "secret",
                 key="password",
+                secret=named,
+                save_as=named or default_name(obs.foreground_app or "app", label),
+                app=obs.foreground_app,
             )
     return None
 

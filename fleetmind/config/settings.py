@@ -186,6 +186,30 @@ class PrivacySettings(Section):
     allow_patterns: list[Regex] = Field(
         default_factory=list, description="Screen text matching these is never counted as sensitive."
     )
+    redact_patterns: list[Regex] = Field(
+        default_factory=list,
+        description="Text matching these is replaced by a placeholder before a cloud model sees it"
+        " (besides card numbers, codes, e-mail addresses and phone numbers, always).",
+    )
+
+
+class SecretsSettings(Section):
+    """Where a device host keeps secrets (PINs, passwords) and which app takes which (`fleetmind secrets`)."""
+
+    backend: Literal["auto", "keyring", "file"] = Field(
+        "auto",
+        description="auto: the OS keyring when there is one, else the encrypted file secrets.json in the data dir.",
+    )
+    apps: dict[str, str] = Field(
+        default_factory=dict,
+        description='App -> secret name, e.g. {Bank = "bank-pin"}: what its password field takes when the request '
+        "names no secret.",
+    )
+    offer_save: Literal["named", "always", "never"] = Field(
+        "named",
+        description="After the user answers a secret question, ask whether to save the answer: named (only when the "
+        "request named a secret that is not saved yet), always, or never.",
+    )
 
 
 class OrchestratorSettings(Section):
@@ -235,6 +259,7 @@ class Settings(BaseSettings):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     orchestrator: OrchestratorSettings = Field(default_factory=OrchestratorSettings)
+    secrets: SecretsSettings = Field(default_factory=SecretsSettings)
     data_dir: Path | None = Field(None, description="Where state is kept; default $XDG_DATA_HOME/fleetmind.")
 
     def data_path(self) -> Path:
