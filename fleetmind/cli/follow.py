@@ -134,6 +134,10 @@ def summary_view(
                 t.add_row(f"{sid}.{k}", v)
     if error:
         t.add_row("error", Text(error, style="red"))
+    for sid, line in summary.get("stuck", {}).items():  # where each failed subtask got stuck
+        t.add_row(sid, Text(line, style="red"))
+    for sid, why in summary.get("not_run", {}).items():  # a branch whose condition did not hold
+        t.add_row(sid, why)
     return Group(steps_table(steps), Text(""), t)
 
 

@@ -671,6 +671,7 @@ class Orchestrator:
             tier_policy=run.policy,
             confirm=run.confirm,
             attempt=sub.attempts,
+            hint=sub.hint,
         )
 
     async def _release(self, attempt: Attempt) -> None:

@@ -13,7 +13,10 @@ Steps, each a rule that holds for any request (no rule fits one sentence):
    one" is the device the previous clause did not use, "every phone" fans out;
 5. edges: a stage runs after the one before it; a clause that uses an earlier
    result takes it as an input (a data edge); a clause that points back ("turn
-   it on") or asks about the place the previous clause just changed runs after it.
+   it on") or asks about the place the previous clause just changed runs after it;
+6. conditions: "..., then if it's raining, text Ada ..." gives the clause after the
+   condition a `condition` and makes it run after the step before it, whose outputs the
+   replanner judges it on (`conditions`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ..graph import DeviceKind, DeviceRequirement, EdgeKind, GraphPatch, InputVa
 from . import lexicon, references
 from .base import BadRequest, fleet_help
 from .clauses import AddressShape, Clause, Masked, split, strip_polite
+from .conditions import Cut, cut_conditions, governs
 from .devices import Address, Fleet, content_kind, default_kind, strip_address
 from .rewrites import between_devices, embedded_lookup, name_the_thing
 
@@ -61,6 +65,8 @@ class _Step:
     """(input name, the step whose output it takes)."""
     after: list[_Step] = field(default_factory=list)
     """Steps it must run after (besides the previous stage)."""
+    condition: str | None = None
+    """It runs only if this holds for what the step it runs after found."""
 
     @property
     def output(self) -> str:
@@ -84,6 +90,7 @@ class ClausePlanner:
     async def plan(self, request: str, devices: Sequence[DeviceProfile]) -> GraphPatch:
         """A patch adding the request's subtasks and edges; BadRequest/UnknownDevice if it cannot."""
         masked = Masked(request.strip())
+        masked.text, cuts = cut_conditions(masked.text)
         fleet = Fleet(devices)
         clauses = split(masked, lambda piece: _address_shape(piece, fleet))
         if all(c.remark for c in clauses):  # "I'm cold": no clause says what to do; the agent may still see how
@@ -92,6 +99,7 @@ class ClausePlanner:
         steps = [s for s in _read(clauses, fleet) if s.goal.strip(" ,.!?")]
         if not steps:
             raise BadRequest(f"nothing to do in the request {request!r}; say what to do, e.g. 'turn on Wi-Fi'")
+        _attach_conditions(steps, cuts, masked)
         steps = _merge(steps)
         _place(steps, fleet)
         _link(steps)
@@ -176,7 +184,7 @@ def _merge(steps: list[_Step]) -> list[_Step]:
     out: list[_Step] = []
     for step in steps:
         prev = out[-1] if out else None
-        if prev is None or step.clause.repeat:
+        if prev is None or step.clause.repeat or step.condition:  # a conditional clause is a branch of its own
             out.append(step)
             continue
         same_device = (
@@ -286,6 +294,7 @@ def _build(steps: list[_Step], masked: Masked, fleet: Fleet) -> GraphPatch:
                     inputs=inputs,
                     outputs=[step.output],
                     privacy="private" if _PRIVATE_WORDS.search(goal) else "normal",
+                    condition=step.condition,
                 )
             )
             step.subtasks.append(sid)
@@ -295,6 +304,20 @@ def _build(steps: list[_Step], masked: Masked, fleet: Fleet) -> GraphPatch:
     return GraphPatch.from_specs(
         specs, [(a, b, k) for (a, b), k in edges.items()], reason=f"split into {len(specs)} clause(s)"
     )
+
+
+def _attach_conditions(steps: list[_Step], cuts: list[Cut], masked: Masked) -> None:
+    """Give each cut condition to the step of the clause right after it (the last step made of it)."""
+    for cut in cuts:
+        governed = [s for s in steps if governs(cut, s.clause.text)]
+        if not governed:
+            continue
+        if governed[-1] is steps[0]:
+            raise BadRequest(
+                f"'if {masked.restore(cut.condition)}' needs a step before it that finds that out;"
+                " say it first, e.g. 'check the weather, then if it's raining, text Ada ...'"
+            )
+        governed[-1].condition = masked.restore(cut.condition)
 
 
 _OBJECT = re.compile(r"^\w+(?:\s+(?:me|us|him|her|them|[A-Z]\w*))?\s+(?:the|that|this)\s+([a-z]+)\b")
@@ -335,6 +358,8 @@ def _link(steps: list[_Step]) -> None:
             name = references.input_role(step.goal, source.output, to_person=to_person)
             step.source = (name, source)
             step.after.append(source)
+        elif step.condition and prev is not None:
+            step.after.append(prev)  # "then if it's raining, ...": judged on what the step before found
         elif prev is not None and references.refers_back(step.goal):
             step.after.append(prev)  # "turn it on": after what "it" came from
         elif prev is not None and step.person and step.person in prev.goal:

@@ -1,5 +1,10 @@
 """Conditions on a branch: "check the weather, then if it's raining, text Ada ...".
 
+The clause planner cuts "if/when <condition>, " out of a request where a clause starts
+(`cut_conditions`) and gives the clause after it that condition. It depends on the step
+before it, whose outputs the condition is about. Only that form is read: "text Ada if it
+rains" and "if it rains text Ada" (no comma) are planned as before, without a condition.
+
 A subtask may carry a `condition` about what the subtask it depends on finds. When that
 subtask succeeds, the condition is judged against its outputs with simple checks, no model:
 
@@ -41,6 +46,47 @@ _COMPARE = re.compile(
 )
 _GREATER = ("above", "over", "more than", "greater than", "higher than", "warmer than")
 _LESS = ("below", "under", "less than", "lower than", "colder than", "fewer than")
+
+
+_CONDITION = re.compile(r"\b(?:only if|if|when|in case)\s+([^,;.!?\x00]{2,80}?)\s*,\s*(?=\S)", re.I)
+_CLAUSE_START = re.compile(r"(?:^|[,;.!?]|\bthen|\band|\bbut)\s*$", re.I)
+_NOT_A_CONDITION = re.compile(
+    r"^(?:that's|that is|it's|it is|you're|you are|you've|you have) (?:done|finished)$", re.I
+)
+""""when that's done, ..." says when, not whether: a stage separator."""
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A condition cut out of a request, and how the clause it governs starts."""
+
+    condition: str
+    starts: str
+    """The first words after it: the clause that runs only if it holds."""
+
+
+def cut_conditions(text: str) -> tuple[str, list[Cut]]:
+    """`text` without its "if <condition>, " phrases, and the conditions cut, in order."""
+    cuts: list[Cut] = []
+    out, last = [], 0
+    for m in _CONDITION.finditer(text):
+        condition = m.group(1).strip()
+        if not _CLAUSE_START.search(text[: m.start()]) or _NOT_A_CONDITION.match(condition):
+            continue
+        out.append(text[last : m.start()])
+        if m.group(0)[:1].isupper():  # "... ? If it is sunny, text Ada": the sentence still starts there
+            out.append(text[m.end()].upper())
+            last = m.end() + 1
+        else:
+            last = m.end()
+        cuts.append(Cut(condition, " ".join(text[m.end() :].split()[:3]).lower()))
+    return "".join(out) + text[last:], cuts
+
+
+def governs(cut: Cut, clause_text: str) -> bool:
+    """Whether a clause (as split) is the one right after the cut condition."""
+    words = " ".join(clause_text.split()[:3]).lower()
+    return bool(words) and (cut.starts.startswith(words) or words.startswith(cut.starts))
 
 
 @dataclass(frozen=True)

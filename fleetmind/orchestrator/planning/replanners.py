@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ...privacy.guard import redacting
+from ...privacy.redaction import mask_values
 from ..graph import AddEdge, AddSubtask, GraphPatch, Ref, RemoveEdge, TaskGraph, UpdateSubtask
 from .base import ReplanEvent, ReplanPatch, StructuredModel, validate_patch
 from .conditions import ConditionCheck, check_conditions
@@ -108,9 +110,13 @@ def _hand_over(graph: TaskGraph, failed_id: str, fix_id: str) -> list[Any]:
 
 
 def cloud_safe_snapshot(graph: TaskGraph) -> dict[str, Any]:
-    """The graph as a cloud model may see it: what private subtasks found, and how they failed, is masked."""
+    """The graph as a cloud model may see it: what private subtasks were given (wherever it occurs),
+    what they found, and how they failed, is masked."""
     snap = graph.snapshot()
+    given: list[str] = []
     for sub in snap["subtasks"]:
+        if graph.effective_privacy(sub["id"]) == "private":
+            given += [v for v in sub.get("inputs", {}).values() if isinstance(v, str)]
         if graph.effective_privacy(sub["id"]) == "private" and sub.get("result"):
             result = sub["result"]
             result["outputs"] = {k: "[private]" for k in result.get("outputs", {})}
@@ -118,7 +124,8 @@ def cloud_safe_snapshot(graph: TaskGraph) -> dict[str, Any]:
             result["error"] = "[private]" if result.get("error") else None
             report = graph.subtask(sub["id"]).result
             result["report"] = cloud_safe_report(report.report if report else None, private=True)
-    return snap
+    masked: dict[str, Any] = mask_values(snap, given)
+    return masked
 
 
 def cloud_safe_event(graph: TaskGraph, event: ReplanEvent) -> dict[str, Any]:
@@ -162,7 +169,7 @@ class ModelReplanner:
     """Any output may change the plan: the runtime consults it on every success with outputs."""
 
     def __init__(self, model: StructuredModel, *, max_repairs: int = 1) -> None:
-        self.model = model
+        self.model: StructuredModel = redacting(model)  # sensitive values in the graph never reach a cloud
         self.max_repairs = max_repairs
 
     async def replan(self, graph: TaskGraph, events: Sequence[ReplanEvent]) -> GraphPatch | None:

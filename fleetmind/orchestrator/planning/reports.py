@@ -103,6 +103,10 @@ def cloud_safe_report(report: FailureReport | None, *, private: bool) -> dict[st
 
 
 def stuck_line(report: FailureReport) -> str:
-    """One line for a person: where it got stuck and why ("stuck at Contacts — Create contact: ...")."""
+    """One line for a person, beside the error: where it got stuck, the kind, the last step.
+
+    E.g. "stuck at Contacts — Create contact (refused_by_app); last step: tap 'Save'".
+    """
     where = report.stuck_at or report.app or "the first screen"
-    return f"stuck at {where}: {report.reason}" if report.reason else f"stuck at {where}"
+    last = f"; last step: {report.tried[-1]}" if report.tried else ""
+    return f"stuck at {where} ({report.kind}){last}"
