@@ -50,16 +50,30 @@ def _cross_device(local: ChatModel | None, cloud: ChatModel | None, wipe: bool) 
     return CrossDeviceSuite(local=local, cloud=cloud)
 
 
+def _faults(local: ChatModel | None, cloud: ChatModel | None, wipe: bool) -> SummarizingSuite:
+    from .faults.suite import FaultsSuite
+
+    return FaultsSuite(local=local, cloud=cloud)
+
+
+def _miniwob(local: ChatModel | None, cloud: ChatModel | None, wipe: bool) -> SummarizingSuite:
+    from .miniwob.suite import MiniwobSuite
+
+    return MiniwobSuite(local=local, cloud=cloud)
+
+
 SUITES: dict[str, Callable[[ChatModel | None, ChatModel | None, bool], SummarizingSuite]] = {
     "android": _android,
     "cross-device": _cross_device,
+    "faults": _faults,
+    "miniwob": _miniwob,
 }
 """Suite name -> how to build it from the loaded tiers (and --wipe)."""
 
 
 def _tiers(policy: str, local: ChatModel | None, cloud: ChatModel | None, suite: str) -> str:
     if policy == "oracle":
-        planner = "; reference plans (no planner)" if suite == "cross-device" else ""
+        planner = "; reference plans (no planner)" if suite in ("cross-device", "faults") else ""
         return f"none: the oracle replays each task's reference plan{planner}"
     planner = ""
     if suite == "cross-device":

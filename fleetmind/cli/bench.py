@@ -12,8 +12,8 @@ from rich.table import Table
 from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
-SUITES = ("android", "cross-device", "local-model", "local-ranking", "miniwob", "perf", "phone-tasks", "protocol",
-          "requests", "routing", "scheduler", "skills")
+SUITES = ("android", "cross-device", "faults", "local-model", "local-ranking", "miniwob", "perf", "phone-tasks",
+          "protocol", "requests", "routing", "scheduler", "skills")
 
 
 @app.command()
@@ -23,7 +23,8 @@ def bench(
     repeats: Annotated[int, typer.Option(min=1, help="Repeats per timing (local-model)")] = 5,
     round_trips: Annotated[int, typer.Option(min=10, help="Round trips (protocol)")] = 2000,
     policy: Annotated[str, typer.Option(
-        help="auto | local-only | cloud-only (requests); agent | oracle (android, cross-device; auto = agent)"
+        help="auto | local-only | cloud-only (requests); agent | oracle (android, cross-device; auto = agent;"
+        " faults: oracle only)"
     )] = "auto",
     model_cloud: Annotated[str | None, typer.Option(help="litellm model name (requests)")] = None,
     report_dir: Annotated[Path | None, typer.Option("--out", help="Write report.json and report.md here")] = None,
@@ -42,14 +43,15 @@ def bench(
     """Run a benchmark suite and print its figures."""
     if suite not in SUITES:
         raise fail(f"unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
-    if suite in ("android", "cross-device"):
+    if suite in ("android", "cross-device", "faults"):
         from ..bench.command import run_bench
         from ..bench.runner import BenchConfig
         from ..embedded import UsageError
 
         if transport not in ("adb", "direct"):
             raise fail(f"--transport {transport!r}: use adb or direct")
-        config = BenchConfig(policy="agent" if policy == "auto" else policy, devices=devices, episodes=episodes,
+        default = "oracle" if suite == "faults" else "agent"  # faults measures the machinery, not a model
+        config = BenchConfig(policy=default if policy == "auto" else policy, devices=devices, episodes=episodes,
                              parallel=parallel, seed=seed, transport=transport, model_local=model_local,
                              model_cloud=model_cloud, only=only)
         try:

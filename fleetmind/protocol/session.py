@@ -89,6 +89,11 @@ class Session:
         self.acknowledge(peer_last_received)
         return [m.model_copy(update={"ack": self.last_received}) for m in self._unacked.values()]
 
+    def oldest_unacked(self) -> Message | None:
+        """The earliest sent message the peer has not confirmed, refreshed with our current ack."""
+        oldest = next(iter(self._unacked.values()), None)
+        return None if oldest is None else oldest.model_copy(update={"ack": self.last_received})
+
     @property
     def unacked(self) -> int:
         """How many sent messages wait for the peer's ack."""

@@ -7,7 +7,10 @@ answers malformed frames with an `error` message instead of dropping the link.
 A lost message (a `seq` that skips ahead) closes the connection with
 `CLOSE_SEQUENCE_GAP`. That is the whole recovery: the agent reconnects with
 resume as after any drop, and both sides replay what the other has not received.
-The protocol has no message to ask for a resend, and needs none.
+The protocol has no message to ask for a resend, and needs none: a message still
+unacknowledged after `RESEND_AFTER_S` is sent again on the same connection (a frame
+lost with nothing after it to reveal the gap is delivered anyway), and the peer, which
+drops it if it had it, acknowledges it either way.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ MAX_FRAME_BYTES = 2**20
 Each message type has its own, smaller limit (`codec.FRAME_LIMITS`): a frame over that
 gets an `error` reply and the connection goes on. Progress thumbnails are small;
 screenshots are never sent whole."""
+RESEND_AFTER_S = 2.0
+"""Seconds a sent message may wait for its ack before it is sent again (oldest first, one at a time)."""
 PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
 
@@ -59,13 +64,19 @@ class Link:
     """One side's session plus the WebSocket it currently talks over (if any).
 
     Messages sent while no socket is attached are numbered and kept; they go out
-    when `attach` replays what the peer has not received.
+    when `attach` replays what the peer has not received. The oldest message left
+    unacknowledged for `resend_after_s` goes out again (None: never).
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, resend_after_s: float | None = RESEND_AFTER_S) -> None:
         self.session = session
         self.ws: FrameSocket | None = None
+        self.resend_after_s = resend_after_s
+        self.resent = 0
+        """Messages sent again because no ack came in time."""
         self._lock = asyncio.Lock()
+        self._resend_timer: asyncio.TimerHandle | None = None
+        self._resending: asyncio.Task[None] | None = None
 
     @property
     def connected(self) -> bool:
@@ -86,7 +97,9 @@ class Link:
         async with self._lock:
             stamped = self.session.stamp(message)
             await self._write(stamped)
-            return stamped
+        if stamped.seq:
+            self._arm_resend()
+        return stamped
 
     async def attach(self, ws: FrameSocket, peer_last_received: int) -> int:
         """Use `ws` from now on and replay what the peer missed; returns how many."""
@@ -95,12 +108,38 @@ class Link:
             pending = self.session.replay_after(peer_last_received)
             for message in pending:
                 await self._write(message)
-            return len(pending)
+        if pending:
+            self._arm_resend()
+        return len(pending)
 
     def detach(self, ws: FrameSocket | None = None) -> None:
         """Forget the socket (only if it is still `ws`, when given)."""
         if ws is None or self.ws is ws:
             self.ws = None
+
+    def _arm_resend(self) -> None:
+        """Check back in `resend_after_s` whether the oldest unacknowledged message is still so."""
+        oldest = self.session.oldest_unacked()
+        if self.resend_after_s is None or self._resend_timer is not None or oldest is None:
+            return
+        loop = asyncio.get_running_loop()
+        self._resend_timer = loop.call_later(self.resend_after_s, self._resend_due, oldest.seq)
+
+    def _resend_due(self, seq: int) -> None:
+        self._resend_timer = None
+        if self._resending is None or self._resending.done():
+            self._resending = asyncio.get_running_loop().create_task(self._resend(seq))
+
+    async def _resend(self, seq: int) -> None:
+        """Send the oldest unacknowledged message again if it is still `seq` (no ack came meanwhile)."""
+        async with self._lock:
+            oldest = self.session.oldest_unacked()
+            if oldest is not None and oldest.seq == seq and self.ws is not None:
+                log.info("no ack for %s seq=%d in %.1fs; sending it again", oldest.type, seq, self.resend_after_s)
+                self.resent += 1
+                await self._write(oldest)
+        if self.ws is not None:  # detached: attach replays everything and checks again
+            self._arm_resend()
 
     async def _write(self, message: Message) -> None:
         ws = self.ws
@@ -130,10 +169,11 @@ async def receive(
 
     Malformed frames get an `error` reply naming the field and are skipped; an
     unsupported protocol version closes the connection with code 4002. Duplicates
-    (already-seen `seq`) are dropped silently. A `seq` that skips ahead closes the
+    (already-seen `seq`) are dropped, not returned. A `seq` that skips ahead closes the
     connection with `CLOSE_SEQUENCE_GAP` (4004) so the peers resume. With `ack`, every
-    new sequenced message is acknowledged at once. Raises `ConnectionClosed` when the
-    socket ends, whichever side ended it.
+    new sequenced message is acknowledged at once; without, the caller acknowledges it
+    once acted on. A duplicate is acknowledged either way (it was acted on the first
+    time). Raises `ConnectionClosed` when the socket ends, whichever side ended it.
     """
     while True:
         frame = await ws.recv()
@@ -154,7 +194,10 @@ async def receive(
         except SequenceGap as gap:
             await _close_for_gap(ws, gap)  # raises ConnectionClosed, like any other end
         if not fresh:
+            # Taken in (and, in the one reader, acted on) before: say so again, or a sender
+            # whose ack was lost keeps sending it.
             log.debug("dropping duplicate %s seq=%d", message.type, message.seq)
+            await send_unsequenced(ws, Ack(), session)
             continue
         if ack and message.seq:
             await send_unsequenced(ws, Ack(), session)
