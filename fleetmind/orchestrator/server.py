@@ -51,7 +51,7 @@ from .identity import BrowserPolicy, DeviceKeys, Gatekeeper
 from .limits import Limits, Subscription, Throttled, TokenBucket, clip, finished_to_prune, finite, step_record
 from .planner import Planner, ReplanEvent, Replanner, RetryReplanner
 from .planning.base import ReplanPatch
-from .planning.conditions import waits_on_condition
+from .planning.conditions import not_taken, succeeded_as_asked, waits_on_condition
 from .planning.reports import other_devices, stuck_line
 from .registry import Registry
 from .runs import AgentSession, Attempt, TaskRun, parse_wire_id, wire_id
@@ -696,7 +696,7 @@ class Orchestrator:
             return
         run.status = (
             "succeeded"
-            if run.graph.succeeded
+            if run.graph.succeeded or succeeded_as_asked(run.graph)
             else ("cancelled" if all(s.status == "cancelled" for s in run.graph.subtasks()) else "failed")
         )
         failed = [s for s in run.graph.subtasks() if s.status == "failed"]
@@ -721,11 +721,7 @@ class Orchestrator:
             "graph": run.graph.metrics().model_dump(),
             "outputs": {s.id: s.result.outputs for s in run.graph.subtasks() if s.result and s.result.outputs},
             "stuck": {s.id: stuck_line(s.result.report) for s in run.graph.subtasks() if s.result and s.result.report},
-            "not_run": {
-                s.id: s.result.error
-                for s in run.graph.subtasks()
-                if s.status == "cancelled" and s.result and (s.result.error or "").startswith("not run:")
-            },
+            "not_run": {s.id: s.result.error for s in run.graph.subtasks() if not_taken(s) and s.result},
         }
 
     def _emit_state(self, run: TaskRun, sid: str) -> None:

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..graph import TaskGraph
+from ..graph import Subtask, TaskGraph
 from .lexicon import word_set
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -50,9 +50,7 @@ _LESS = ("below", "under", "less than", "lower than", "colder than", "fewer than
 
 _CONDITION = re.compile(r"\b(?:only if|if|when|in case)\s+([^,;.!?\x00]{2,80}?)\s*,\s*(?=\S)", re.I)
 _CLAUSE_START = re.compile(r"(?:^|[,;.!?]|\bthen|\band|\bbut)\s*$", re.I)
-_NOT_A_CONDITION = re.compile(
-    r"^(?:that's|that is|it's|it is|you're|you are|you've|you have) (?:done|finished)$", re.I
-)
+_NOT_A_CONDITION = re.compile(r"^(?:that's|that is|it's|it is|you're|you are|you've|you have) (?:done|finished)$", re.I)
 """"when that's done, ..." says when, not whether: a stage separator."""
 
 
@@ -87,6 +85,32 @@ def governs(cut: Cut, clause_text: str) -> bool:
     """Whether a clause (as split) is the one right after the cut condition."""
     words = " ".join(clause_text.split()[:3]).lower()
     return bool(words) and (cut.starts.startswith(words) or words.startswith(cut.starts))
+
+
+NOT_RUN = "not run: "
+"""How the reason of a branch cancelled because its condition did not hold starts."""
+
+
+def not_taken(sub: Subtask) -> bool:
+    """Whether `sub` is a branch that did not run because its condition did not hold."""
+    return sub.status == "cancelled" and sub.result is not None and (sub.result.error or "").startswith(NOT_RUN)
+
+
+def succeeded_as_asked(graph: TaskGraph) -> bool:
+    """`graph.succeeded`, where a branch not taken because its condition did not hold is what was asked."""
+    if not graph.finished:
+        return False
+    for sub in graph.subtasks():
+        if sub.status in ("failed", "cancelled") and not not_taken(sub):
+            handled = any(
+                kind == "on_failure" and graph.subtask(n).status == "succeeded"
+                for n in graph.successors(sub.id)
+                for p, kind in graph.predecessors(n)
+                if p == sub.id
+            )
+            if not handled:
+                return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ...privacy.guard import redacting
 from ...privacy.redaction import mask_values
 from ..graph import AddEdge, AddSubtask, GraphPatch, Ref, RemoveEdge, TaskGraph, UpdateSubtask
 from .base import ReplanEvent, ReplanPatch, StructuredModel, validate_patch
-from .conditions import ConditionCheck, check_conditions
+from .conditions import NOT_RUN, ConditionCheck, check_conditions
 from .model_planner import PLAN_SYSTEM
 from .reports import cloud_safe_report, retry_decision
 
@@ -84,8 +84,8 @@ class RetryReplanner:
 def _not_run(check: ConditionCheck) -> str:
     """Why a conditional subtask is cancelled, for the user."""
     if check.holds is None:
-        return f"not run: {check.reason}; it runs only when the condition clearly holds"
-    return f"not run: {check.reason}"
+        return f"{NOT_RUN}{check.reason}; it runs only when the condition clearly holds"
+    return NOT_RUN + check.reason
 
 
 def _hand_over(graph: TaskGraph, failed_id: str, fix_id: str) -> list[Any]:
