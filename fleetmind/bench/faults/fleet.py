@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,7 +152,7 @@ async def run_in_process(task: XTask, scenario: Scenario, *, seed: int, timeout_
                 hits = name == target.device and scenario.fault in ("disconnect", "vanish", "popup")
                 wrapped[name] = FaultyDevice(
                     device, latency_s=scenario.latency_s if name == target.device else 0.0,
-                    trigger_after=after_action if hits else 0, trigger=(lambda n=name: fault(n)) if hits else None,
+                    trigger_after=after_action if hits else 0, trigger=functools.partial(fault, name) if hits else None,
                     dismiss_popups=True)
                 host = DeviceAgentHost(await relay.start(), [wrapped[name]], oracle_factory(task, seen),
                                        agent_id=f"agent-{name}")

@@ -102,7 +102,7 @@ class FaultsSuite:
                                  f"{', '.join(s.name for s in SCENARIOS)}")
         tasks = sample_tasks(config.seed, config.episodes)
         self._tasks = {t.id: t for t in tasks}
-        out = []
+        out: list[Episode] = []
         for scenario in scenarios:
             for task in tasks:
                 out.append(Episode(f"{scenario.name}/{task.id}", task.id, config.seed, len(out),

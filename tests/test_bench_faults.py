@@ -1,0 +1,78 @@
+"""`fleetmind bench faults`: its counters read work lost and repeated from state, and a few
+faulted episodes over real loopback connections lose and repeat nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fleetmind.bench.faults.fleet import run_in_process
+from fleetmind.bench.faults.ledger import Ledger, progress_after, repeated_effects
+from fleetmind.bench.faults.scenarios import Scenario
+from fleetmind.bench.faults.suite import FaultsSuite, sample_tasks
+from fleetmind.bench.runner import AsyncioExecutor, BenchConfig, run_episodes
+from fleetmind.protocol.session import Session
+
+
+def state(sid: str, status: str, ts: float, attempts: int = 1) -> dict[str, Any]:
+    return {"kind": "subtask_state", "ts": ts, "data": {"subtask": sid, "status": status, "attempts": attempts}}
+
+
+def step(sid: str, n: int, ts: float) -> dict[str, Any]:
+    return {"kind": "step_progress", "ts": ts, "data": {"subtask": sid, "step": n}}
+
+
+def test_a_side_effect_applied_twice_counts_and_seeded_rows_do_not() -> None:
+    text = ("address=5550100", "body=your code is 123456", "type=2")
+    before = {"phone-1/messages": [("address=72345", "body=seeded", "type=1")]}
+    once = {"phone-1/messages": [*before["phone-1/messages"], text]}
+    twice = {"phone-1/messages": [*once["phone-1/messages"], text]}
+    assert repeated_effects(before, once) == 0
+    assert repeated_effects(before, twice) == 1
+    assert repeated_effects(twice, twice) == 0  # rows that were there before the run are not the run's
+
+
+def test_the_log_shows_a_subtask_run_twice_a_step_taken_in_twice_and_a_forgotten_success() -> None:
+    events = [
+        state("note", "running", 1.0), step("note", 1, 1.1), step("note", 2, 1.2), step("note", 2, 1.25),
+        state("note", "running", 2.0, attempts=2), step("note", 1, 2.1), step("note", 2, 2.2),
+        state("note", "succeeded", 2.3, attempts=2),
+        state("read", "running", 0.5), step("read", 1, 0.6), state("read", "succeeded", 0.7),
+        state("read", "failed", 3.0),
+    ]
+    ledger = Ledger.from_events(events)
+    assert ledger.executed_twice() == ["note"]  # both attempts reached its last step
+    assert ledger.steps_applied_twice() == 1  # step 2 of the first attempt, logged twice
+    assert ledger.forgotten() == ["read"]
+    assert ledger.lost({"note": [1.5]}) == ["note", "read"]  # finished at 1.5, yet started again at 2.0
+    assert ledger.lost({"note": [2.25]}) == ["read"]
+    assert progress_after(events, 1.9) == pytest.approx(0.2)
+    assert progress_after(events, 5.0) is None
+
+
+async def test_disconnect_drop_and_crash_lose_and_repeat_nothing() -> None:
+    suite = FaultsSuite()
+    config = BenchConfig(policy="oracle", episodes=1, parallel=3, only="disconnect,drop,crash")
+    records = await run_episodes(suite, config, AsyncioExecutor(parallel=3, timeout_s=120))
+    assert [r.metrics["scenario"] for r in records] == ["disconnect", "drop", "crash"]
+    for r in records:
+        assert r.success, (r.episode, r.error)  # the task's own check of the phones
+        assert r.metrics["faults"] >= 1, r.episode
+        assert r.metrics["recover_s"] is not None, r.episode  # something progressed after the fault
+        assert r.metrics["lost"] == [] and r.metrics["executed_twice"] == [], r.metrics
+        assert r.metrics["effects_repeated"] == 0 and r.metrics["steps_applied_twice"] == 0, r.metrics
+    summary = suite.summarize(records, config, None)
+    assert {f.name: f.value for f in summary.figures}["work lost"] == "0"
+
+
+async def test_a_broken_duplicate_filter_shows_up_as_steps_applied_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dedup(self: Session, message: Any) -> bool:  # takes every frame in, however often it comes
+        self.acknowledge(message.ack)
+        self.last_received = max(self.last_received, message.seq)
+        return True
+
+    monkeypatch.setattr(Session, "receive", no_dedup)
+    every_frame_twice = Scenario("duplicate", "duplicate", "every sequenced frame twice", duplicate=1.0)
+    run = await run_in_process(sample_tasks(0, 1)[0], every_frame_twice, seed=0, timeout_s=60)
+    assert Ledger.from_events(run.events).steps_applied_twice() > 0
