@@ -46,7 +46,9 @@ def test_stuck_and_unsure_steps_escalate_confident_ones_stay_local() -> None:
 
 
 def test_sensitive_text_rules() -> None:
-    assert sensitive_reason(["Card 4111 1111 1111 1111"]) == "screen shows a card-like number"
+    assert sensitive_reason(["Card 4111 1111 1111 1111"]) == "screen shows a card number"
     assert sensitive_reason(["Your verification code is 1234"]) == "screen shows a one-time code"
-    assert sensitive_reason(["Enter password"]) == "screen shows a credential"
+    # Words about secrets are not secrets: a label or a help page stays cloud-eligible; a stated value does not.
+    assert sensitive_reason(["Enter password", "How to choose a strong password"]) is None
+    assert sensitive_reason(["Your new password is Tr0ub4dor&3"]) == "screen shows a password or PIN"
     assert sensitive_reason(["Wi-Fi", "Bluetooth", "555 0100"]) is None

@@ -74,8 +74,9 @@ def test_a_spent_daily_budget_keeps_steps_local_and_says_so() -> None:
 def test_privacy_rules_from_the_configuration() -> None:
     rules = PrivacyRules(extra_patterns=(r"\bproject falcon\b",), allow_patterns=(r"^forgot password\?$",))
     assert sensitive_reason(["Notes about Project Falcon"], rules) is not None
-    assert sensitive_reason(["Forgot password?"], rules) is None
-    assert sensitive_reason(["Forgot password?"]) == "screen shows a credential"
+    assert sensitive_reason(["PIN 4821"]) == "screen shows a password or PIN"
+    assert sensitive_reason(["PIN 4821"], PrivacyRules(allow_patterns=(r"^pin \d+$",))) is None
+    assert sensitive_reason(["Forgot password?"]) is None  # a label, not a password
 
 
 # -- the tiers on a real screen -------------------------------------------------------

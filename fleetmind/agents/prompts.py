@@ -1,26 +1,39 @@
-"""What a cloud model sees for one step of the GUI agent: the goal, the screen as text, the history."""
+"""What a cloud model sees for one step of the GUI agent: the goal, the screen as text, the history.
+
+With a `Redactor`, every text in it (goal, inputs, element labels and options, history,
+notes) has its sensitive values replaced by placeholders (privacy/redaction.py).
+"""
 
 from __future__ import annotations
 
 from ..devices.base import Observation
+from ..privacy.redaction import Redactor
 from .records import SubtaskSpec
 
 __all__ = ["cloud_messages"]
 
 
-def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str], notes: str = "") -> list[dict[str, str]]:
+def cloud_messages(
+    spec: SubtaskSpec, obs: Observation, history: list[str], notes: str = "", redactor: Redactor | None = None
+) -> list[dict[str, str]]:
     """The chat a cloud model sees for one step: goal, screen as text, history; and the user's
-    card for the app in front (`notes`), when there is one."""
+    card for the app in front (`notes`), when there is one. `redactor` replaces sensitive values."""
+
+    def r(text: str, where: str) -> str:
+        return redactor.redact(text, where) if redactor is not None else text
+
+    inputs = redactor.redact_inputs(spec.inputs, "inputs") if redactor is not None else spec.inputs
+    goal = r(spec.goal, "goal")
     rows = []
     for e in obs.elements:
         flags = [f for f in ("clickable", "editable", "checkable", "checked", "scrollable") if getattr(e, f)]
         b = e.bounds
         if e.options:
-            flags.append(f"options={list(e.options)[:20]}")
+            flags.append(f"options={[r(o, e.id) for o in e.options[:20]]}")
         if e.value_range is not None:
             flags.append(f"range={e.value_range[0]:g}..{e.value_range[1]:g}")
         rows.append(
-            f"[{e.id}] {e.cls.rsplit('.', 1)[-1]} {e.label!r} ({b.left},{b.top},{b.right},{b.bottom}) "
+            f"[{e.id}] {e.cls.rsplit('.', 1)[-1]} {r(e.label, e.id)!r} ({b.left},{b.top},{b.right},{b.bottom}) "
             + " ".join(flags)
         )
     system = (
@@ -31,9 +44,11 @@ def cloud_messages(spec: SubtaskSpec, obs: Observation, history: list[str], note
         " Targets are {element: id} from the list, or {x, y} in device pixels (origin top-left)."
     )
     user = (
-        f"Goal: {spec.goal}\nInputs: {spec.inputs}\nApp: {obs.foreground_app}\n"
-        f"Screen ({obs.screen_width}x{obs.screen_height}):\n" + "\n".join(rows) + f"\nDone so far: {history[-8:]}"
+        f"Goal: {goal}\nInputs: {inputs}\nApp: {obs.foreground_app}\n"
+        f"Screen ({obs.screen_width}x{obs.screen_height}):\n"
+        + "\n".join(rows)
+        + f"\nDone so far: {[r(h, 'history') for h in history[-8:]]}"
     )
     if notes:
-        user += f"\nThe user's notes on {obs.foreground_app or 'this app'}:\n{notes}"
+        user += f"\nThe user's notes on {obs.foreground_app or 'this app'}:\n{r(notes, 'notes')}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -11,65 +11,27 @@ of the cloud.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..privacy.rules import NO_RULES, PrivacyRules
+from ..privacy.screen import text_reason
 from ..protocol.messages import TierPolicy
+
+__all__ = ["NO_RULES", "Decision", "PrivacyRules", "RouteTier", "Step", "route", "sensitive_reason"]
 
 RouteTier = Literal["local", "private", "cloud", "blocked"]
 """local: the in-process model ranks (or grounding decides); private: the user's private
 endpoint answers like the cloud tier; cloud: the cloud model; blocked: nobody may."""
 
-# Deterministic sensitivity rules: never ask an LLM whether data may go to an LLM.
-_SENSITIVE = [
-    (re.compile(r"\b(?:\d[ -]?){13,19}\b"), "a card-like number"),
-    (re.compile(r"\b(?:otp|one[- ]time|verification|security) code\b", re.I), "a one-time code"),
-    (re.compile(r"\b(?:password|passcode|pin code|cvv|iban)\b", re.I), "a credential"),
-    (re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), "an ID number"),
-]
-
-
-@dataclass(frozen=True)
-class PrivacyRules:
-    """The user's privacy rules from the configuration: more patterns that make screen text
-    sensitive, and patterns of text that never counts (an allow-list)."""
-
-    extra_patterns: tuple[str, ...] = ()
-    allow_patterns: tuple[str, ...] = ()
-
-    @functools.cached_property
-    def _extra(self) -> list[re.Pattern[str]]:
-        return [re.compile(p, re.I) for p in self.extra_patterns]
-
-    @functools.cached_property
-    def _allow(self) -> list[re.Pattern[str]]:
-        return [re.compile(p, re.I) for p in self.allow_patterns]
-
-    def allows(self, text: str) -> bool:
-        """Whether `text` is on the allow-list."""
-        return any(p.search(text) for p in self._allow)
-
-    def extra_match(self, text: str) -> str | None:
-        """The user's pattern that `text` matches, or None."""
-        return next((p.pattern for p in self._extra if p.search(text)), None)
-
-
-NO_RULES = PrivacyRules()
-
 
 def sensitive_reason(texts: list[str], rules: PrivacyRules = NO_RULES) -> str | None:
-    """Why this screen text is sensitive, or None."""
-    for text in texts:
-        if rules.allows(text):
-            continue
-        for pattern, what in _SENSITIVE:
-            if pattern.search(text):
-                return f"screen shows {what}"
-        if (mine := rules.extra_match(text)) is not None:
-            return f"screen text matches the privacy rule {mine!r}"
-    return None
+    """Why this screen text is sensitive, or None: a sensitive *value* (privacy/values.py) or a
+    user rule, never a word such as "password" on a label or a help page.
+
+    Deterministic: never ask an LLM whether data may go to an LLM. `Tiers` gates on the
+    whole screen (`privacy.screen.screen_reason`: password fields, sensitive apps too)."""
+    return text_reason(texts, rules)
 
 
 @dataclass(frozen=True)

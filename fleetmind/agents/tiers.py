@@ -11,6 +11,12 @@ steps the ranker cannot settle when the cloud may not see them (or is absent); i
 answers like the cloud tier (a `CloudStep`), and its records carry tier "local".
 When the cloud or the private endpoint fails, the step falls back to the local
 model's own choice (or the best text match) and its `why` says so.
+
+Privacy: the router's gate reads the whole screen (`privacy.screen.screen_reason`:
+sensitive values, password fields holding a value, sensitive apps). A step that may
+go to the cloud has its sensitive values replaced by placeholders in the prompt and
+restored in the action that comes back; its `why` and the audit log name the
+redacted fields, never the values.
 """
 
 from __future__ import annotations
@@ -23,13 +29,16 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from ..devices.base import Done, Fail, Observation, describe_action
+from ..devices.base import Action, Done, Fail, Observation, describe_action
+from ..privacy.audit import audit_redactions
+from ..privacy.redaction import Redactor
+from ..privacy.screen import screen_reason
 from .grounding import Candidate, Goal
 from .models import ChatModel, ModelError, ModelUnavailable
 from .prompts import cloud_messages
 from .ranking import Method, rank_candidates
 from .records import CloudStep, StepRecord, SubtaskSpec
-from .router import NO_RULES, Decision, PrivacyRules, Step, route, sensitive_reason
+from .router import NO_RULES, Decision, PrivacyRules, Step, route
 from .spend import DailySpend
 
 __all__ = ["CLOUD_RETRY_AFTER_S", "RANK_TOP_K", "RULE_MIN_MARGIN", "RULE_MIN_SCORE", "Tiers"]
@@ -109,7 +118,7 @@ class Tiers:
             policy=spec.tier_policy,
             private_subtask=spec.privacy == "private",
             secure_screen=obs.secure,
-            sensitive=sensitive_reason([e.text for e in obs.elements if e.text], self.privacy),
+            sensitive=screen_reason(obs, self.privacy),
             local_available=self.local is not None,
             cloud_available=self.cloud_reachable(),
             budget_left_usd=spec.budget.max_cost_usd - ctx.cost_usd,
@@ -228,7 +237,8 @@ class Tiers:
     ) -> StepRecord:
         """One step written by a chat model as a `CloudStep` (the cloud, or the private endpoint)."""
         notes = self.app_notes(obs.foreground_app) if self.app_notes is not None else ""
-        completion = await model.complete(cloud_messages(spec, obs, history, notes), schema=CloudStep)
+        redactor = None if private else Redactor(self.privacy)  # the private endpoint is on-device
+        completion = await model.complete(cloud_messages(spec, obs, history, notes, redactor), schema=CloudStep)
         try:
             parsed = (
                 completion.parsed
@@ -238,6 +248,10 @@ class Tiers:
         except ValidationError as exc:
             raise ModelError(f"{model.name} answered no valid action: {exc}") from exc
         action = parsed.action
+        if redactor is not None and redactor.redactions:
+            action = _restored(action, redactor)
+            audit_redactions(redactor, f"step {step}", model.name)
+            why = f"{why}; redacted for the cloud: {redactor.summary()}"
         target = getattr(action, "target", None)
         if target is not None and target.element is not None and obs.element(target.element) is None:
             raise ModelError(f"{model.name} chose element {target.element}, which is not on screen")
@@ -253,3 +267,9 @@ class Tiers:
             cost_usd=0.0 if private else completion.cost_usd,
             latency_ms=completion.latency_ms,
         )
+
+
+def _restored(action: Action, redactor: Redactor) -> Action:
+    """The cloud's action with this step's placeholders replaced by the values (typed text, answers)."""
+    restored: Action = type(action).model_validate(redactor.restore_json(action.model_dump(mode="json")))
+    return restored

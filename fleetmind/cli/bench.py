@@ -13,7 +13,7 @@ from ..embedded import load_local_model
 from .common import app, cloud_model, console, fail, out
 
 SUITES = ("android", "cross-device", "faults", "local-model", "local-ranking", "miniwob", "perf", "phone-tasks",
-          "protocol", "requests", "routing", "scheduler", "skills")
+          "privacy", "protocol", "requests", "routing", "scheduler", "skills")
 
 
 @app.command()
@@ -71,6 +71,11 @@ def bench(
         with console.status("running the phone tasks under auto, cloud-only and local-only..."):
             report = asyncio.run(run_routing_bench(local, cloud_model(model_cloud), only=prefixes))
         out.print(report.render())
+        return
+    if suite == "privacy":  # the privacy gate on labelled screens: no device, no model
+        from ..bench.privacy import render
+
+        out.print(render(), markup=False)
         return
     if suite in ("miniwob", "perf"):
         raise typer.Exit(_run_miniwob_or_perf(suite, policy, model_local, model_cloud, report_dir, episodes, parallel,

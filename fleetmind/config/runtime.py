@@ -125,9 +125,10 @@ def replanner_for(models: Models) -> Replanner:
 
 
 def privacy_rules(settings: Settings) -> PrivacyRules:
-    """The configured privacy patterns, for the router's sensitivity check."""
+    """The configured privacy rules, for the router's gate and the cloud prompt's redaction."""
     p = settings.privacy
-    return PrivacyRules(tuple(p.extra_patterns), tuple(p.allow_patterns))
+    return PrivacyRules(tuple(p.extra_patterns), tuple(p.allow_patterns), sensitive_apps(settings),
+                        tuple(p.redact_patterns))
 
 
 def sensitive_apps(settings: Settings) -> tuple[str, ...]:

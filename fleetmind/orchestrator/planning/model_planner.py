@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from ...privacy.guard import redacting
 from ...protocol.messages import DeviceProfile
 from ..graph import AddSubtask, GraphPatch
 from .base import Plan, PlanningFailed, StructuredModel, UnknownDevice, fleet_help, validate_patch
@@ -121,7 +122,7 @@ class ModelPlanner:
     """Plans with a model's structured output; repairs invalid plans from their errors."""
 
     def __init__(self, model: StructuredModel, *, max_repairs: int = 2) -> None:
-        self.model = model
+        self.model: StructuredModel = redacting(model)  # sensitive values in the request never reach a cloud
         self.max_repairs = max_repairs
 
     async def plan(self, request: str, devices: Sequence[DeviceProfile]) -> GraphPatch:
