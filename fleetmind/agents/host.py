@@ -380,6 +380,7 @@ class DeviceAgentHost:
                 question=question.text,
                 kind=question.kind,
                 options=question.options,
+                secret=question.purpose == "secret",
                 deadline_s=round(self.answers.deadline(asked_at, until) - asked_at, 1),
             )
             self.answers.expect(sid, asked.id)

@@ -84,7 +84,7 @@ def missing_secret(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pen
         if el.editable and el.password and is_empty_field(el):
             label = _field_label(el)
             app = obs.foreground_app or "this app"
-            given = f'names your secret "{named}", which this device host has not saved' if named else "does not give it"
+            given = f'names your secret "{named}", not saved on this device host' if named else "does not give it"
             return PendingQuestion(
                 f"{app} asks for {label}, and the request {given}. What is it? "
                 "(it is typed on the device only and never sent to a cloud model)",

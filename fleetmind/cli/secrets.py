@@ -22,8 +22,9 @@ from .common import ConfigOpt, app, console, fail, load_settings, out
 if TYPE_CHECKING:
     from ..secrets import SecretStore
 
-secrets_app = typer.Typer(help="PINs and passwords the agents type on this device host's devices.",
-                          no_args_is_help=True)
+secrets_app = typer.Typer(
+    help="PINs and passwords the agents type on this device host's devices.", no_args_is_help=True
+)
 app.add_typer(secrets_app, name="secrets")
 
 NameArg = Annotated[str, typer.Argument(help="The secret's name, e.g. bank-pin ('Bank PIN' is the same name)")]

@@ -151,6 +151,10 @@ class Question(Envelope):
     kind: QuestionKind = "question"
     options: list[str] = Field(default_factory=list, description="For choice: the answers to pick from.")
     deadline_s: float | None = Field(None, description="Seconds the agent waits for an answer before it fails.")
+    secret: bool = Field(
+        False,
+        description="The answer is a password or PIN: show the input hidden, and never record or show its text.",
+    )
 
 
 class Result(Envelope):

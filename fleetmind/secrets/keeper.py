@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import date
 from typing import Any, Literal
 
 from ..agents.questions import PendingQuestion, is_yes
@@ -220,6 +221,10 @@ class SecretTypingDevice(Device):
         if action.target is None:
             return next((e for e in self._last.elements if e.focused and e.editable), None)
         return None  # a point: which field it lands on is not known here
+
+    async def today(self) -> date:
+        """The wrapped device's own day."""
+        return await self.inner.today()
 
     async def close(self) -> None:
         """Close the wrapped device."""

@@ -216,9 +216,7 @@ class FileStore:
     def _fernet(self, doc: dict[str, Any]) -> Fernet:
         if doc.get("kdf") == "scrypt":
             if not self._passphrase:
-                raise SecretStoreError(
-                    f"{self.path} is locked with a passphrase; set ${PASSPHRASE_ENV} to open it"
-                )
+                raise SecretStoreError(f"{self.path} is locked with a passphrase; set ${PASSPHRASE_ENV} to open it")
             salt = base64.b64decode(doc["salt"])
             key = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=8, p=1).derive(self._passphrase.encode())
             return Fernet(base64.urlsafe_b64encode(key))
