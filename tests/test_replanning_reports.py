@@ -84,7 +84,10 @@ async def test_a_private_subtasks_report_carries_no_screen_text_and_no_typed_val
         ("no answer within 60 s to the question “Which Ada?”", "needs_user"),
         ("not done: two contacts are called Ada. The request must say which one; nothing was changed", "needs_user"),
         ("not done: Contacts says: Name is required", "refused_by_app"),
-        ("not sure what the request means here (x): it could be tap A; nothing was changed on a guess", "not_understood"),
+        (
+            "not sure what the request means here (x): it could be tap A; nothing was changed on a guess",
+            "not_understood",
+        ),
         ("the model gave up", "other"),
     ],
 )
@@ -170,3 +173,124 @@ async def test_the_model_replanner_sees_the_report_but_never_a_private_subtasks_
             assert (screen_text in prompt) is (privacy == "normal"), (privacy, screen_text)
         if privacy == "private":
             assert "555 0101" not in prompt
+
+
+# -- conditions on a branch ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "found", "holds"),
+    [
+        ("it's raining", "Paris: light rain, 12°C", True),
+        ("it's raining", "Sunny, 21°C", False),
+        ("it's raining", "No rain expected today", False),
+        ("it's not raining", "Sunny, 21°C", True),
+        ("the weather in Paris is sunny", "Sunny and warm", True),
+        ("it is above 15 degrees", "Sunny, 21°C", True),
+        ("my balance is under 1,000", "$1,234.50", False),
+        ("it is above 15 degrees", "Sunny", None),  # no number to compare
+        ("it is", "Sunny", None),  # nothing to look for
+    ],
+)
+def test_a_condition_is_judged_on_what_was_found(condition: str, found: str, holds: bool | None) -> None:
+    assert judge(condition, found, "Check the weather in Paris") is holds
+
+
+async def test_the_clause_planner_reads_if_condition_comma_clause() -> None:
+    from fleetmind.orchestrator.planner import BadRequest
+
+    graph = TaskGraph("t")
+    request = "Check the weather in Paris, then if it's raining, text Ada 'bring an umbrella'"
+    graph.apply(await ClausePlanner().plan(request, PHONES))
+    s1, s2 = graph.subtasks()
+    assert (s1.goal, s1.condition) == ("Check the weather in Paris", None)
+    assert (s2.goal, s2.condition) == ("Text Ada 'bring an umbrella'", "it's raining")
+    assert ("s1", "s2", "on_success") in graph.edges()
+    # "when that's done" says when, not whether
+    graph = TaskGraph("t")
+    graph.apply(await ClausePlanner().plan("Turn on Wi-Fi, then when that's done, text Ada hi", PHONES))
+    assert all(s.condition is None for s in graph.subtasks())
+    with pytest.raises(BadRequest, match="needs a step before it"):
+        await ClausePlanner().plan("If it's raining, text Ada 'take a coat'", PHONES)
+
+
+async def test_the_model_replanner_judges_a_private_finding_offline_and_never_shows_it() -> None:
+    graph = TaskGraph("t")
+    specs = [
+        Spec(id="s1", goal="Check my bank balance", outputs=["balance"], privacy="private"),
+        Spec(id="s2", goal="Text Ada 'lunch is on me'", condition="my balance is over 500"),
+    ]
+    graph.apply(GraphPatch.from_specs(specs, [("s1", "s2", "on_success")]))
+    graph.ready()
+    graph.mark_running("s1", "phone-1")
+    graph.mark_finished("s1", SubtaskResult(status="succeeded", outputs={"balance": "$312.07"}))
+    model = ScriptedModel([{"ops": [], "cancel": {}}])
+    patch = await ModelReplanner(model).replan(graph, [ReplanEvent("succeeded", "s1", outputs={"balance": "$312.07"})])
+    assert isinstance(patch, ReplanPatch) and list(patch.cancel) == ["s2"]
+    assert "does not hold" in patch.cancel["s2"]
+    assert "312" not in json.dumps(model.calls)  # the model was asked, but never saw the balance
+
+
+class Weather(ChatModel):
+    """Cloud stand-in: a goal about the weather is answered with `forecast`; any other is done."""
+
+    name, tier = "weather", "cloud"
+
+    def __init__(self, forecast: str) -> None:
+        self.forecast = forecast
+        self.goals: list[str] = []
+
+    async def complete(
+        self, messages: list[dict[str, str]], *, schema: type[BaseModel] | None = None, max_tokens: int = 512
+    ) -> Completion:
+        goal = re.search(r"Goal: (.*)", messages[-1]["content"]).group(1)  # type: ignore[union-attr]
+        self.goals.append(goal)
+        answer = self.forecast if "weather" in goal else "sent"
+        text = json.dumps({"thought": "", "action": {"kind": "done", "answer": answer}})
+        return Completion(text=text, parsed=schema.model_validate_json(text) if schema else None)
+
+
+@pytest.mark.parametrize(("forecast", "texted"), [("Sunny, 21°C", False), ("Light rain, 12°C", True)])
+async def test_a_branch_runs_only_if_its_condition_holds_on_what_was_found(forecast: str, texted: bool) -> None:
+    cloud = Weather(forecast)
+    request = "Check the weather in Paris, then if it's raining, text Ada 'bring an umbrella'"
+    fleet = EmbeddedFleet([VirtualPhone(device_id="phone-1")], cloud=cloud, planner=ClausePlanner())
+    async with asyncio.timeout(30), fleet:
+        run = await fleet.orchestrator.run(request, policy="cloud-only")
+        summary = fleet.orchestrator.summary(run)
+    s2 = run.graph.subtask("s2")
+    assert run.status == "succeeded"  # a branch not taken is what the request asked for
+    assert any("Text Ada" in g for g in cloud.goals) is texted
+    if texted:
+        assert s2.status == "succeeded" and summary["not_run"] == {}
+    else:
+        assert s2.status == "cancelled" and s2.result is not None
+        assert s2.result.error == (
+            "not run: the condition \"it's raining\" does not hold on what s1 found: 'Sunny, 21°C'"
+        )
+        assert summary["not_run"] == {"s2": s2.result.error}
+
+
+async def test_a_failure_report_reaches_the_events_the_summary_and_the_cli() -> None:
+    from rich.console import Console
+
+    from fleetmind.cli.follow import summary_view
+
+    fleet = EmbeddedFleet([phone()], planner=ClausePlanner())
+    goal = "Add a contact named Ada Byron with phone 555 0102 and email ada@example.org"
+    async with asyncio.timeout(30), fleet:
+        run = await fleet.orchestrator.run(goal, budget=Budget(max_steps=3))
+        summary = fleet.orchestrator.summary(run)
+        events = fleet.orchestrator.store.events(run.id)
+    assert run.status == "failed"
+    failed = [e.data for e in events if e.kind == "subtask_state" and e.data["status"] == "failed"]
+    report = failed[0]["result"]["report"]
+    assert failed[0]["subtask"] == "s1" and report["kind"] == "step_budget"
+    assert report["stuck_at"].startswith("Contacts") and report["tried"] and report["last_screen"]
+    assert (
+        summary["stuck"]["s1"].startswith("stuck at Contacts")
+        and "(step_budget); last step: " in summary["stuck"]["s1"]
+    )
+    console = Console(width=200, record=True)
+    console.print(summary_view(run.status, summary, run.steps, run.error))
+    assert summary["stuck"]["s1"] in console.export_text()
