@@ -458,7 +458,7 @@ class Orchestrator:
             )
             self._emit_state(run, sid)
             consult = getattr(self.replanner, "wants_successes", False) and not run.graph.finished
-            if message.outputs and (consult or waits_on_condition(run.graph, sid)):
+            if waits_on_condition(run.graph, sid) or (message.outputs and consult):
                 self._queue_replan(run, ReplanEvent("succeeded", sid, outputs=dict(message.outputs)))
             self._wake.set()
             return
