@@ -44,7 +44,7 @@ def cloud_messages(
         " Targets are {element: id} from the list, or {x, y} in device pixels (origin top-left)."
     )
     user = (
-        f"Goal: {goal}\nInputs: {inputs}\nApp: {obs.foreground_app}\n"
+        f"Goal: {goal}\nInputs: {inputs}\nApp: {r(obs.foreground_app, 'app')}\n"
         f"Screen ({obs.screen_width}x{obs.screen_height}):\n"
         + "\n".join(rows)
         + f"\nDone so far: {[r(h, 'history') for h in history[-8:]]}"

@@ -88,7 +88,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _QUOTED_SECRET = re.compile(
     SECRET_CONTEXT.pattern + r"(?:\s+(?:is|was|of|=)|\s*[:=])?\s*[\"'“‘]([^\"'”’\n]{1,64})[\"'”’]", re.I
 )
-_STATED_SECRET = re.compile(SECRET_CONTEXT.pattern + r"(?:\s+is|\s*[:=])\s*(\S{3,64})", re.I)
+_STATED_SECRET = re.compile(SECRET_CONTEXT.pattern + r"(\s+is\s+|\s*[:=]\s*|\s+)(\S{3,64})", re.I)
 _PIN_DIGITS = re.compile(r"\bpin(?: code| number)?\s*(?:is|:|=)?\s*(\d{4,8})\b", re.I)
 
 
@@ -154,14 +154,17 @@ def _is_card(raw: str) -> bool:
 
 
 def _secrets(text: str) -> list[Found]:
-    """Values stated as a password or PIN: quoted, after "is"/":", or a PIN's digits."""
+    """Values stated as a password or PIN: quoted, after "is"/":" or a space ("with password 2468"),
+    or a PIN's digits."""
     out = [_at(m, "secret", 1) for m in _QUOTED_SECRET.finditer(text)]
     out += [_at(m, "secret", 1) for m in _PIN_DIGITS.finditer(text)]
     for m in _STATED_SECRET.finditer(text):
-        value = m.group(1).rstrip(".,;!?)")
-        # "your password is incorrect" states no password: a value has a digit or a symbol in it.
-        if re.search(r"[\d\W_]", value) and not re.fullmatch(r"[\"'“‘].*", value):
-            out.append(Found("secret", m.start(1), m.start(1) + len(value), value))
+        value = m.group(2).rstrip(".,;!?")
+        # "your password is incorrect" states no password: a value has a digit or a symbol in it,
+        # and one written after a bare space ("with password 2468") a digit.
+        wanted = r"\d" if m.group(1).isspace() else r"[\d\W_]"
+        if re.search(wanted, value) and re.match(r"[\w!#$%&*+@^~-]", value) and not value.endswith(")"):
+            out.append(Found("secret", m.start(2), m.start(2) + len(value), value))
     return out
 
 
