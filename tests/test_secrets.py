@@ -203,6 +203,17 @@ async def test_an_answer_the_user_does_not_save_is_typed_once_and_forgotten(tmp_
     assert store.names() == [] and keeper.value(phone.info.id, "bank-password") is None
 
 
+async def test_a_saved_answer_to_an_unnamed_question_fills_the_next_one(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, passphrase="p")
+    keeper = SecretKeeper(store, offer_save="always")
+    first = User(PIN, "yes")
+    await run_with(keeper, first, "Log in to the Bank and tell me my balance")
+    assert store.names() == ["bank-password"] and store.get("bank-password") == PIN
+    again = User()
+    result, _, phone = await run_with(keeper, again, "Log in to the Bank and tell me my balance")
+    assert again.asked == [] and result.status == "succeeded" and phone.state.bank.logged_in
+
+
 async def test_the_configured_app_secret_fills_a_request_that_names_none(tmp_path: Path) -> None:
     store = FileStore(tmp_path, passphrase="p")
     store.set("bank-pin", PIN)
@@ -249,9 +260,10 @@ async def test_a_secret_is_typed_only_into_a_password_field_and_only_when_given(
     into = {f: TypeText(text=placeholder("bank-pin"), target=At(element=f)) for f in ("pw", "msg")}
     refused = await device.act(into["pw"])  # no question gave it to this device's subtask
     assert not refused.ok and "not given" in (refused.error or "")
-    await keeper.asker(User(), "form")(
-        PendingQuestion("?", "secret", key="password", secret="bank-pin", save_as="bank-pin", app="Bank")
-    )
+    question = PendingQuestion("?", "secret", key="password", secret="bank-pin", save_as="bank-pin", app="Bank")
+    nobody = User()
+    assert await keeper.asker(nobody, "form")(question) == placeholder("bank-pin")  # what the loop keeps
+    assert nobody.asked == []
     copied = await device.act(into["msg"])  # e.g. a model copying the placeholder into a message
     assert not copied.ok and "only into a password or PIN field" in (copied.error or "")
     assert (await device.act(into["pw"])).ok and form.typed == [PIN]
