@@ -3,6 +3,7 @@ faulted episodes over real loopback connections lose and repeat nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,14 @@ import pytest
 from fleetmind.bench.faults.fleet import run_in_process
 from fleetmind.bench.faults.ledger import Ledger, progress_after, repeated_effects
 from fleetmind.bench.faults.scenarios import Scenario
+from fleetmind.bench.faults.served import PlanFile
 from fleetmind.bench.faults.suite import FaultsSuite, sample_tasks
 from fleetmind.bench.runner import AsyncioExecutor, BenchConfig, run_episodes
+from fleetmind.orchestrator.durable import new_graph
+from fleetmind.orchestrator.graph import GraphPatch, SubtaskResult, SubtaskSpec
+from fleetmind.orchestrator.server import Orchestrator
+from fleetmind.orchestrator.store import Event, SQLiteStore
+from fleetmind.orchestrator.subtask import DeviceRequirement
 from fleetmind.protocol.session import Session
 
 
@@ -76,3 +83,29 @@ async def test_a_broken_duplicate_filter_shows_up_as_steps_applied_twice(monkeyp
     every_frame_twice = Scenario("duplicate", "duplicate", "every sequenced frame twice", duplicate=1.0)
     run = await run_in_process(sample_tasks(0, 1)[0], every_frame_twice, seed=0, timeout_s=60)
     assert Ledger.from_events(run.events).steps_applied_twice() > 0
+
+
+async def test_a_result_journaled_but_not_logged_before_a_kill_is_logged_by_the_restarted_orchestrator(
+        tmp_path: Path) -> None:
+    # What the crash-result scenario caught: SIGKILL between journaling a result and logging its event
+    # left the event log saying "running" for a subtask the rebuilt graph holds as succeeded.
+    store = SQLiteStore(tmp_path / "orch.db")
+    graph = new_graph(store, "t1", "relay", {"policy": "auto", "confirm": "allow"})
+    specs = [SubtaskSpec(id="read", goal="read it", device=DeviceRequirement(device_id="phone-1")),
+             SubtaskSpec(id="note", goal="write it", device=DeviceRequirement(device_id="phone-2"))]
+    graph.apply(GraphPatch.from_specs(specs, [("read", "note", "on_success")]))
+    graph.refresh()
+    graph.mark_running("read", "phone-1")
+    store.append(Event(task_id="t1", kind="subtask_state", data={"subtask": "read", "status": "running"}))
+    graph.mark_finished("read", SubtaskResult(status="succeeded", outputs={"code": "123456"}))  # then killed
+    store.close()
+
+    again = SQLiteStore(tmp_path / "orch.db")
+    orch = Orchestrator(PlanFile(GraphPatch.from_specs(specs)), store=again, no_device_timeout_s=30)
+    await orch.start()
+    try:
+        ledger = Ledger.from_events([e.model_dump() for e in again.events("t1")])
+        assert ledger.final["read"] == "succeeded"
+        assert ledger.forgotten() == []
+    finally:
+        await orch.stop()

@@ -182,6 +182,8 @@ def recover(orch: Orchestrator) -> list[str]:
                 _arm_timeout(orch, attempt, sub.timeout_s)
         _replay_events(run, store)
         orch.runs[task_id] = run
+        for sid in _unlogged_states(run, store):  # the journal and the event log are two writes apart
+            orch._emit_state(run, sid)  # noqa: SLF001
         recovered.append(task_id)
         held = ", ".join(a.wire_id for a in run.running.values()) or "none"
         orch._emit(run, "log", {"message": f"rebuilt from the store after a restart; running attempts held: {held}"})  # noqa: SLF001
@@ -201,6 +203,17 @@ def _replay_events(run: TaskRun, store: DurableStore) -> None:
             run.questions[str(event.data["id"])] = event.data
         elif event.kind == "answered":
             run.questions.pop(str(event.data.get("id")), None)
+
+
+def _unlogged_states(run: TaskRun, store: DurableStore) -> list[str]:
+    """Subtasks whose journaled status the event log does not show last: a process killed between
+    journaling a change (a result applied) and logging its event. Logged again, readers of the event
+    log (the API's view of an old task, followers) see what the graph holds."""
+    logged: dict[str, str] = {}
+    for event in store.events(run.id):
+        if event.kind == "subtask_state":
+            logged[str(event.data.get("subtask"))] = str(event.data.get("status"))
+    return [s.id for s in run.graph.subtasks() if logged.get(s.id, "pending") != s.status]
 
 
 def _arm_timeout(orch: Orchestrator, attempt: Attempt, timeout_s: float) -> None:

@@ -28,7 +28,7 @@ from ...orchestrator.store import SQLiteStore
 from ..crossdevice.spec import Fleet, XTask, reference_plan
 from .devices import FaultyDevice, device_rows, virtual_phones
 from .fleet import FaultRun, finished_by_subtask, oracle_factory, prepare, target_of
-from .relay import Injected
+from .relay import FaultyRelay, Injected, message_type
 
 __all__ = ["run_crash"]
 
@@ -74,8 +74,12 @@ async def _follow(db: Path, task_id: str, timeout_s: float) -> tuple[str, str | 
         store.close()
 
 
-async def run_crash(task: XTask, *, seed: int, timeout_s: float) -> FaultRun:
-    """Run `task` once, killing and restarting the orchestrator mid-subtask; check the phones afterwards."""
+async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "action") -> FaultRun:
+    """Run `task` once, killing and restarting the orchestrator; check the phones afterwards.
+
+    at: 'action' kills right after the target subtask's n-th action; 'result' the moment the first
+    subtask result has been passed on to the orchestrator (the hosts then dial through relays).
+    """
     count = parse_devices(task.devices).get("phone", 0)
     with tempfile.TemporaryDirectory(prefix="fleetmind-faults-") as tmp:
         work = Path(tmp)
@@ -103,17 +107,30 @@ async def run_crash(task: XTask, *, seed: int, timeout_s: float) -> FaultRun:
                 except Exception as exc:  # the follow below must not wait for a restart that failed
                     restarted.set_exception(exc)
 
+            relays: list[FaultyRelay] = []
+            restarting: list[asyncio.Task[None]] = []
+
             async def crash() -> None:
+                if injected:
+                    return
                 first.send_signal(signal.SIGKILL)
-                injected.append(Injected("crash", "orchestrator", time.time(), "SIGKILL, then restarted"))
-                asyncio.get_running_loop().create_task(restart())
+                injected.append(Injected("crash", "orchestrator", time.time(), f"SIGKILL at {at}, then restarted"))
+                restarting.append(asyncio.get_running_loop().create_task(restart()))
+
+            async def on_frame(direction: str, frame: str | bytes) -> None:
+                if direction == "agent->orchestrator" and message_type(frame) == "result":
+                    await crash()
 
             try:
                 for name, device in phones.devices.items():
-                    hit = name == target.device
+                    hit = name == target.device and at == "action"
                     faulty = FaultyDevice(device, trigger_after=after_action if hit else 0,
                                           trigger=crash if hit else None)
-                    host = DeviceAgentHost(url, [faulty], oracle_factory(task, seen), agent_id=f"agent-{name}")
+                    dial = url
+                    if at == "result":
+                        relays.append(FaultyRelay(url, name, on_frame=on_frame))
+                        dial = await relays[-1].start()
+                    host = DeviceAgentHost(dial, [faulty], oracle_factory(task, seen), agent_id=f"agent-{name}")
                     hosts.append((host, asyncio.create_task(host.run(), name=f"host-{name}")))
                 task_id = await _line(first, r"^task: (\S+)")
                 began = time.monotonic()
@@ -132,6 +149,9 @@ async def run_crash(task: XTask, *, seed: int, timeout_s: float) -> FaultRun:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await running
                     await host.close()
+                for relay in relays:
+                    await relay.close()
+                await asyncio.gather(*restarting, return_exceptions=True)
                 for proc in procs:
                     if proc.returncode is None:
                         proc.kill()

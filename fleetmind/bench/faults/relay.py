@@ -17,15 +17,18 @@ import contextlib
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.http11 import Request, Response
 
 from ...protocol.transport import MAX_FRAME_BYTES
 
-__all__ = ["FaultyRelay", "Injected"]
+__all__ = ["FaultyRelay", "Injected", "message_type"]
 
 _UNSENDABLE = {1005, 1006, 1015}
 """Close codes a peer reports but nobody may send; a relayed close turns them into 1011."""
@@ -51,14 +54,18 @@ class FaultyRelay:
     duplicate: float = 0.0
     seed: int = 0
     injected: list[Injected] = field(default_factory=list)
+    on_frame: Callable[[str, str | bytes], Awaitable[None]] | None = None
+    """Called with (direction, frame) right after each frame is passed on (where a crash is timed)."""
     _server: Server | None = None
     _rng: random.Random = field(default_factory=random.Random)
     _pairs: set[tuple[ServerConnection, ClientConnection]] = field(default_factory=set)
+    _upstream: dict[ServerConnection, ClientConnection] = field(default_factory=dict)
 
     async def start(self) -> str:
         """Listen on a free loopback port; the URL the agent should dial."""
         self._rng = random.Random(self.seed)
-        self._server = await serve(self._relay, "127.0.0.1", 0, max_size=MAX_FRAME_BYTES, ping_interval=None)
+        self._server = await serve(self._relay, "127.0.0.1", 0, max_size=MAX_FRAME_BYTES, ping_interval=None,
+                                   process_request=self._dial)
         port = next(iter(self._server.sockets)).getsockname()[1]
         return f"ws://127.0.0.1:{port}/agent"
 
@@ -79,12 +86,17 @@ class FaultyRelay:
             await self._server.wait_closed()
             self._server = None
 
-    async def _relay(self, agent_side: ServerConnection) -> None:
+    async def _dial(self, agent_side: ServerConnection, request: Request) -> Response | None:
+        """Reach the orchestrator before taking the agent's handshake; refuse it (502) if it is down,
+        as a dead server refuses, so the agent backs off instead of dialling in a tight loop."""
         try:
-            orch_side = await connect(self.upstream, max_size=MAX_FRAME_BYTES, ping_interval=None)
-        except OSError:
-            await agent_side.close(1011, "the orchestrator is unreachable")
-            return
+            self._upstream[agent_side] = await connect(self.upstream, max_size=MAX_FRAME_BYTES, ping_interval=None)
+        except (OSError, InvalidHandshake, TimeoutError):
+            return agent_side.respond(HTTPStatus.BAD_GATEWAY, "the orchestrator is unreachable\n")
+        return None
+
+    async def _relay(self, agent_side: ServerConnection) -> None:
+        orch_side = self._upstream.pop(agent_side)
         pair = (agent_side, orch_side)
         self._pairs.add(pair)
         try:
@@ -116,6 +128,17 @@ class FaultyRelay:
                     copies = 2
                 for _ in range(copies):
                     await dst.send(frame)
+                if self.on_frame is not None:
+                    await self.on_frame(direction, frame)
+
+
+def message_type(frame: str | bytes) -> str:
+    """The protocol `type` of a frame ('' when unreadable)."""
+    try:
+        value = json.loads(frame).get("type", "")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _seq(frame: str | bytes) -> int:

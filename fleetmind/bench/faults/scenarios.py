@@ -30,6 +30,9 @@ class Scenario:
     """Share of sequenced frames each relay sends twice, both directions."""
     latency_s: float = 0.0
     """Added before every action on the target phone."""
+    crash_at: str = "action"
+    """crash: when: 'action' (right after the target subtask's n-th action) or 'result' (the moment the
+    first subtask result has been passed on to the orchestrator: is it kept, or lost, or run again?)."""
 
 
 SCENARIOS = [
@@ -43,5 +46,7 @@ SCENARIOS = [
     Scenario("popup", "popup", "a pop-up in front of the target phone mid-subtask (dismissed before the next look)"),
     Scenario("crash", "crash", "the orchestrator process killed with SIGKILL mid-subtask and restarted on its "
              "SQLite store; the agents reconnect"),
+    Scenario("crash-result", "crash", "the orchestrator process killed with SIGKILL the moment the first subtask "
+             "result reaches it, and restarted on its SQLite store", crash_at="result"),
 ]
 """Every scenario, in report order."""

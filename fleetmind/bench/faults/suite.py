@@ -129,7 +129,7 @@ class FaultsSuite:
         task = self._tasks[episode.task]
         scenario = self._scenarios[episode.params["scenario"]]
         if scenario.fault == "crash":
-            run = await run_crash(task, seed=episode.seed, timeout_s=TASK_TIMEOUT_S)
+            run = await run_crash(task, seed=episode.seed, timeout_s=TASK_TIMEOUT_S, at=scenario.crash_at)
         else:
             run = await run_in_process(task, scenario, seed=episode.seed, timeout_s=TASK_TIMEOUT_S)
         metrics = measure(task, scenario, run)
