@@ -100,6 +100,14 @@ def test_redaction_replaces_values_and_restores_them_in_the_answer() -> None:
     assert r.summary() == "phone in inputs.to, goal; otp in inputs.otp, goal; email in goal"
 
 
+def test_a_value_found_once_is_redacted_wherever_it_recurs() -> None:
+    r = Redactor()
+    goal = r.redact('Enter the password "yA" into both text fields', "goal")
+    history = r.redact("typed:Password:yA", "history")  # no detector would see "yA" here alone
+    assert goal == 'Enter the password "<SECRET_1>" into both text fields'
+    assert history == "typed:Password:<SECRET_1>" and r.redact("yAw", "e1") == "yAw"
+
+
 def test_user_rules_redact_and_known_values_win() -> None:
     r = Redactor(PrivacyRules(redact_patterns=(r"\bproject falcon\b",)))
     r.add_known(["Jonas Berg"])

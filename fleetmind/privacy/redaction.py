@@ -117,12 +117,12 @@ class Redactor:
         return "; ".join(f"{kind} in {', '.join(where)}" for kind, where in fields.items())
 
     def _known_in(self, text: str) -> list[Found]:
+        """Known values and values already found in another field, as whole words: a password
+        found in the goal is replaced in the history too, where no detector would see it."""
         hits = []
         for value, kind in self.known.items():
-            start = text.find(value)
-            while start >= 0:
-                hits.append(Found(kind, start, start + len(value), value))
-                start = text.find(value, start + len(value))
+            for m in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text):
+                hits.append(Found(kind, m.start(), m.end(), value))
         return hits
 
     def _placeholder(self, hit: Found) -> str:
@@ -134,6 +134,8 @@ class Redactor:
         placeholder = f"<{tag}_{self._counts[tag]}>"
         self._placeholder_of[key] = placeholder
         self._value_of[placeholder] = hit.value
+        if len(hit.value.strip()) >= 2:
+            self.known.setdefault(hit.value, hit.kind)
         return placeholder
 
 
