@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from typer.testing import CliRunner
 
 from fleetmind.bench.privacy import score
+from fleetmind.cli import app
 from fleetmind.devices.base import Tap, Target, TypeText, UIElement
 from fleetmind.orchestrator.graph import GraphPatch
 from fleetmind.privacy.audit import AUDIT_LOGGER, audit_redactions
@@ -149,3 +151,11 @@ def test_entry_and_tap_need_no_redaction() -> None:
         Tap(target=Target(element="e1")).model_dump(mode="json")
     )
     assert entry("x").editable
+
+
+def test_fleetmind_bench_privacy_prints_the_table() -> None:
+    result = CliRunner().invoke(app, ["bench", "privacy"])
+    assert result.exit_code == 0, result.output
+    assert "| word-based (before) |" in result.output
+    exact = result.output.split("| exact (now) |")[1].splitlines()[0]
+    assert f"| 0/{sum(s.sensitive for s in SCREENS)} |" in exact  # no false negative
