@@ -294,3 +294,28 @@ async def test_a_failure_report_reaches_the_events_the_summary_and_the_cli() -> 
     console = Console(width=200, record=True)
     console.print(summary_view(run.status, summary, run.steps, run.error))
     assert summary["stuck"]["s1"] in console.export_text()
+
+
+async def test_a_condition_in_flight_when_the_orchestrator_stopped_is_judged_after_the_restart(tmp_path: Any) -> None:
+    from fleetmind.orchestrator import durable
+    from fleetmind.orchestrator.server import Orchestrator
+    from fleetmind.orchestrator.store import SQLiteStore
+
+    db = tmp_path / "fleet.db"
+    graph = durable.new_graph(SQLiteStore(db), "t1", "x", {"policy": "auto", "budget": {}, "confirm": "ask"})
+    specs = [
+        Spec(id="s1", goal="Check the weather in Paris", outputs=["weather"]),
+        Spec(id="s2", goal="Text Ada 'bring an umbrella'", condition="it's raining"),
+    ]
+    graph.apply(GraphPatch.from_specs(specs, [("s1", "s2", "on_success")]))
+    graph.ready()
+    graph.mark_running("s1", "phone-1")
+    graph.mark_finished("s1", SubtaskResult(status="succeeded", outputs={"weather": "Sunny, 21°C"}))
+    # the orchestrator stopped here, before the replanner judged s2; a new one rebuilds the task
+    orch = Orchestrator(ClausePlanner(), store=SQLiteStore(db))
+    await orch.start()
+    try:
+        run = await asyncio.wait_for(orch.runs["t1"].done, 10)
+    finally:
+        await orch.stop()
+    assert run.graph.subtask("s2").status == "cancelled" and run.status == "succeeded"

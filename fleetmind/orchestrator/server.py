@@ -150,7 +150,8 @@ class Orchestrator:
     def start_runtime(self, agent_url: str) -> None:
         """Start scheduling; agents reach `handle_agent` at `agent_url` through whoever serves it."""
         self.url = agent_url
-        durable.recover(self)  # unfinished tasks in the store run on (see durable.py)
+        for task_id in durable.recover(self):  # unfinished tasks in the store run on (see durable.py)
+            self._rejudge_conditions(self.runs[task_id])
         self._loop_task = asyncio.create_task(self._schedule_loop(), name="scheduler")
         if self.gate.keys is not None:
             self._spawn(gateway.watch_revocations(self, self.heartbeat_s))
@@ -530,6 +531,15 @@ class Orchestrator:
                 self._queue_replan(run, ReplanEvent("failed", sid, error, report, final, others))
         self._emit_state(run, sid)
         self._wake.set()
+
+    def _rejudge_conditions(self, run: TaskRun) -> None:
+        """After a restart, a branch still waiting on a condition is judged again on what was found:
+        the judgement in flight when the orchestrator stopped is not in the store."""
+        waiting = [sub.id for sub in run.graph.subtasks() if sub.condition and sub.status in EDITABLE]
+        for producer in sorted({p for sid in waiting for p, _ in run.graph.predecessors(sid)}):
+            result = run.graph.subtask(producer).result
+            if result is not None and result.status == "succeeded":
+                self._queue_replan(run, ReplanEvent("succeeded", producer, outputs=dict(result.outputs)))
 
     def _queue_replan(self, run: TaskRun, event: ReplanEvent) -> None:
         """Hand `event` to the replanner; dispatch of the task waits until it has decided."""
