@@ -58,11 +58,11 @@ def test_the_log_shows_a_subtask_run_twice_a_step_taken_in_twice_and_a_forgotten
     assert progress_after(events, 5.0) is None
 
 
-async def test_disconnect_drop_and_crash_lose_and_repeat_nothing() -> None:
+async def test_disconnect_drops_and_a_crash_as_a_result_arrives_lose_and_repeat_nothing() -> None:
     suite = FaultsSuite()
-    config = BenchConfig(policy="oracle", episodes=1, parallel=3, only="disconnect,drop,crash")
+    config = BenchConfig(policy="oracle", episodes=1, parallel=3, only="disconnect,drop,crash-result")
     records = await run_episodes(suite, config, AsyncioExecutor(parallel=3, timeout_s=120))
-    assert [r.metrics["scenario"] for r in records] == ["disconnect", "drop", "crash"]
+    assert [r.metrics["scenario"] for r in records] == ["disconnect", "drop", "crash-result"]
     for r in records:
         assert r.success, (r.episode, r.error)  # the task's own check of the phones
         assert r.metrics["faults"] >= 1, r.episode

@@ -25,6 +25,7 @@ from ..protocol.transport import Link
 from .graph import GraphPatch, SubtaskResult, TaskGraph
 from .runs import AgentSession, Attempt, TaskRun, wire_id
 from .store import DurableStore, EventStore
+from .subtask import TERMINAL
 
 if TYPE_CHECKING:
     from .server import Orchestrator
@@ -206,14 +207,14 @@ def _replay_events(run: TaskRun, store: DurableStore) -> None:
 
 
 def _unlogged_states(run: TaskRun, store: DurableStore) -> list[str]:
-    """Subtasks whose journaled status the event log does not show last: a process killed between
-    journaling a change (a result applied) and logging its event. Logged again, readers of the event
-    log (the API's view of an old task, followers) see what the graph holds."""
+    """Finished subtasks whose end the event log does not show last: a process killed between
+    journaling a result and logging it. Logged now, readers of the event log (the API's view of an
+    old task, followers) see what the graph holds. (A missed start is logged by what comes next.)"""
     logged: dict[str, str] = {}
     for event in store.events(run.id):
         if event.kind == "subtask_state":
             logged[str(event.data.get("subtask"))] = str(event.data.get("status"))
-    return [s.id for s in run.graph.subtasks() if logged.get(s.id, "pending") != s.status]
+    return [s.id for s in run.graph.subtasks() if s.status in TERMINAL and logged.get(s.id) != s.status]
 
 
 def _arm_timeout(orch: Orchestrator, attempt: Attempt, timeout_s: float) -> None:

@@ -2,7 +2,7 @@
 
 Each scenario (scenarios.py) runs on the same sample of cross-device phone tasks (one
 per template first; `--episodes N` takes N tasks per scenario; `--only` picks scenarios
-by name prefix), with the oracle policy, so the figures are the machinery's (protocol,
+by name or name prefix), with the oracle policy, so the figures are the machinery's (protocol,
 orchestrator, crash recovery, device hosts), not a model's. Per scenario the report
 gives completion (the task's own check of the phones), the time from each fault to the
 next progress in the orchestrator's event log, the work lost and the work repeated
@@ -96,7 +96,9 @@ class FaultsSuite:
         scenarios = SCENARIOS
         if config.only:
             prefixes = [p.strip() for p in config.only.split(",") if p.strip()]
-            scenarios = [s for s in SCENARIOS if any(s.name.startswith(p) for p in prefixes)]
+            names = {s.name for s in SCENARIOS}  # a whole name picks that one ('crash', not 'crash-result')
+            scenarios = [s for s in SCENARIOS
+                         if any(s.name == p or (p not in names and s.name.startswith(p)) for p in prefixes)]
             if not scenarios:
                 raise UsageError(f"--only {config.only!r} names no scenario; choose from "
                                  f"{', '.join(s.name for s in SCENARIOS)}")
