@@ -199,6 +199,18 @@ _ADD_TO_CALENDAR = re.compile(
     r"(?:to|in|on|into)\s+(?:my\s+|the\s+)?(?:calendar|diary|agenda|schedule)\b",
     re.I,
 )
+_SEND_PERSON = re.compile(
+    rf"\b(?i:send|give|drop|shoot|write)\s+({_PERSON})\s+(?i:a|an)\s+(?i:quick\s+|short\s+)?"
+    r"(?i:text|message|msg|sms|note|line|reminder|email|e-mail)\b"
+)
+""""send Mum a message": the person comes before what is sent."""
+_PRONOUNS = frozenset({"it", "this", "that", "them", "these", "those"})
+_HAVE_THING = re.compile(
+    r"\b(?:i've got|i have got|i have|i've|i got|there's|there is|we have|we've got)\s+(?:a|an|my|our|the)\s+"
+    r"([a-z][\w'-]*(?:\s+(?!(?:tomorrow|today|tonight|on|at|from|this|next|in|with|for)\b)[a-z][\w'-]*){0,3})",
+    re.I,
+)
+"""The thing a remark says the user has ("I've got a haircut tomorrow"): what "add it" means."""
 _SAY_THAT = re.compile(
     r"\b(?i:text|message|tell|sms|msg|remind|let)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:know\s+)?(?i:that)\s+(.+)$"
 )
@@ -240,11 +252,14 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     event = _ADD_TO_CALENDAR.search(text)
     if event and "title" not in values:  # "add a meeting with the landlord to my calendar"
         title = event.group(1).strip()
-        values["title"] = title[:1].upper() + title[1:]
+        if title.lower() in _PRONOUNS and (thing := _HAVE_THING.search(text)):
+            title = thing.group(1)  # "add it to my calendar: I've got a haircut tomorrow"
+        if title.lower() not in _PRONOUNS:
+            values["title"] = title[:1].upper() + title[1:]
     said = _SAY_THAT.search(text)
     if said:
         values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"
-    to = _TO_VERB.search(text)
+    to = _TO_VERB.search(text) or _SEND_PERSON.search(text)
     if to and to.group(1).split()[0].lower() not in _STOP | {"i"}:
         values.setdefault("to", to.group(1).strip())
 
@@ -380,7 +395,8 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         if m.start() > 0 and not m.group(1).isupper()
     ]
     entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
-    if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks:
+    editing = bool(content_words(text) & _EDIT_WORDS)  # "update Tom's contact": Tom says whose, not a new name
+    if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks and not editing:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
@@ -626,6 +642,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness")
         readable = readable_label(el)
         score = _overlap(goal, readable)
+        if not el.checkable and _names_entity(goal, readable):
+            score = max(score, 1.2)  # the row of the person or thing the goal is about ("Tom" -> "Tom Reyes")
         if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0
         elif el.checkable and goal.asks_answer:
@@ -649,6 +667,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             score = -1.0  # a delete never starts by making something
         if first == "edit" and not editing:
             score = -1.0  # opening someone's record for editing is not adding a new one
+        if editing and first in ("new", "add", "create") and not (goal.words & {"new", "add", "create"}):
+            score = -1.0  # changing a record never starts by making another one
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
         out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {readable}"), f"tap {readable}", score))
@@ -684,6 +704,12 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
     return out
+
+
+def _names_entity(goal: Goal, label: str) -> bool:
+    """Whether a label names in full someone or something the goal names ("Tom Reyes" for "Tom")."""
+    shown = content_words(label)
+    return len(shown) <= 4 and any((named := content_words(e)) and named <= shown for e in goal.entities)
 
 
 def _option_candidates(goal: Goal, el: UIElement) -> list[Candidate]:

@@ -23,6 +23,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, Literal, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -31,6 +32,7 @@ from langgraph.types import Command, interrupt
 
 from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, Observation, TypeText, describe_action
 from .checkpoints import memory_checkpointer
+from .dates import day_named
 from .grounding import (
     SECRET,
     Candidate,
@@ -133,6 +135,8 @@ class GuiAgent:
         self._on_step: OnStep | None = None
         self._ask: AskFn | None = None
         self._goals: dict[tuple[tuple[str, str], ...], Goal] = {}
+        self._today: date | None = None
+        """The device's day, read once per run: what "tomorrow" or "June 5th" counts from."""
         self._graph = self._build()
 
     def use_checkpointer(self, checkpointer: BaseCheckpointSaver[Any]) -> None:
@@ -270,6 +274,9 @@ class GuiAgent:
             if SAID in answers:
                 text += f" (user says: {answers[SAID]})"
             goal = parse_goal(text, self._spec.inputs)
+            said = day_named(text, self._today) if self._today and "date" not in goal.values else None
+            if said is not None and said[0] not in goal.values.get("message", ""):  # not a day a message mentions
+                goal.values["date"] = said[1]
             goal.values.update({k: v for k, v in answers.items() if not k.startswith("choice:") and k != SAID})
             if "time" in answers:  # "6:15", "7 pm", "half past seven": read as a time of day
                 told = extract_values(f"at {answers['time']}")
@@ -282,11 +289,21 @@ class GuiAgent:
         obs = await self.device.observe()
         return obs if self.ocr is None else await self.ocr.enrich(obs)
 
+    async def _device_today(self) -> date | None:
+        """The device's calendar day; None (days stay unread, the agent asks) when it cannot say."""
+        try:
+            return await self.device.today()
+        except Exception as exc:  # a clock that cannot be read must not end the run
+            log.info("could not read the device's date: %s", exc)
+            return None
+
     # nodes -------------------------------------------------------------------------
 
     async def _observe(self, state: LoopState) -> LoopState:
         """Look at the screen, and log how the last action changed it."""
         obs = await self._look()
+        if self._today is None:
+            self._today = await self._device_today()
         unchanged = state["unchanged"] + 1 if obs.digest == state.get("prev_digest") else 0
         visits = dict(state.get("visits", {}))
         visits[obs.digest] = visits.get(obs.digest, 0) + 1

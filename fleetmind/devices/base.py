@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -446,6 +447,11 @@ class Device(ABC):
     @abstractmethod
     async def act(self, action: Action) -> ActionOutcome:
         """Carry out one action; terminal actions (done, fail, ask_user) are not for devices."""
+
+    async def today(self) -> date:
+        """The device's own calendar day: what "tomorrow" or "June 5th" in a request is counted from.
+        By default the host's; devices with a clock of their own (a phone) read it."""
+        return date.today()
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release the device."""

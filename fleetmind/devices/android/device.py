@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from ..base import (
@@ -221,6 +222,14 @@ class AndroidDevice(Device):
             capabilities=["android", "touch", "adb", *(["uiautomator2"] if self._u2 is not None else [])],
             apps=sorted(known) + unknown,
         )
+
+    async def today(self) -> date:
+        """The phone's own day (`date +%F`); the host's when the phone's answer cannot be read."""
+        await self.connect()
+        try:
+            return date.fromisoformat((await self._shell("date", "+%F")).strip())
+        except ValueError:
+            return await super().today()
 
     # ------------------------------------------------------------------ observe
 

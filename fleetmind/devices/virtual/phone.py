@@ -15,6 +15,7 @@ import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, Literal
 
 from fleetmind.devices.base import (
@@ -127,6 +128,10 @@ class VirtualPhone(Device):
     async def observe(self) -> Observation:
         """Look at the screen now (see `snapshot`)."""
         return self.snapshot()
+
+    async def today(self) -> date:
+        """The virtual clock's day, as the status bar and Calendar count it."""
+        return self.state.today
 
     async def act(self, action: Action) -> ActionOutcome:
         """Carry out one action (see `perform`)."""

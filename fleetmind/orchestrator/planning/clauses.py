@@ -237,8 +237,9 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
     for i, c in enumerate(clauses):
         opens_stage = i == 0 or clauses[i - 1].stage != c.stage
         acts_later = any(later.verb for later in clauses[i + 1 :])
+        tells = _is_remark(c.text) or bool(lexicon.STATEMENT.match(strip_polite(c.text)))
         if opens_stage and c.verb is None and not (c.borrowed or c.repeat) and acts_later and not address_of(c.text):
-            c.remark = not lexicon.asks(strip_polite(c.text))  # "Tom got a new number, 555 0199. Update his ..."
+            c.remark = tells and not lexicon.asks(strip_polite(c.text))  # "Tom got a new number, 555 0199. Update ..."
     for c in clauses:
         c.text = c.text.strip(" ,;")
         c.text = re.sub(r"[.!?]+$", "", c.text) if not c.text.endswith("\x00") else c.text

@@ -65,6 +65,13 @@ REMARK = re.compile(
 """A clause that starts with its subject or a reason ("I'm about to board a plane", "my eyes hurt",
 "it's too loud in here") says why, not what to do: it is context, never a subtask of its own."""
 
+STATEMENT = re.compile(
+    r"^(?:(?:the|a|an)\s+)?[\w'-]+(?:\s+[\w'-]+)?\s+(?:got|has|had|is|was|are|were|changed|moved|lost|bought|needs|"
+    r"starts|ends|begins|just)\b",
+    re.I,
+)
+"""A sentence that tells how things are ("Tom got a new number", "the meeting moved to 3pm")."""
+
 MESSAGE_VERBS = word_set("text message email mail send tell write note jot remind reply compose post forward share")
 """Verbs whose clause carries words to pass on: a remark after them may be the message itself."""
 

@@ -1,9 +1,10 @@
-"""The toybox tools of a virtual phone's shell: echo cat ls rm mkdir md5sum grep id whoami sleep true false."""
+"""The toybox tools of a virtual phone's shell: date echo cat ls rm mkdir md5sum grep id whoami sleep true false."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 from .handset import Handset
 from .shell import Command, Outcome, UsageError
@@ -111,8 +112,16 @@ def true(h: Handset, argv: list[str], stdin: bytes) -> Outcome:
     return Outcome(status=0 if argv[0] == "true" else 1)
 
 
+def date_(h: Handset, argv: list[str], stdin: bytes) -> Outcome:
+    """`date [+FORMAT]` on the virtual clock (UTC), as strftime reads the format."""
+    now = datetime.fromtimestamp(h.phone.state.now, UTC)
+    fmt = argv[1][1:] if len(argv) > 1 and argv[1].startswith("+") else "%a %b %d %H:%M:%S UTC %Y"
+    return Outcome.text(now.strftime(fmt) + "\n")
+
+
 TOYBOX: dict[str, Command] = {
     "cat": cat,
+    "date": date_,
     "echo": echo,
     "false": true,
     "grep": grep,
