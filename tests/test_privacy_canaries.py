@@ -127,15 +127,24 @@ async def test_no_canary_reaches_the_cloud_on_any_step_path(policy: TierPolicy, 
 # -- a running agent on a phone with the SMS: escalation and reflection --------------------------
 
 
+SCENARIOS = {
+    # app the cloud opens from home, goal, what stays on the device there
+    "seeded SMS": ("Messages", "Tell me the verification code I was sent", "one-time code stays on the device"),
+    "secure screen": ("Bank", f"Check my balance in the Bank with password {SECURE}", "secure screen stays on"),
+}
+
+
 @pytest.mark.parametrize("policy", POLICIES)
-async def test_an_agent_reading_a_seeded_sms_never_shows_its_code_to_the_cloud(policy: TierPolicy) -> None:
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+async def test_a_running_agent_never_shows_a_canary_to_the_cloud(scenario: str, policy: TierPolicy) -> None:
+    app, goal, kept = SCENARIOS[scenario]
     phone = VirtualPhone(seed=3)
     phone.state.receive_sms("+1 555 0142", f"Your verification code is {SMS}. Do not share it.")
 
     def answer(messages: list[dict[str, str]], _schema: object) -> CloudStep:
-        # Opens Messages from home; elsewhere it waits, so the screen freezes and reflection escalates.
+        # Opens the app from home; elsewhere it waits, so the screen freezes and reflection escalates.
         home = "App: Home" in messages[-1]["content"]
-        action = {"kind": "launch_app", "app": "Messages"} if home else {"kind": "wait", "seconds": 0.1}
+        action = {"kind": "launch_app", "app": app} if home else {"kind": "wait", "seconds": 0.1}
         return CloudStep.model_validate({"thought": "go", "action": action})
 
     cloud = ScriptedModel(answer, name="cloud")
@@ -145,14 +154,14 @@ async def test_an_agent_reading_a_seeded_sms_never_shows_its_code_to_the_cloud(p
         steps.append(record)
 
     agent = GuiAgent(phone, local=UnsureRanker(), cloud=cloud, thumbnails=False, ocr=False)
-    spec = SubtaskSpec(goal="Tell me the verification code I was sent", outputs=["code"], tier_policy=policy,
-                       budget=Budget(max_steps=8, max_cost_usd=1.0))
+    spec = SubtaskSpec(goal=goal, outputs=["answer"], tier_policy=policy, budget=Budget(max_steps=8, max_cost_usd=1.0))
     await agent.run(spec, on_step=on_step)
     assert leaked(cloud) == []
-    assert (cloud.calls == []) is (policy == "local-only")
-    if policy == "cloud-only":  # the SMS screens were decided on the device, the others by the cloud
-        assert any(s.tier == "local" and "one-time code stays on the device" in s.why for s in steps)
-        assert any(s.tier == "cloud" and "Messages" not in s.summary for s in steps)
+    if policy == "local-only":
+        assert cloud.calls == []
+    if policy == "cloud-only":  # the app's screens were decided on the device, home by the cloud
+        assert any(s.tier == "local" and kept in s.why for s in steps)
+        assert any(s.tier == "cloud" for s in steps)
 
 
 # -- planning and replanning -------------------------------------------------------------------
