@@ -319,3 +319,14 @@ async def test_a_condition_in_flight_when_the_orchestrator_stopped_is_judged_aft
     finally:
         await orch.stop()
     assert run.graph.subtask("s2").status == "cancelled" and run.status == "succeeded"
+
+
+async def test_a_model_replanner_that_fails_leaves_no_branch_unjudged() -> None:
+    cloud = Weather("Sunny, 21°C")
+    broken = ModelReplanner(ScriptedModel([RuntimeError("the model endpoint is down")]))
+    request = "Check the weather in Paris, then if it's raining, text Ada 'bring an umbrella'"
+    fleet = EmbeddedFleet([VirtualPhone(device_id="phone-1")], cloud=cloud, planner=ClausePlanner(), replanner=broken)
+    async with asyncio.timeout(30), fleet:
+        run = await fleet.orchestrator.run(request, policy="cloud-only")
+    assert run.graph.subtask("s2").status == "cancelled"
+    assert not any("Text Ada" in g for g in cloud.goals)

@@ -52,6 +52,7 @@ from .limits import Limits, Subscription, Throttled, TokenBucket, clip, finished
 from .planner import Planner, ReplanEvent, Replanner, RetryReplanner
 from .planning.base import ReplanPatch
 from .planning.conditions import not_taken, succeeded_as_asked, waits_on_condition
+from .planning.replanners import judge_conditions_offline
 from .planning.reports import other_devices, stuck_line
 from .registry import Registry
 from .runs import AgentSession, Attempt, TaskRun, parse_wire_id, wire_id
@@ -559,11 +560,11 @@ class Orchestrator:
                         patch = await replanner.replan(run.graph, events)
                 except TimeoutError:
                     self._emit(run, "log", {"message": f"replanner gave no answer in {self.replan_timeout_s:.0f}s"})
-                    continue
+                    patch = await judge_conditions_offline(run.graph, events)  # no branch runs unjudged
                 except Exception as exc:  # a broken replanner must not take the task down
                     log.exception("replanner failed")
                     self._emit(run, "log", {"message": f"replanner failed: {exc}"})
-                    continue
+                    patch = await judge_conditions_offline(run.graph, events)
                 cancel = patch.cancel if isinstance(patch, ReplanPatch) else {}
                 if patch is None or not (patch.ops or cancel):
                     if patch is not None and patch.reason:  # e.g. why a failure is not retried

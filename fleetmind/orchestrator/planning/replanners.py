@@ -81,6 +81,12 @@ class RetryReplanner:
         return ReplanPatch(ops=ops, cancel=cancel, reason=why)
 
 
+async def judge_conditions_offline(graph: TaskGraph, events: Sequence[ReplanEvent]) -> GraphPatch | None:
+    """What the offline replanner makes of the successes among `events`: the fallback when a model
+    replanner gives no answer, so that no branch runs with its condition unjudged."""
+    return await RetryReplanner().replan(graph, [e for e in events if e.kind == "succeeded"])
+
+
 def _not_run(check: ConditionCheck) -> str:
     """Why a conditional subtask is cancelled, for the user."""
     if check.holds is None:
