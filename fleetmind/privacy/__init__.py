@@ -5,9 +5,11 @@ to a cloud model, and the audit of what was redacted.
 - `values`: detectors of sensitive values in text (cards, IBANs, codes, passwords, phones...);
 - `screen`: the gate for one screen (`screen_reason`), which imports the device model;
 - `redaction`: placeholders in, values back out (`Redactor`);
-- `audit`: the log of redacted fields.
+- `guard`: `RedactingModel`, a chat model behind redaction (the planners' and replanners');
+- `audit`: the log of redacted fields;
+- `labelled`: hand-labelled screens to measure the gate on (`fleetmind bench privacy`).
 
-The orchestrator imports `rules`, `values` and `redaction` only: they import nothing of ours.
+The orchestrator imports `rules`, `values`, `redaction` and `guard` only: they import nothing of ours.
 """
 
 from .redaction import Redactor
