@@ -210,6 +210,10 @@ async def test_the_clause_planner_reads_if_condition_comma_clause() -> None:
     graph = TaskGraph("t")
     graph.apply(await ClausePlanner().plan("Turn on Wi-Fi, then when that's done, text Ada hi", PHONES))
     assert all(s.condition is None for s in graph.subtasks())
+    # "if possible" is politeness, not a condition on anything found
+    graph = TaskGraph("t")
+    graph.apply(await ClausePlanner().plan("If possible, turn on Wi-Fi", PHONES))
+    assert all(s.condition is None for s in graph.subtasks())
     with pytest.raises(BadRequest, match="needs a step before it"):
         await ClausePlanner().plan("If it's raining, text Ada 'take a coat'", PHONES)
 

@@ -52,6 +52,13 @@ _CONDITION = re.compile(r"\b(?:only if|if|when|in case)\s+([^,;.!?\x00]{2,80}?)\
 _CLAUSE_START = re.compile(r"(?:^|[,;.!?]|\bthen|\band|\bbut)\s*$", re.I)
 _NOT_A_CONDITION = re.compile(r"^(?:that's|that is|it's|it is|you're|you are|you've|you have) (?:done|finished)$", re.I)
 """"when that's done, ..." says when, not whether: a stage separator."""
+_POLITE = re.compile(
+    r"^(?:possible|you can|you could|you may|you don't mind|you do not mind|you have (?:the )?time|"
+    r"(?:it's |it is )?(?:ok|okay|alright|all right)(?: with you)?|needed|necessary|you like|you want|"
+    r"that's (?:ok|okay|fine)|that works)$",
+    re.I,
+)
+""""if possible, ...", "if you can, ...": politeness, not a condition on anything found."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ def cut_conditions(text: str) -> tuple[str, list[Cut]]:
     out, last = [], 0
     for m in _CONDITION.finditer(text):
         condition = m.group(1).strip()
-        if not _CLAUSE_START.search(text[: m.start()]) or _NOT_A_CONDITION.match(condition):
+        if not _CLAUSE_START.search(text[: m.start()]) or _NOT_A_CONDITION.match(condition) or _POLITE.match(condition):
             continue
         out.append(text[last : m.start()])
         if m.group(0)[:1].isupper():  # "... ? If it is sunny, text Ada": the sentence still starts there
