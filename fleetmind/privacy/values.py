@@ -117,8 +117,9 @@ def find_values(text: str, kinds: frozenset[Kind] = REDACT_KINDS) -> list[Found]
         found += _secrets(text)
     if "email" in kinds:
         found += [_at(m, "email") for m in _EMAIL.finditer(text)]
-    phones = _phones(text) if "phone" in kinds or "otp" in kinds else []
-    if "otp" in kinds:
+    otp_context = "otp" in kinds and OTP_CONTEXT.search(text) is not None
+    phones = _phones(text) if "phone" in kinds or otp_context else []  # a code is never part of a phone number
+    if otp_context:
         found += _codes(text, phones)
     if "phone" in kinds:
         found += phones
