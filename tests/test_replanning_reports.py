@@ -334,3 +334,16 @@ async def test_a_model_replanner_that_fails_leaves_no_branch_unjudged() -> None:
         run = await fleet.orchestrator.run(request, policy="cloud-only")
     assert run.graph.subtask("s2").status == "cancelled"
     assert not any("Text Ada" in g for g in cloud.goals)
+
+
+async def test_a_missing_app_no_capable_device_has_is_not_retried() -> None:
+    fleet = EmbeddedFleet([VirtualPhone(device_id="phone-1")], planner=ClausePlanner())
+    async with asyncio.timeout(30), fleet:
+        run = await fleet.orchestrator.run("Open Spotify")
+        logs = [e.data["message"] for e in fleet.orchestrator.store.events(run.id) if e.kind == "log"]
+        summary = fleet.orchestrator.summary(run)
+    s1 = run.graph.subtask("s1")
+    assert run.status == "failed" and s1.attempts == 1 and "s1-fix" not in run.graph
+    assert s1.result is not None and s1.result.report is not None and s1.result.report.kind == "missing_app"
+    assert "no other capable device has the Spotify app; s1 stays failed" in logs
+    assert summary["stuck"] == {"s1": "stuck at Home (missing_app)"}

@@ -153,6 +153,10 @@ _KINDS: list[tuple[re.Pattern[str], FailureKind]] = [
 """How the loop words each way it fails (`GuiAgent._failed` callers), first match wins."""
 
 
+_CLOCK_OR_DATE = re.compile(r"^(?:[\d:.\s]+(?:am|pm)?|(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s.*)$", re.I)
+"""A home screen's clock or date is no screen title."""
+
+
 def failure_kind(why: str) -> FailureKind:
     """The machine-readable kind of a failure the loop worded as `why`."""
     low = why.lower()
@@ -176,7 +180,10 @@ def failure_report(why: str, obs: Observation | None, trail: list[str], privacy:
     labels = [
         e for e in obs.elements if (e.text or e.description).strip() and "systemui:" not in e.resource_id
     ]
-    headings = sorted((e for e in labels if e.text and not (e.clickable or e.editable)), key=lambda e: e.bounds.top)
+    headings = sorted(
+        (e for e in labels if e.text and not (e.clickable or e.editable or _CLOCK_OR_DATE.match(e.text.strip()))),
+        key=lambda e: e.bounds.top,
+    )
     title = headings[0].text.strip() if headings else ""
     texts = [e.text for e in obs.elements if e.text]
     hidden = privacy == "private" or obs.secure or sensitive_reason(texts) is not None
