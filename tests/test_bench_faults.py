@@ -3,22 +3,30 @@ faulted episodes over real loopback connections lose and repeat nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from fleetmind.agents.host import DeviceAgentHost
+from fleetmind.agents.loop import GuiAgent
+from fleetmind.agents.records import LoopResult
+from fleetmind.agents.records import SubtaskSpec as LoopSpec
 from fleetmind.bench.faults.fleet import run_in_process
 from fleetmind.bench.faults.ledger import Ledger, progress_after, repeated_effects
 from fleetmind.bench.faults.scenarios import Scenario
 from fleetmind.bench.faults.served import PlanFile
 from fleetmind.bench.faults.suite import FaultsSuite, sample_tasks
 from fleetmind.bench.runner import AsyncioExecutor, BenchConfig, run_episodes
+from fleetmind.devices.base import Device
+from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.orchestrator.durable import new_graph
 from fleetmind.orchestrator.graph import GraphPatch, SubtaskResult, SubtaskSpec
 from fleetmind.orchestrator.server import Orchestrator
 from fleetmind.orchestrator.store import Event, SQLiteStore
 from fleetmind.orchestrator.subtask import DeviceRequirement
+from fleetmind.protocol.messages import Assign, Message
 from fleetmind.protocol.session import Session
 
 
@@ -109,3 +117,54 @@ async def test_a_result_journaled_but_not_logged_before_a_kill_is_logged_by_the_
         assert ledger.forgotten() == []
     finally:
         await orch.stop()
+
+
+class FinishAtOnce:
+    """A GUI agent that finishes its subtask at once (the agent is not what this test is about)."""
+
+    def __init__(self, device: Device) -> None:
+        self.ran: list[str] = []
+
+    async def run(self, spec: LoopSpec, *, on_step: Any = None, ask: Any = None, thread_id: str | None = None
+                  ) -> LoopResult:
+        self.ran.append(spec.goal)
+        return LoopResult("succeeded", "done")
+
+
+async def test_an_assign_that_died_with_the_orchestrator_goes_again_when_its_agent_resumes(tmp_path: Path) -> None:
+    # What the crash-result scenario caught (a kill ~3 ms after a result): the next subtask was recorded
+    # running, its assign never left, and the rebuilt orchestrator waited out the subtask's timeout.
+    db = tmp_path / "orch.db"
+    spec = SubtaskSpec(id="note", goal="write it", device=DeviceRequirement(device_id="phone-1"))
+    first = Orchestrator(PlanFile(GraphPatch.from_specs([spec])), store=SQLiteStore(db))
+    sent = first._send_to_device
+
+    async def dies_before_assigning(device_id: str, message: Message) -> None:
+        if not isinstance(message, Assign):
+            await sent(device_id, message)
+
+    first._send_to_device = dies_before_assigning  # type: ignore[method-assign]
+    url = await first.start()
+    agents: list[FinishAtOnce] = []
+    host = DeviceAgentHost(url, [VirtualPhone(device_id="phone-1")],
+                           lambda d: cast(GuiAgent, agents.append(FinishAtOnce(d)) or agents[-1]), agent_id="h1")
+    hosting = asyncio.create_task(host.run())
+    try:
+        async with asyncio.timeout(20):
+            await first.wait_for_devices(1)
+            events = first.subscribe()
+            run = await first.submit("write it")
+            while not ((e := await events.get()).kind == "subtask_state" and e.data["status"] == "running"):
+                pass
+            assert first._server is not None and first._loop_task is not None  # kill -9, as far as in-process can
+            first._loop_task.cancel()
+            first._server.close()
+            second = Orchestrator(PlanFile(GraphPatch.from_specs([spec])), store=SQLiteStore(db), reconnect_grace_s=30)
+            await second.start(port=int(url.rsplit(":", 1)[1].split("/")[0]))
+            done = await second.runs[run.id].done  # long before the subtask's 300 s timeout
+            assert done.status == "succeeded"
+            assert done.graph.subtask("note").attempts == 1 and agents[0].ran == ["write it"]
+            await second.stop()
+    finally:
+        hosting.cancel()
+        await asyncio.gather(hosting, return_exceptions=True)

@@ -9,7 +9,9 @@ an `Orchestrator`, with their running attempts held for the agent sessions that 
 them: an agent that comes back resumes its session (its last seq taken in is stored
 after each message is applied), its unacked results are replayed and accepted once by
 attempt id; a session that stays away past the reconnect grace has its attempts
-re-dispatched. Finished subtasks are never run again: they replay as finished.
+re-dispatched. A held attempt's assign is queued again for its session (the process may
+have died between recording the attempt and sending it); a host that already has it
+ignores it. Finished subtasks are never run again: they replay as finished.
 """
 
 from __future__ import annotations
@@ -228,6 +230,7 @@ def _arm_timeout(orch: Orchestrator, attempt: Attempt, timeout_s: float) -> None
 def _restore_sessions(orch: Orchestrator, store: DurableStore) -> None:
     """Restore, offline, the sessions whose devices hold recovered attempts; start their grace."""
     held = {a.device_id: a.wire_id for run in orch.runs.values() for a in run.running.values()}
+    holders = {a.device_id: (run, sid, a) for run in orch.runs.values() for sid, a in run.running.items()}
     claimed: set[str] = set()
     for row in reversed(store.sessions()):  # newest first: a device's latest session holds it
         profiles = [DeviceProfile.model_validate(d) for d in row["devices"]]
@@ -245,6 +248,10 @@ def _restore_sessions(orch: Orchestrator, store: DurableStore) -> None:
         for device_id in ids:
             if device_id in held:
                 orch.registry[device_id].running.add(held[device_id])
+                # Its assign may have died with the process: it goes again when the agent resumes (renumbered
+                # by `resumed`); a host that has it already ignores it by attempt id.
+                run, sid, attempt = holders[device_id]
+                session.stamp(orch._assignment(run, sid, attempt, device_id))  # noqa: SLF001
         orch._lost(agent)  # noqa: SLF001 - offline until it comes back, re-dispatched after the grace
     for device_id, wire in held.items():
         if device_id not in claimed:  # no stored session drives it: only the grace can bring it back

@@ -74,11 +74,13 @@ async def _follow(db: Path, task_id: str, timeout_s: float) -> tuple[str, str | 
         store.close()
 
 
-async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "action") -> FaultRun:
+async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "action", delay_s: float = 0.0) -> FaultRun:
     """Run `task` once, killing and restarting the orchestrator; check the phones afterwards.
 
     at: 'action' kills right after the target subtask's n-th action; 'result' the moment the first
-    subtask result has been passed on to the orchestrator (the hosts then dial through relays).
+    subtask result has been passed on to the orchestrator (the hosts then dial through relays), or
+    `delay_s` later (a few milliseconds move the kill across applying it, logging it, dispatching
+    the next subtask).
     """
     count = parse_devices(task.devices).get("phone", 0)
     with tempfile.TemporaryDirectory(prefix="fleetmind-faults-") as tmp:
@@ -108,6 +110,7 @@ async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "acti
                     restarted.set_exception(exc)
 
             relays: list[FaultyRelay] = []
+            timed: list[asyncio.TimerHandle] = []
             restarting: list[asyncio.Task[None]] = []
 
             async def crash() -> None:
@@ -118,8 +121,9 @@ async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "acti
                 restarting.append(asyncio.get_running_loop().create_task(restart()))
 
             async def on_frame(direction: str, frame: str | bytes) -> None:
-                if direction == "agent->orchestrator" and message_type(frame) == "result":
-                    await crash()
+                if direction == "agent->orchestrator" and message_type(frame) == "result" and not timed:
+                    timed.append(asyncio.get_running_loop().call_later(delay_s, lambda: restarting.append(
+                        asyncio.get_running_loop().create_task(crash()))))
 
             try:
                 for name, device in phones.devices.items():
