@@ -229,6 +229,7 @@ async def test_questions_are_answered_and_tasks_cancelled_through_the_api() -> N
             "question": "Which report?",
             "kind": "choice",
             "options": ["Q1", "Q2"],
+            "secret": False,
         }
         r = await api.post(f"/api/tasks/{task['id']}/answer", json={"question_id": asked.id, "text": "Q2"})
         assert r.status_code == 200 and r.json()["questions"] == []

@@ -373,7 +373,16 @@ class DeviceAgentHost:
         if msg.deadline_s is not None:
             until = started + msg.deadline_s - min(REPORT_MARGIN_S, msg.deadline_s / 10)
 
+        # A secret question still open when the host stopped is awaited again, through the secret
+        # keeper like any secret answer: its answer was never on disk, and the user sees one question.
+        reopened = resumed if resumed is not None and resumed.secret and resumed.question_id else None
+
         async def ask(question: PendingQuestion) -> str:
+            nonlocal reopened
+            if reopened is not None and question.purpose == "secret":
+                stored, reopened = reopened, None
+                return await self.answers.wait(sid, question.text, stored.asked_at or time.time(), until)
+            reopened = None
             asked_at = time.time()
             asked = Question(
                 subtask_id=sid,
@@ -386,7 +395,7 @@ class DeviceAgentHost:
             self.answers.expect(sid, asked.id)
             await link.send(asked)
             if self.state is not None:
-                self.state.asked(sid, asked.id, question.text, asked_at)
+                self.state.asked(sid, asked.id, question.text, asked_at, secret=asked.secret)
             return await self.answers.wait(sid, question.text, asked_at, until)
 
         agent = self.agents[msg.device_id]
@@ -426,8 +435,10 @@ class DeviceAgentHost:
             why = f"the device host restarted and {type(agent).__name__} cannot resume a run; try again"
             return LoopResult("failed", why, error=why)
         answer: str | None = None
-        # "save it as secret ...?" outlived the secret it was about (kept in memory only): ask for it again
-        if stored.question_id is not None and not (stored.question or "").startswith(SAVE_QUESTION):
+        # "save it as secret ...?" outlived the secret it was about (kept in memory only): ask for it again;
+        # a secret question is never answered from disk: the loop asks it again, through the secret keeper
+        from_disk = not stored.secret and not (stored.question or "").startswith(SAVE_QUESTION)
+        if stored.question_id is not None and from_disk:
             answer = stored.answer
             if answer is None:
                 asked_at = stored.asked_at or time.time()

@@ -7,7 +7,10 @@ With a state directory, the host keeps in one SQLite file (`host.sqlite`, stdlib
   replay buffer), written before the message goes out, so a restarted host replays just
   what the orchestrator missed and numbers on without a gap;
 - each running subtask's `assign`, and its latest question: the question's id, when it
-  was asked, and the answer once one arrives.
+  was asked, and the answer once one arrives. The answer to a secret question (a password,
+  a PIN) is never written: it lives in the host's memory only (secrets/keeper.py keeps it,
+  or saves it to the encrypted secret store if the user says so), and after a restart the
+  question is put to the user again.
 The agent loop's own state at a question is beside it, in langgraph's SQLite
 checkpointer (`checkpoints.sqlite`). Every write is small and synchronous, and happens
 before anything that depends on it leaves the host, so a host killed at any point
@@ -50,7 +53,8 @@ CREATE TABLE IF NOT EXISTS subtasks (
     question_id TEXT,
     question TEXT,
     asked_at REAL,
-    answer TEXT
+    answer TEXT,
+    secret INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -80,8 +84,10 @@ class StoredSession:
 class StoredSubtask:
     """A subtask the host was running, as recorded.
 
-    question_id: the id of the latest question it sent (None: it asked none that is recorded);
-    asked_at: when (Unix time); answer: the answer to it, once one arrived.
+    question_id: the id of the latest question it sent (None: it asked none that is recorded,
+    or its secret answer arrived and lives in memory only); asked_at: when (Unix time);
+    answer: the answer to it, once one arrived (never for a secret question);
+    secret: the latest question asks for a password or PIN (unanswered while question_id is set).
     """
 
     assign: Assign
@@ -90,6 +96,7 @@ class StoredSubtask:
     question: str | None = None
     asked_at: float | None = None
     answer: str | None = None
+    secret: bool = False
 
 
 class HostState:
@@ -118,6 +125,9 @@ class HostState:
             raise OSError(f"cannot use {self.directory} as the host's state directory: {exc}") from exc
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(subtasks)")}
+        if "secret" not in columns:  # a state directory from before secret questions were marked
+            self._db.execute("ALTER TABLE subtasks ADD COLUMN secret INTEGER NOT NULL DEFAULT 0")
         row = self._db.execute("SELECT agent_id FROM session").fetchone()
         if row is not None and row[0] != agent_id:
             self.close()
@@ -176,21 +186,29 @@ class HostState:
             (assign.subtask_id, encode(assign), started_at),
         )
 
-    def asked(self, wire_id: str, question_id: str, question: str, asked_at: float) -> None:
-        """Record the question a subtask now waits on (replacing an earlier one and its answer)."""
+    def asked(self, wire_id: str, question_id: str, question: str, asked_at: float, *, secret: bool = False) -> None:
+        """Record the question a subtask now waits on (replacing an earlier one and its answer);
+        secret: it asks for a password or PIN, whose answer is never written here."""
         self._db.execute(
-            "UPDATE subtasks SET question_id = ?, question = ?, asked_at = ?, answer = NULL WHERE wire_id = ?",
-            (question_id, question, asked_at, wire_id),
+            "UPDATE subtasks SET question_id = ?, question = ?, asked_at = ?, answer = NULL, secret = ?"
+            " WHERE wire_id = ?",
+            (question_id, question, asked_at, int(secret), wire_id),
         )
 
     def answered(self, wire_id: str, text: str, question_id: str | None = None) -> bool:
         """Record the answer to a subtask's question (to question `question_id`, when given);
-        False if no such subtask and question are recorded."""
-        cursor = self._db.execute(
-            "UPDATE subtasks SET answer = ? WHERE wire_id = ?"
-            " AND (? IS NULL OR question_id IS NULL OR question_id = ?)",
-            (text, wire_id, question_id, question_id),
-        )
+        False if no such subtask and question are recorded.
+
+        A secret question's answer is not written: the question is marked answered instead (its
+        id goes, so a restarted host asks again rather than wait on a question already answered;
+        `secret` stays set until the next question, so no later answer is written either).
+        """
+        match = " WHERE wire_id = ? AND (? IS NULL OR question_id IS NULL OR question_id = ?)"
+        args = (wire_id, question_id, question_id)
+        done = "UPDATE subtasks SET question_id = NULL, question = NULL, asked_at = NULL"
+        if self._db.execute(done + match + " AND secret = 1", args).rowcount > 0:
+            return True
+        cursor = self._db.execute("UPDATE subtasks SET answer = ?" + match + " AND secret = 0", (text, *args))
         return cursor.rowcount > 0
 
     def forget_subtask(self, wire_id: str) -> None:
@@ -200,13 +218,14 @@ class HostState:
     def subtasks(self) -> list[StoredSubtask]:
         """The recorded subtasks, oldest first."""
         rows = self._db.execute(
-            "SELECT assign, started_at, question_id, question, asked_at, answer FROM subtasks ORDER BY started_at"
+            "SELECT assign, started_at, question_id, question, asked_at, answer, secret FROM subtasks"
+            " ORDER BY started_at"
         ).fetchall()
         out = []
-        for frame, started_at, question_id, question, asked_at, answer in rows:
+        for frame, started_at, question_id, question, asked_at, answer, secret in rows:
             assign = decode(frame)
             assert isinstance(assign, Assign)
-            out.append(StoredSubtask(assign, started_at, question_id, question, asked_at, answer))
+            out.append(StoredSubtask(assign, started_at, question_id, question, asked_at, answer, bool(secret)))
         return out
 
     def _transaction(self) -> sqlite3.Connection:

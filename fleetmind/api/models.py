@@ -53,6 +53,9 @@ class PendingQuestion(BaseModel):
     question: str
     kind: QuestionKind = "question"
     options: list[str] = Field(default_factory=list)
+    secret: bool = Field(
+        False, description="A password or PIN: type the answer hidden; events and the API show it as •••."
+    )
 
 
 class Step(BaseModel):

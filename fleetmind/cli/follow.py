@@ -142,16 +142,24 @@ def summary_view(
 
 
 NO_ANSWER = "(no answer: fleetmind runs without a terminal; decide without the user)"
+NO_SECRET = "(not answered: a password or PIN is typed only at a terminal; the subtask stops, typing nothing)"
 
 
-async def ask_user(subtask: str, question: str, options: Sequence[str] = ()) -> str:
-    """Ask at the terminal; without one, say so instead of waiting forever."""
+async def ask_user(subtask: str, question: str, options: Sequence[str] = (), *, secret: bool = False) -> str:
+    """Ask at the terminal; without one, say so instead of waiting forever.
+
+    secret: the answer is a password or PIN: typed hidden, and without a terminal answered
+    empty (the agent then stops, saying it needs the user): a placeholder like NO_ANSWER
+    would be typed into the password field.
+    """
     # The agent's words are text, not markup: "[yes / no]" must print as it is.
     asked = escape(question + (f" [{' / '.join(options)}]" if options else ""))
     if not sys.stdin.isatty():
-        console.print(f"[yellow]{escape(subtask)} asks: {asked}[/] {escape(NO_ANSWER)}")
-        return NO_ANSWER
-    return await asyncio.to_thread(console.input, f"[bold]{escape(subtask)} asks:[/] {asked} ")
+        unanswered = NO_SECRET if secret else NO_ANSWER
+        console.print(f"[yellow]{escape(subtask)} asks: {asked}[/] {escape(unanswered)}")
+        return "" if secret else NO_ANSWER
+    prompt = f"[bold]{escape(subtask)} asks:[/] {asked} "
+    return await asyncio.to_thread(console.input, prompt, password=secret)
 
 
-__all__ = ["NO_ANSWER", "DagView", "EventLike", "ask_user", "steps_table", "summary_view"]
+__all__ = ["NO_ANSWER", "NO_SECRET", "DagView", "EventLike", "ask_user", "steps_table", "summary_view"]

@@ -93,7 +93,10 @@ async def _run(
                     if event.task_id == run.id and event.kind == "question":
                         live.stop()  # the prompt needs the terminal
                         answer = await _ask_user(
-                            event.data["subtask"], event.data["question"], event.data.get("options", [])
+                            event.data["subtask"],
+                            event.data["question"],
+                            event.data.get("options", []),
+                            secret=bool(event.data.get("secret")),
                         )
                         await orch.answer(event.data["wire_id"], answer, event.data["id"])
                         live.start()

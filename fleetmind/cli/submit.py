@@ -43,7 +43,7 @@ async def _follow(
                 live.update(view.render())
                 if isinstance(event, QuestionAsked):
                     live.stop()  # the prompt needs the terminal
-                    answer = await ask_user(event.subtask, event.question, event.options)
+                    answer = await ask_user(event.subtask, event.question, event.options, secret=event.secret)
                     try:
                         await run.answer(answer, event.question_id)
                     except ApiError as exc:  # answered meanwhile elsewhere (web UI), or the subtask moved on

@@ -35,7 +35,10 @@ INSTRUCTIONS = """\
 fleetmind runs requests on a fleet of phones and browsers: each request becomes a graph
 of subtasks done by GUI agents. Submit with submit_task (wait=true to get the result in
 one call), follow with get_task, answer the agents' questions with answer_question (a
-task whose status is running and whose `questions` is not empty waits for you).
+task whose status is running and whose `questions` is not empty waits for you). A question
+with secret=true asks for a password or PIN: never guess or invent one; pass on only what the
+user gives you for it, or ask the user to answer it in the web UI or at the CLI, so the value
+does not pass through this conversation. Events and tasks show such an answer as •••.
 Device tools (observe_screen, screenshot, act) drive a device yourself, step by step.
 """
 
@@ -128,7 +131,10 @@ def build_server(client: Client, devices: Sequence[Device] = (), *, name: str = 
         text: Annotated[str, Field(description="The answer: free text, yes/no for a confirm, an option for a choice.")],
         question_id: Annotated[str | None, Field(description="Which question; default: the oldest pending.")] = None,
     ) -> dict[str, Any]:
-        """Answer a question an agent of the task asked; returns the task afterwards."""
+        """Answer a question an agent of the task asked; returns the task afterwards.
+
+        A secret question's answer (a password, a PIN) reaches only the device that asked; only the user may
+        give it: never guess one."""
         await client.answer(task_id, text, question_id)
         return task_view(await client.task(task_id))
 

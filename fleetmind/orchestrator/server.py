@@ -62,6 +62,9 @@ from .usage import usage_of
 
 log = logging.getLogger(__name__)
 
+MASKED_ANSWER = "•••"
+"""What events, the store and the API show for the answer to a secret question (a password, a PIN)."""
+
 
 class Orchestrator:
     """Runs tasks on the devices of every agent that dials in.
@@ -257,10 +260,14 @@ class Orchestrator:
         if attempt is None:
             raise KeyError(f"subtask {wire_subtask_id} is not running; nothing to answer")
         await self._send_to_device(attempt.device_id, Answer(subtask_id=wire_subtask_id, text=text, corr=question_id))
+        matched: list[dict[str, Any]] = []
         for q, asked in list(run.questions.items()):
             if q == question_id or (question_id is None and asked["wire_id"] == wire_subtask_id):
-                del run.questions[q]
-        self._emit(run, "answered", {"subtask": sid, "wire_id": wire_subtask_id, "id": question_id, "text": text})
+                matched.append(run.questions.pop(q))
+        # Only the device that asked gets a password's text; a question no longer known may have been one.
+        secret = not matched or any(asked.get("secret") for asked in matched)
+        shown = MASKED_ANSWER if secret else text
+        self._emit(run, "answered", {"subtask": sid, "wire_id": wire_subtask_id, "id": question_id, "text": shown})
 
     # agent connections ---------------------------------------------------------------
 
@@ -408,6 +415,7 @@ class Orchestrator:
                         "id": message.id,
                         "kind": message.kind,
                         "options": message.options,
+                        "secret": message.secret,  # its answer is never recorded or shown (see `answer`)
                     }
                     run.questions[message.id] = asked
                     self._emit(run, "question", asked)

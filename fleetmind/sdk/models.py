@@ -87,6 +87,7 @@ class QuestionAsked(Event):
     question_kind: Literal["question", "confirm", "choice"] = "question"
     options: list[str] = Field(default_factory=list)
     wire_id: str = ""
+    secret: bool = Field(False, description="A password or PIN: ask for it hidden; its answer is shown as •••.")
 
     @model_validator(mode="before")
     @classmethod
@@ -159,6 +160,8 @@ class Question(BaseModel):
     question: str = ""
     kind: Literal["question", "confirm", "choice"] = "question"
     options: list[str] = Field(default_factory=list)
+    secret: bool = False
+    """A password or PIN: ask for it hidden."""
 
 
 class Task(BaseModel):

@@ -98,7 +98,10 @@ function questionMessage(q, answer) {
   } else if (q.kind === "choice" && q.options.length) {
     actions.append(...q.options.map((o) => h("button", { onclick: () => send(o) }, o)));
   } else {
-    const input = h("input", { placeholder: "Your answer", "aria-label": "Answer" });
+    // A password or PIN is typed hidden, and the browser neither offers nor keeps it.
+    const input = q.secret
+      ? h("input", { type: "password", autocomplete: "off", placeholder: "Password or PIN", "aria-label": "Answer" })
+      : h("input", { placeholder: "Your answer", "aria-label": "Answer" });
     const go = () => input.value.trim() && send(input.value.trim());
     input.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); });
     actions.append(input, h("button", { class: "primary", onclick: go }, "Answer"));
