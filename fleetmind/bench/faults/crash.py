@@ -117,7 +117,9 @@ async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "acti
                 if injected:
                     return
                 first.send_signal(signal.SIGKILL)
-                injected.append(Injected("crash", "orchestrator", time.time(), f"SIGKILL at {at}, then restarted"))
+                when = f"{delay_s * 1000:.1f} ms after the first result" if at == "result" else (
+                    f"after action {after_action} of {target.id}")
+                injected.append(Injected("crash", "orchestrator", time.time(), f"SIGKILL {when}, then restarted"))
                 restarting.append(asyncio.get_running_loop().create_task(restart()))
 
             async def on_frame(direction: str, frame: str | bytes) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Ledger", "Rows", "progress_after", "repeated_effects"]
+__all__ = ["Ledger", "Rows", "ended_after", "progress_after", "repeated_effects"]
 
 Rows = Mapping[str, Iterable[tuple[str, ...]]]
 """Kind of row ("contacts", "messages" ...) -> the rows as keys."""
@@ -47,6 +47,11 @@ def progress_after(events: Iterable[Mapping[str, Any]], at: float) -> float | No
         if kind == "step_progress" or (kind == "subtask_state" and data.get("status") == "succeeded"):
             return float(event["ts"]) - at
     return None
+
+
+def ended_after(events: Iterable[Mapping[str, Any]], at: float) -> float | None:
+    """Seconds from `at` to the task's end in the log (None: it did not end after `at`)."""
+    return next((float(e["ts"]) - at for e in events if e["kind"] == "task_finished" and e["ts"] > at), None)
 
 
 @dataclass

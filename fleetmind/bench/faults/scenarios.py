@@ -46,7 +46,8 @@ SCENARIOS = [
     Scenario("popup", "popup", "a pop-up in front of the target phone mid-subtask (dismissed before the next look)"),
     Scenario("crash", "crash", "the orchestrator process killed with SIGKILL mid-subtask and restarted on its "
              "SQLite store; the agents reconnect"),
-    Scenario("crash-result", "crash", "the orchestrator process killed with SIGKILL the moment the first subtask "
-             "result reaches it, and restarted on its SQLite store", crash_at="result"),
+    Scenario("crash-result", "crash", "the orchestrator process killed with SIGKILL 0-10 ms (drawn per task) after "
+             "the first subtask result reaches it (while it applies, logs it, dispatches the next subtask), and "
+             "restarted on its SQLite store", crash_at="result"),
 ]
 """Every scenario, in report order."""

@@ -12,6 +12,7 @@ next progress in the orchestrator's event log, the work lost and the work repeat
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..report import Figure, Summary, group_rows, rate
 from ..runner import BenchConfig, Episode, EpisodeRecord
 from .crash import run_crash
 from .fleet import FaultRun, run_in_process, target_of
-from .ledger import Ledger, progress_after, repeated_effects
+from .ledger import Ledger, ended_after, progress_after, repeated_effects
 from .scenarios import SCENARIOS, Scenario
 
 __all__ = ["FaultsSuite", "measure", "sample_tasks"]
@@ -50,7 +51,10 @@ def sample_tasks(seed: int, n: int | None) -> list[XTask]:
 def measure(task: XTask, scenario: Scenario, run: FaultRun) -> dict[str, Any]:
     """The figures of one faulted run, from its event log and the phones' rows."""
     ledger = Ledger.from_events(run.events)
-    recoveries = [progress_after(run.events, f.at) for f in run.injected if f.kind != "slow"]
+    if scenario.fault == "vanish":  # nothing can progress in its place: how long until the task says so
+        recoveries = [ended_after(run.events, f.at) for f in run.injected]
+    else:
+        recoveries = [progress_after(run.events, f.at) for f in run.injected if f.kind != "slow"]
     measured = [r for r in recoveries if r is not None]
     target, _ = target_of(task)
     lost = ledger.lost(run.finished)
@@ -60,6 +64,7 @@ def measure(task: XTask, scenario: Scenario, run: FaultRun) -> dict[str, Any]:
         "scenario": scenario.name,
         "faults": len(run.injected),
         "fault_kinds": sorted({f.kind for f in run.injected}),
+        "fault_details": [f"{f.kind} {f.device}: {f.detail}" for f in run.injected][:20],
         "target": f"{target.id} on {target.device}",
         "recover_s": round(sum(measured) / len(measured), 3) if measured else None,
         "recover_max_s": round(max(measured), 3) if measured else None,
@@ -131,7 +136,11 @@ class FaultsSuite:
         task = self._tasks[episode.task]
         scenario = self._scenarios[episode.params["scenario"]]
         if scenario.fault == "crash":
-            run = await run_crash(task, seed=episode.seed, timeout_s=TASK_TIMEOUT_S, at=scenario.crash_at)
+            delay = 0.0
+            if scenario.crash_at == "result":  # the kill lands while the result is applied, logged, acted on
+                delay = random.Random(f"{episode.seed}/{task.id}").uniform(0.0, 0.01)
+            run = await run_crash(task, seed=episode.seed, timeout_s=TASK_TIMEOUT_S, at=scenario.crash_at,
+                                  delay_s=delay)
         else:
             run = await run_in_process(task, scenario, seed=episode.seed, timeout_s=TASK_TIMEOUT_S)
         metrics = measure(task, scenario, run)
@@ -182,7 +191,8 @@ def _line(scenario: Scenario, records: list[EpisodeRecord], baseline: float | No
     rec = [x["recover_s"] for x in m if x.get("recover_s") is not None]
     worst = [x["recover_max_s"] for x in m if x.get("recover_max_s") is not None]
     if rec:
-        parts.append(f"recover {sum(rec) / len(rec):.2f} s mean, {max(worst):.2f} s max")
+        what = "failed honestly after" if scenario.fault == "vanish" else "recover"
+        parts.append(f"{what} {sum(rec) / len(rec):.2f} s mean, {max(worst):.2f} s max")
     unrecovered = sum(x.get("unrecovered_faults", 0) for x in m)
     if unrecovered:
         parts.append(f"{unrecovered} faults with no progress after them")
