@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from test_questions_restart import REQUEST as RESTART_REQUEST
+from test_questions_restart import fleet
 from test_secrets import REQUEST, Recorded
 
 import fleetmind
@@ -188,3 +190,29 @@ async def test_at_a_terminal_a_secret_is_read_hidden(monkeypatch: pytest.MonkeyP
     assert await follow.ask_user("bank", "PIN?", secret=True) == PIN
     assert await follow.ask_user("bank", "Which report?", ["Q1", "Q2"]) == PIN
     assert read == [{"password": True}, {"password": False}]
+
+
+@pytest.mark.parametrize("answered", ["while the host is down", "after the host is back"])
+async def test_a_secret_question_open_at_a_host_restart_is_awaited_again_and_never_written(
+    tmp_path: Path, answered: str
+) -> None:
+    async with fleet(tmp_path) as f:
+        await f.start_host(state_dir=f.state_dir)
+        run = await f.orch.submit(RESTART_REQUEST)
+        asked = (await f.next_event("question")).data
+        assert asked["secret"]
+        await f.kill_host()
+        if answered == "while the host is down":
+            await f.orch.answer(asked["wire_id"], PIN, asked["id"])
+            await f.start_host(state_dir=f.state_dir)
+        else:
+            await f.start_host(state_dir=f.state_dir)
+            await f.orch.answer(asked["wire_id"], PIN, asked["id"])
+        await run.done
+        on_disk = bytes_under(f.state_dir)  # host.sqlite and the loop's checkpoints, with their -wal files
+    assert run.status == "succeeded", run.error
+    assert f.phone.state.bank.logged_in
+    events = f.orch.store.events(run.id)
+    assert len([e for e in events if e.kind == "question"]) == 1  # the open question was awaited, not asked anew
+    assert PIN.encode() not in on_disk, "the PIN was written to the host's state"
+    assert PIN not in json.dumps([e.data for e in events], ensure_ascii=False)
