@@ -251,3 +251,28 @@ def test_fleetmind_skills_list_show_rm_on_a_data_dir(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no skill called 'open_notes'" in missing.output
     card = runner.invoke(app, ["skills", "card", "Clock"], env=env)
     assert card.exit_code == 0 and (tmp_path / "cards" / "clock.md").exists()
+
+
+def test_a_learned_skill_replayed_into_a_refusal_is_forgotten_but_a_declined_one_is_kept(tmp_path: Path) -> None:
+    from fleetmind.agents.records import LoopResult
+    from fleetmind.agents.skills import Skill as StoredSkill
+
+    store = SkillStore(tmp_path)
+    learning = SkillLearning(store)
+    steps: list[dict[str, Any]] = [
+        {"kind": "launch_app", "app": "Clock"},
+        {"kind": "tap", "target": {"label": "Add alarm"}},
+        {"kind": "tap", "target": {"label": "Save"}},
+    ]
+    for name in ("wrong-way", "sends"):
+        store.add(StoredSkill(name=name, steps=steps, goal=f"{name} {{x}}", origin="learned"))
+    spec = SubtaskSpec(goal="Change my Run alarm to 7:15", outputs=["result"])
+    goal = parse_goal(spec.goal)
+    why = "not done: asked to change an existing one, but the form saved was a new one (Add alarm)"
+    refused = LoopResult("failed", why, error=why)
+    learning.finish(spec, goal, {"replay": {"skill": "wrong-way"}}, refused, "phone")
+    assert store.get("wrong-way") is None  # what it learned leads to a refusal: never replay it again
+    declined = LoopResult("failed", "the user declined", error="the user declined: not sent")
+    learning.finish(spec, goal, {"replay": {"skill": "sends"}}, declined, "phone")
+    kept = store.get("sends")
+    assert kept is not None and kept.fallbacks == 1  # a "no" from the user says nothing about the way

@@ -254,3 +254,36 @@ def test_a_possessive_names_the_person_not_the_word() -> None:
     assert parse_goal("Update Tom's contact with 555 0199").entities[0] == "Tom"
     assert parse_goal("Set an alarm at 7 am").text and target_value("Set an alarm at 7 am") is None
     assert target_value("turn the brightness down to 20 percent") == 20
+
+
+def test_a_permission_prompt_is_never_read_as_the_answer() -> None:
+    from fleetmind.agents.grounding import extract_answer
+    from fleetmind.devices.base import Bounds, Observation, UIElement
+
+    def el(i: int, text: str, clickable: bool = False) -> UIElement:
+        box = Bounds(left=0, top=100 * i, right=100, bottom=100 * i + 50)
+        return UIElement(id=f"e{i}", text=text, clickable=clickable, bounds=box)
+
+    prompt = Observation(
+        device_id="p",
+        screen_width=1080,
+        screen_height=2400,
+        foreground_app="Messages",
+        elements=[el(1, "Allow Messages to send SMS?"), el(2, "Allow", True), el(3, "Deny", True)],
+    )
+    goal = parse_goal("What is the code in my latest SMS from Messages?")
+    assert extract_answer(goal, prompt) == ""
+    behind = prompt.model_copy(update={"elements": [el(1, "Your Messages code is 4721 (sent by SMS)")]})
+    assert "4721" in extract_answer(goal, behind)
+
+
+async def test_changing_a_record_never_makes_a_new_one_whatever_a_model_prefers() -> None:
+    p = phone()
+    p.seed(alarms=[{"hour": 6, "minute": 45, "label": "Run"}])
+    before = p.state.model_dump(include={"alarms"})
+    result, steps = await run(p, "Change my Run alarm to 7:15", local=Guesser("add alarm", margin=0.2))
+    assert p.state.model_dump(include={"alarms"}) != before or result.status == "failed"
+    assert not any(a.hour == 7 and a.minute == 15 and a.label != "Run" for a in p.state.alarms)  # no new alarm
+    assert not any("Add alarm" in s.summary for s in steps), [s.summary for s in steps]
+    if result.status == "succeeded":
+        assert [(a.hour, a.minute) for a in p.state.alarms if a.label == "Run"] == [(7, 15)]

@@ -176,6 +176,8 @@ def extract_values(text: str) -> dict[str, str]:
         values.pop("phone", None)
         return values
     time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, text, re.I)
+    if time_hit is None and (moved := re.search(r"\b(?:to|until)\s+" + _TIME.pattern, text, re.I)):
+        time_hit = moved if moved.group(2) or moved.group(3) else None  # "move my alarm to 7:15", not "volume to 10"
     if time_hit:
         hour, minute = _clock(time_hit)
         values.update(hour=str(hour), minute=f"{minute:02d}", start=f"{hour:02d}:{minute:02d}")
@@ -395,7 +397,7 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         if m.start() > 0 and not m.group(1).isupper()
     ]
     entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
-    editing = bool(content_words(text) & _EDIT_WORDS)  # "update Tom's contact": Tom says whose, not a new name
+    editing = bool(content_words(text) & EDIT_WORDS)  # "update Tom's contact": Tom says whose, not a new name
     if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks and not editing:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
     if asks and entities and "search" not in values:
@@ -412,6 +414,8 @@ class Candidate:
     score: float
     note: str = ""
     """Why memory or an app card moved its score (the step's why says it when it is chosen)."""
+    veto: str = ""
+    """Why this action must not be taken for this goal at all (no model may pick it either)."""
 
 
 def _overlap(goal: Goal, label: str) -> float:
@@ -436,7 +440,7 @@ def is_empty_field(el: UIElement) -> bool:
 
 REMOVE_WORDS = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash"})
 """Words of goals that take something away (the verifier checks it is gone; grounding never creates)."""
-_EDIT_WORDS = frozenset({"edit", "change", "update", "rename", "correct", "fix", "replace", "move", "modify"})
+EDIT_WORDS = frozenset({"edit", "change", "update", "rename", "correct", "fix", "replace", "move", "modify"})
 _ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re.I)
 """Stepper buttons: each tap moves a value one notch."""
 
@@ -515,6 +519,14 @@ def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
     )
 
 
+_PROMPT_BUTTONS = (_PROCEED - {"continue"}) | {"deny", "don't allow", "never", "later", "rate", "rate now"}
+
+
+def prompt_in_the_way(obs: Observation) -> bool:
+    """Whether a permission prompt or pop-up covers the screen (its buttons are what one can tap)."""
+    return any(e.clickable and e.label.strip().lower() in _PROMPT_BUTTONS for e in obs.elements)
+
+
 def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = None) -> str:
     """The text on screen that answers the goal, or "" if this screen does not show it.
 
@@ -522,6 +534,8 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
     what the goal names (static text, not a list row, mentions it); otherwise the
     static text that shares words with the goal and adds something new.
     """
+    if prompt_in_the_way(obs):
+        return ""  # "Allow Messages to send SMS?" answers nothing: the screen behind it is not shown yet
     static = [e for e in obs.elements if e.text and not e.editable and not e.clickable]
     texts = [e.text for e in obs.elements if e.text and not e.editable]
     about_it = any(_overlap(goal, e.text) > 0 for e in static)
@@ -612,7 +626,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     suggested = _suggestions(obs, history)
     target = target_value(goal.text)
     removing = bool(goal.words & REMOVE_WORDS)
-    editing = bool(goal.words & _EDIT_WORDS)
+    editing = bool(goal.words & EDIT_WORDS)
     for el in obs.elements:
         if el.editable:
             value = _field_value(goal, el) if not removing else None
@@ -642,12 +656,14 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness")
         readable = readable_label(el)
         score = _overlap(goal, readable)
+        veto = ""
         if not el.checkable and _names_entity(goal, readable):
             score = max(score, 1.2)  # the row of the person or thing the goal is about ("Tom" -> "Tom Reyes")
         if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0
+            veto = "" if el.checked != goal.want_on else "it is already as the goal wants it"
         elif el.checkable and goal.asks_answer:
-            score = -1.0  # a question about a switch is answered by reading it, never by flipping it
+            score, veto = -1.0, "a question about a switch is answered by reading it, never by flipping it"
         lower = label.lower()
         if lower in _SUBMIT and goal.values:
             # submit once we filled this form: something typed since the last submit, nothing left
@@ -664,14 +680,15 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             score = max(score, 3.2)  # the suggestion for what was just typed (or the one the user chose)
         first = lower.split()[0] if lower else ""
         if removing and first in ("new", "add", "create", "compose", "save"):
-            score = -1.0  # a delete never starts by making something
+            score, veto = -1.0, "a delete never starts by making something"
         if first == "edit" and not editing:
-            score = -1.0  # opening someone's record for editing is not adding a new one
+            score, veto = -1.0, "opening someone's record for editing is not adding a new one"
         if editing and first in ("new", "add", "create") and not (goal.words & {"new", "add", "create"}):
-            score = -1.0  # changing a record never starts by making another one
+            score, veto = -1.0, "changing a record never starts by making another one"
         if last == f"tap:{label}" and not el.checkable:
             score -= 1.0  # tapped it just now and we are still here: try something else
-        out.append(Candidate(Tap(target=Target(element=el.id), why=f"tap {readable}"), f"tap {readable}", score))
+        tap = Tap(target=Target(element=el.id), why=f"tap {readable}")
+        out.append(Candidate(tap, f"tap {readable}", score, veto=veto))
     if len(fills) == 1 and not goal.values.keys() - {"search", "city", "text"}:
         # one field and a query: type it and press enter, as people do in search boxes
         c = out[fills[0]]

@@ -348,7 +348,7 @@ class GuiAgent:
             return self._failed(
                 state, f"needs the user: {asks_for}, which the request does not give; nothing was typed", final=True
             )
-        asking_time = not goal.asks_answer and self._ask is not None  # a question reads times, it sets none
+        asking_time = wanted_here and self._ask is not None  # a time for a form in the app the goal is about
         if asking_time and (when := missing_time(goal, obs, state.get("answers", {}))) is not None:
             return {"question": when}
         if not goal.asks_answer and (day := missing_date(goal, obs, state.get("answers", {}))) is not None:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from ..devices.base import Observation, UIElement
 from ..secrets.names import default_name, referenced_secret
-from .grounding import Candidate, Goal, content_words, field_key, field_name, is_empty_field
+from .grounding import REMOVE_WORDS, Candidate, Goal, content_words, field_key, field_name, is_empty_field
 
 __all__ = [
     "AskPurpose",
@@ -98,12 +98,15 @@ def missing_secret(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pen
 
 
 _TIME_KEYS = ("hour", "minute", "start", "minutes", "seconds")
+_HALT_WORDS = frozenset({"stop", "pause", "dismiss", "snooze", "silence", "end", "finish"})
 
 
 def missing_time(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
     """A form asks for a time (an alarm's hour, an event's start) and the request gives none: ask for it."""
     if any(goal.values.get(k) for k in _TIME_KEYS) or "time" in answers:
         return None
+    if goal.asks_answer or goal.want_on is False or goal.words & (REMOVE_WORDS | _HALT_WORDS):
+        return None  # a question, a delete or a stop sets no time: a form with time fields is a wrong turn
     fields = [e for e in obs.elements if e.editable and field_key(_field_label(e)) in _TIME_KEYS]
     if not fields:
         return None

@@ -203,7 +203,7 @@ class Tiers:
         assert self.local is not None
         # Finishing is for the goal check or the cloud: a small model's "done" is a guess, and a
         # wrong one would report work that never happened.
-        top = [c for c in cands if not isinstance(c.action, Done)][:RANK_TOP_K]
+        top = [c for c in cands if not isinstance(c.action, Done) and not c.veto][:RANK_TOP_K]
         if not top:
             return None
         if len(top) == 1:

@@ -23,6 +23,7 @@ from typing import Literal
 
 from ..devices.base import Observation, UIElement
 from .grounding import (
+    EDIT_WORDS,
     REMOVE_WORDS,
     SECRET,
     Goal,
@@ -97,6 +98,19 @@ def _adjusted(goal: Goal, obs: Observation, history: list[str]) -> Verdict | Non
             return Verdict("verified", f"{what.lower()} now {value}")
         return Verdict("verified", f"{label}: {what.lower()} now {value}" if value else f"{label}: done")
     return None
+
+
+_MAKE = ("new", "add", "create")
+
+
+def _made_instead(goal: Goal, history: list[str]) -> str | None:
+    """For a goal that changes an existing record ("change my Run alarm to 7:15"), the tap that opened
+    a new-record form instead ("Add alarm"); None when nothing like that happened."""
+    if not goal.words & EDIT_WORDS or goal.words & set(_MAKE):
+        return None
+    return next(
+        (h.split(":", 1)[1] for h in history if h.startswith("tap:") and h[4:].lower().startswith(_MAKE)), None
+    )
 
 
 def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
@@ -198,6 +212,8 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
         answer = extract_answer(goal, obs, history)
         return Verdict("verified", answer) if answer else None
     if goal.values and submitted:
+        if (made := _made_instead(goal, history)) is not None:
+            return Verdict("refused", f"asked to change an existing one, but the form saved was a new one ({made})")
         shown = " ".join(e.text for e in obs.elements if not e.editable)
         entered = entered_values(history)
         if not entered:  # only a secret went in (a login): the work the goal names is still ahead

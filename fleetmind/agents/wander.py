@@ -45,6 +45,7 @@ def explore_or_ask(
         c
         for c in cands
         if not isinstance(c.action, Done)
+        and not c.veto
         and effect_of(c.action, obs) == "read"
         and tried.get(f"{obs.digest}|{history_entry(c.action, obs)}", 0) == 0
     ]
@@ -62,7 +63,7 @@ def explore_or_ask(
             confidence=record.confidence,
         )
         return {"pending": step, "step": record.step, "explored": explored + 1}
-    changing = [c for c in cands if is_state_changing(effect_of(c.action, obs))][:MAX_OPTIONS]
+    changing = [c for c in cands if not c.veto and is_state_changing(effect_of(c.action, obs))][:MAX_OPTIONS]
     if can_ask and changing:
         return {"question": unsure_pick(obs, changing), "explored": 0}
     if not changing:

@@ -4,7 +4,8 @@
 A run that ends succeeded *and verified* becomes a skill; one that failed, or whose
 success the screen did not show, is never stored. A replay that held to the end counts
 as one more replay; one that handed over to the agent and still ended verified replaces
-a learned skill with the way that worked this time.
+a learned skill with the way that worked this time; a learned skill replayed to its end
+into a failure is forgotten.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from ...devices.base import Action, DeviceInfo, Observation, describe_action
 from ..grounding import Goal
-from ..records import LoopResult, LoopState, StepRecord, SubtaskSpec
+from ..records import LoopResult, LoopState, StepRecord, SubtaskSpec, failure_kind
 from .record import learn, step_of
 from .replay import Replay
 from .store import SkillStore
@@ -66,6 +67,13 @@ class SkillLearning:
         verified = result.status == "succeeded" and result.verified is True
         if used is not None and verified and not replay.get("ended"):
             self.store.add(used.model_copy(update={"replays": used.replays + 1}))
+            return
+        refused = result.status == "failed" and failure_kind(result.error or result.summary) == "refused_by_app"
+        if used is not None and used.origin == "learned" and refused and not replay.get("ended"):
+            # replayed to its end and the check said no: what was learned is wrong (an app changed,
+            # or a check since made stricter); forget it rather than repeat it
+            self.store.remove(used.name)
+            log.info("forgot skill %s: replayed to its end and the run failed (%s)", used.name, result.summary)
             return
         if used is not None:
             self.store.add(used.model_copy(update={"fallbacks": used.fallbacks + 1}))
