@@ -159,3 +159,20 @@ def test_fleetmind_bench_privacy_prints_the_table() -> None:
     assert "| word-based (before) |" in result.output
     exact = result.output.split("| exact (now) |")[1].splitlines()[0]
     assert f"| 0/{sum(s.sensitive for s in SCREENS)} |" in exact  # no false negative
+
+
+async def test_a_code_typed_into_a_one_time_code_field_is_masked_in_the_step_that_leaves_the_device() -> None:
+    from fleetmind.agents.loop import GuiAgent, SubtaskSpec
+    from fleetmind.agents.records import StepRecord
+    from fleetmind.devices.base import Bounds, Observation, Target, TypeText, UIElement
+    from fleetmind.devices.virtual import VirtualPhone
+
+    field = UIElement(
+        id="e1", description="One-time code", editable=True, bounds=Bounds(left=0, top=0, right=100, bottom=50)
+    )
+    obs = Observation(device_id="p", screen_width=1080, screen_height=2400, foreground_app="Shop", elements=[field])
+    agent = GuiAgent(VirtualPhone())
+    agent._spec = SubtaskSpec(goal="enter the code 482913", outputs=["result"])
+    typed = TypeText(text="482913", target=Target(element="e1"))
+    record = agent._reportable(StepRecord(1, typed, "type '482913' into 'One-time code'", "rule", "x"), obs)
+    assert "482913" not in record.summary and "482913" not in record.action.model_dump_json()

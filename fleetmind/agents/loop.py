@@ -31,6 +31,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, Observation, TypeText, describe_action
+from ..privacy.screen import screen_reason
+from ..privacy.values import secret_field
 from .checkpoints import memory_checkpointer
 from .dates import day_named
 from .grounding import (
@@ -63,7 +65,6 @@ from .ranking import Method
 from .records import CloudStep, LoopResult, LoopState, StepRecord, SubtaskSpec, failure_report
 from .recovery import MAX_RECOVERIES, recovery_action
 from .reflection import Pattern, StepLog, check_step, trajectory_pattern
-from .router import sensitive_reason
 from .safety import confirmation_text, effect_of, is_state_changing
 from .scope import missing_app
 from .skills import SkillStore
@@ -625,14 +626,14 @@ class GuiAgent:
         """The step as it may leave the device: text typed on a private subtask, a secure screen,
         a screen showing sensitive data or into a password field is masked (the device got the real text)."""
         action = record.action
-        texts = [e.text for e in obs.elements if e.text]
-        private_screen = self._spec.privacy == "private" or obs.secure or sensitive_reason(texts) is not None
+        shows_secret = obs.secure or screen_reason(obs, self.tiers.privacy) is not None
+        private_screen = self._spec.privacy == "private" or shows_secret
         if not private_screen and self.thumbnails and obs.screenshot is not None:
             record = dataclasses.replace(record, thumbnail_png=thumbnail(obs.screenshot))
         if not isinstance(action, TypeText):
             return record
         field = obs.element(action.target.element) if action.target and action.target.element else None
-        if not (private_screen or (field is not None and field.password)):
+        if not (private_screen or (field is not None and secret_field(field))):
             return record
         masked = action.model_copy(update={"text": REDACTED})
         return dataclasses.replace(record, action=masked, summary=describe_action(masked, obs))

@@ -10,9 +10,9 @@ from typing import Any, Literal, TypedDict
 from pydantic import BaseModel, Field
 
 from ..devices.base import Action, Observation
+from ..privacy.screen import screen_reason
 from ..protocol.messages import Budget, ConfirmPolicy, FailureKind, FailureReport, Privacy, TierPolicy
 from .questions import PendingQuestion
-from .router import sensitive_reason
 
 __all__ = ["CloudStep", "LoopResult", "LoopState", "StepRecord", "SubtaskSpec", "failure_report"]
 
@@ -185,8 +185,7 @@ def failure_report(why: str, obs: Observation | None, trail: list[str], privacy:
         key=lambda e: e.bounds.top,
     )
     title = headings[0].text.strip() if headings else ""
-    texts = [e.text for e in obs.elements if e.text]
-    hidden = privacy == "private" or obs.secure or sensitive_reason(texts) is not None
+    hidden = privacy == "private" or obs.secure or screen_reason(obs) is not None
     where = " — ".join(p for p in (obs.foreground_app or "the home screen", "" if hidden else title) if p)
     shown = [MASK if e.password else (e.text or e.description).strip() for e in labels]
     screen = "" if hidden else _screen_text(shown)

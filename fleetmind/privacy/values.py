@@ -24,6 +24,8 @@ from stdnum import iban as _iban
 from stdnum import luhn
 from stdnum.us import ssn as _ssn
 
+from ..devices.base import UIElement
+
 __all__ = [
     "GATE_KINDS",
     "OTP_CONTEXT",
@@ -201,3 +203,10 @@ def _without_overlaps(found: list[Found]) -> list[Found]:
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
     return sorted(kept, key=lambda f: f.start)
+
+
+def secret_field(el: UIElement) -> bool:
+    """Whether what is typed into `el` is a credential: a password field, or one labelled for a PIN,
+    password or one-time code ("One-time code", "Enter PIN"), whatever the screen around it shows."""
+    label = " ".join(t for t in (el.description, el.resource_id.rsplit("/", 1)[-1].replace("_", " ")) if t)
+    return el.password or bool(OTP_CONTEXT.search(label) or SECRET_CONTEXT.search(label))
