@@ -287,3 +287,13 @@ async def test_changing_a_record_never_makes_a_new_one_whatever_a_model_prefers(
     assert not any("Add alarm" in s.summary for s in steps), [s.summary for s in steps]
     if result.status == "succeeded":
         assert [(a.hour, a.minute) for a in p.state.alarms if a.label == "Run"] == [(7, 15)]
+
+
+async def test_a_retry_hint_starts_afresh_from_home_and_relaunches_the_app_then_works_as_usual() -> None:
+    p = phone()
+    await p.act(LaunchApp(app="Settings"))  # the last try left the phone somewhere
+    result, steps = await run(p, "Turn on Bluetooth", hint="relaunch Contacts before the first step")
+    first = [s.summary.lower() for s in steps[:2]]
+    assert "home" in first[0] and "contacts" in first[1], first
+    assert result.status == "succeeded" and p.state.settings.bluetooth
+    assert sum("home" in s.summary.lower() and s.why.startswith("a fresh start") for s in steps) == 1

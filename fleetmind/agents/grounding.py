@@ -694,7 +694,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         c = out[fills[0]]
         c.action = c.action.model_copy(update={"submit": True})
         c.text += " and press enter"
-    on_home = _on_home(obs)
+    at_home = on_home(obs)
     here = obs.foreground_app.lower()
     in_right_app = is_about(goal, here)
     wanted_apps = goal_apps(goal, apps)
@@ -704,7 +704,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         score += _overlap(goal, app)
         if app.lower() == here:
             continue
-        if not on_home:
+        if not at_home:
             # prefer working inside the app we are in, all the more when the goal is about it
             score -= 2.0 if in_right_app else 0.5
         if wanted_apps and app.lower() not in wanted_apps:
@@ -715,9 +715,9 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         shown = " ".join(e.text for e in obs.elements).lower()
         missing = [name for name in goal.entities if name.lower() not in shown and name not in apps]
         # the goal names something this list does not show (yet): look further down
-        score = 1.5 if missing and not on_home else 0.05
+        score = 1.5 if missing and not at_home else 0.05
         out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", score))
-    if not on_home:
+    if not at_home:
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
     return out
@@ -793,7 +793,7 @@ def _duplicates_a_key_or_launch(el: UIElement, apps: list[str], obs: Observation
     icon is the app's launch. One candidate per effect keeps the choice clear."""
     if _SYSTEM_NAV.match(el.resource_id):
         return True
-    return _on_home(obs) and el.label.lower() in {a.lower() for a in apps}
+    return on_home(obs) and el.label.lower() in {a.lower() for a in apps}
 
 
 def typed_fields(history: list[str]) -> set[str]:
@@ -806,7 +806,8 @@ def typed_values(history: list[str]) -> set[str]:
     return {h.split(":", 2)[2] for h in history if h.startswith("typed:")}
 
 
-def _on_home(obs: Observation) -> bool:
+def on_home(obs: Observation) -> bool:
+    """Whether the launcher (the home screen) is in front."""
     return obs.foreground_app.lower() in ("", "home", "launcher")
 
 

@@ -30,7 +30,19 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from ..devices.base import TERMINAL_KINDS, Action, AskUser, Device, Done, Fail, Observation, TypeText, describe_action
+from ..devices.base import (
+    TERMINAL_KINDS,
+    Action,
+    AskUser,
+    Device,
+    Done,
+    Fail,
+    LaunchApp,
+    Observation,
+    PressKey,
+    TypeText,
+    describe_action,
+)
 from ..privacy.screen import screen_reason
 from ..privacy.values import secret_field
 from .checkpoints import memory_checkpointer
@@ -44,6 +56,7 @@ from .grounding import (
     extract_values,
     goal_apps,
     history_entry,
+    on_home,
     parse_goal,
     pending_fill,
 )
@@ -408,10 +421,15 @@ class GuiAgent:
         spec, obs, goal = self._spec, state["obs"], self.goal_of(state)
         step = state["step"] + 1
         start = time.perf_counter()
+        if spec.hint and not state.get("fresh_done"):  # the replanner's advice for this try comes first
+            fresh = self._fresh_start(obs)
+            if fresh is not None:
+                record = StepRecord(step, fresh, describe_action(fresh, obs), "rule", f"a fresh start: {spec.hint}")
+                return {**self._gate(record, goal, [], state), "fresh_done": isinstance(fresh, LaunchApp)}
         replayed, replay = self.skills.propose(state, goal, obs, self.device.info) if self.skills else (None, None)
         if replayed is not None:  # a learned or written skill knows this step: no grounding, no model
             replayed.latency_ms = (time.perf_counter() - start) * 1000
-            return {**self._gate(replayed, goal, [], state), "replay": replay}
+            return {**self._gate(replayed, goal, [], state), "replay": replay, "fresh_done": True}
         cands = candidates(goal, obs, self.device.info.apps, state["history"])
         tried = state.get("tried", {})
         for c in cands:  # what was done on this very screen before and led back here: try something else
@@ -425,7 +443,16 @@ class GuiAgent:
         record.latency_ms = (time.perf_counter() - start) * 1000
         if note := next((c.note for c in cands if c.action is record.action and c.note), ""):
             record.why = f"{record.why}; {note}"
-        return {**self._gate(record, goal, cands, state), "replay": replay}
+        return {**self._gate(record, goal, cands, state), "replay": replay, "fresh_done": True}
+
+    def _fresh_start(self, obs: Observation) -> Action | None:
+        """The next step a retry's hint asks for: the home screen, then the app it names (a relaunch);
+        None once there."""
+        hint = (self._spec.hint or "").lower()
+        app = next((a for a in self.device.info.apps if hint.startswith(f"relaunch {a.lower()} ")), None)
+        if not on_home(obs):
+            return PressKey(key="home", why="start afresh from the home screen")
+        return LaunchApp(app=app, why=f"relaunch {app}") if app is not None else None
 
     def _out_of_scope(self, goal: Goal) -> str | None:
         """Why this phone cannot do the goal at all (checked before the first step), or None."""

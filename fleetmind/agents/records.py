@@ -87,6 +87,8 @@ class SubtaskSpec:
     budget: Budget = field(default_factory=Budget)
     tier_policy: TierPolicy = "auto"
     confirm: ConfirmPolicy = "ask"
+    hint: str | None = None
+    """The replanner's advice for a fresh try ("relaunch Contacts before the first step"); never goal text."""
 
 
 class LoopState(TypedDict, total=False):
@@ -131,6 +133,8 @@ class LoopState(TypedDict, total=False):
     vetoed: bool
     """The final check already vetoed one unverified "done"."""
     replay: dict[str, Any] | None
+    fresh_done: bool
+    """The retry hint's fresh start (home, relaunch) is behind us."""
     """The skill being replayed (skills.replay): its name, values, next step, and why it ended."""
     recorded: list[dict[str, Any]]
     """Each step taken as a skill step (skills.record) with the screen's digest: what a verified run teaches."""

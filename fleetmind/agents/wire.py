@@ -20,6 +20,7 @@ def spec_of(msg: Assign) -> SubtaskSpec:
         budget=msg.budget,
         tier_policy=msg.tier_policy,
         confirm=msg.confirm,
+        hint=msg.hint,
     )
 
 
