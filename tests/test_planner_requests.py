@@ -547,3 +547,34 @@ async def test_a_remark_that_gives_a_value_passes_it_to_the_clause_after_it() ->
             [("Update Tom's contact: Tom got a new number, 555 0199", "phone")],
         )
     )
+
+
+ONE_RECORD = [
+    Case(
+        "Add my colleague Sam to contacts, 555 0150, and put his email sam@work.example in too.",
+        [("Add my colleague Sam to contacts, 555 0150, and put his email sam@work.example in too", "phone")],
+    ),
+    Case("Set a timer for an hour and a half.", [("Set a timer for an hour and a half", "phone")]),
+    Case(
+        "Jot down a note titled Gift ideas: scarf for Mum, book for Tom.",
+        [("Jot down a note titled Gift ideas: scarf for Mum, book for Tom", "phone")],
+    ),
+    Case(
+        "Transfer 25 dollars to Maya Okafor using my bank app, PIN 4321.",
+        [("Transfer 25 dollars to Maya Okafor using my bank app, PIN 4321", "phone")],
+    ),
+    Case(
+        "Using PIN 4321, send $10,000 to Luis Moreno from my bank account.",
+        [("Send $10,000 to Luis Moreno from my bank account: Using PIN 4321", "phone")],
+    ),
+    Case(
+        "Add Rosa Diaz, 555 0171, to the contacts on both phones.",
+        [("Add Rosa Diaz, 555 0171, to the contacts", "phone-1"), ("Add Rosa Diaz, 555 0171, to the contacts", "phone-2")],  # noqa: E501
+    ),
+    Case("On phone-2: turn on Wi-Fi and Bluetooth", [("Turn on Wi-Fi", "phone-2"), ("Turn on Bluetooth", "phone-2")]),
+]
+
+
+@pytest.mark.parametrize("case", ONE_RECORD, ids=lambda c: c.request)
+async def test_values_fields_and_amounts_of_one_thing_stay_one_subtask(case: Case) -> None:
+    await check(case)

@@ -64,7 +64,7 @@ _STAGE_SEP = re.compile(
 )
 _CLAUSE_SEP = re.compile(r"(\s*,\s*and\s+|\s*,\s*as well as\s+|\s+as well as\s+|\s+and\s+|\s*,\s*)", re.I)
 _ABBREVIATION = re.compile(r"\b(?:dr|mr|mrs|ms|st|vs|etc|e\.g|i\.e|a\.m|p\.m|no)\.$", re.I)
-_LEADING_ADDRESS = re.compile(r"^(?:(?:on|from|using|in|via|with)\s+[^,:]{1,40}?,\s*|[\w#-]{1,30}:\s*)", re.I)
+_LEADING_ADDRESS = re.compile(r"^(?:(?:on|from|using|in|via|with)\s+[^,:]{1,40}?[,:]\s*|[\w#-]{1,30}:\s*)", re.I)
 _PARTICLES = ("on", "off", "up", "down", "in", "into", "out")
 
 
@@ -73,6 +73,14 @@ _FIELD_NOUNS = (
 )
 _FIELD_LIST = re.compile(r"\bwith\s+(?:the\s+|a\s+|an\s+)?" + _FIELD_NOUNS, re.I)
 """A form filled field by field ("with name Ada and message hello"): "and message ..." is one more field."""
+
+
+_COLON_VALUE = re.compile(r"^\W*(?:\S+\s+){3,}[^\s:]*[^\s\d:]:\s")
+"""A clause whose words run into a colon ("Jot down a note titled Gift ideas: ..."): all after it is the value."""
+_SAME_RECORD = re.compile(r"(?:put|add|include|set|save|enter)\s+(?:his|her|their|its)\s+" + _FIELD_NOUNS, re.I)
+"""A clause that fills one more field of the record the clause before it makes ("put his email in too")."""
+_GIVEN = re.compile(r"^(?:using|with|via|by)\s+(?:my\s+|the\s+)?\S.*[\d\x00@]", re.I)
+"""A leading phrase that only gives a value to use ("Using PIN 4321, send ..."): context for the clause after it."""
 
 
 def _late_particle(clause: str, verb: str | None) -> str | None:
@@ -137,6 +145,8 @@ def leading_verb(clause: str) -> str | None:
     first = words[0].lower()
     if first not in lexicon.VERBS and first not in lexicon.QUESTION_WORDS:
         return None
+    if first == "pin" and len(words) > 1 and words[1][:1].isdigit():
+        return None  # "PIN 4321" gives a value; it pins nothing
     if len(words) > 1 and words[1].lower() in _PARTICLES:
         return f"{first} {words[1].lower()}"
     return first
@@ -205,7 +215,9 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
             bare = lexicon.CLAUSE_END_ADVERBS.sub("", strip_polite(piece))
             text = current[-1].text
             particle = _late_particle(text, verb)
-            if not own and not current[-1].remark and _is_remark(bare) and not _carries_message(text):
+            if _COLON_VALUE.search(text):
+                current[-1].text += sep + piece  # "a note titled Gift ideas: scarf for Mum, book for Tom"
+            elif not own and not current[-1].remark and _is_remark(bare) and not _carries_message(text):
                 current.append(Clause(piece, n, None, remark=True))  # "turn dark mode off, it's hard to read"
             elif _FIELD_LIST.search(text) and re.match(_FIELD_NOUNS, bare, re.I):
                 current[-1].text += sep + piece  # "with name Ada and message hello": one more field
@@ -213,15 +225,20 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
                 current[-1].text += sep + piece  # "turn Wi-Fi on, on both phones": where the clause is done
             elif bare and (address_only(bare) or lexicon.SAME.match(bare)):
                 current.append(Clause(piece, n, verb, repeat=True))
+            elif own and _SAME_RECORD.match(bare):
+                current[-1].text += sep + piece  # "add Sam, 555 0150, and put his email sam@x.example in too"
             elif own and _continues_value(text, own):
                 current[-1].text += sep + piece  # "a note saying call mom and call dad": one message
             elif own:
                 current.append(Clause(piece, n, own))
                 verb = own
+            elif not own and re.match(r"(?:to|into|onto|in|from|for|with)\s", bare, re.I):
+                current[-1].text += sep + piece  # "add Rosa Diaz, 555 0171, to the contacts on both phones"
             elif (
                 verb
                 and bare
                 and not re.match(r"^[\d\x00]", bare)
+                and not re.match(r"(?:and\s+)?(?:a\s+)?(?:half|quarter)\b", bare, re.I)  # "an hour and a half"
                 and (
                     verb in lexicon.LIST_VERBS
                     or particle
@@ -237,7 +254,8 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
     for i, c in enumerate(clauses):
         opens_stage = i == 0 or clauses[i - 1].stage != c.stage
         acts_later = any(later.verb for later in clauses[i + 1 :])
-        tells = _is_remark(c.text) or bool(lexicon.STATEMENT.match(strip_polite(c.text)))
+        bare = strip_polite(c.text)
+        tells = _is_remark(c.text) or bool(lexicon.STATEMENT.match(bare) or _GIVEN.match(bare))
         if opens_stage and c.verb is None and not (c.borrowed or c.repeat) and acts_later and not address_of(c.text):
             c.remark = tells and not lexicon.asks(strip_polite(c.text))  # "Tom got a new number, 555 0199. Update ..."
     for c in clauses:
