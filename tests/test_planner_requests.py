@@ -572,6 +572,14 @@ ONE_RECORD = [
         [("Add Rosa Diaz, 555 0171, to the contacts", "phone-1"), ("Add Rosa Diaz, 555 0171, to the contacts", "phone-2")],  # noqa: E501
     ),
     Case("On phone-2: turn on Wi-Fi and Bluetooth", [("Turn on Wi-Fi", "phone-2"), ("Turn on Bluetooth", "phone-2")]),
+    Case(
+        "Write a note titled Parking saying level 3, spot 12 on phone-2",
+        [("Write a note titled Parking saying level 3, spot 12", "phone-2")],
+    ),
+    Case(
+        "Post 'Great site, thanks!' through the contact form as Chris Wu.",
+        [("Post 'Great site, thanks!' through the contact form as Chris Wu", "browser")],
+    ),
 ]
 
 

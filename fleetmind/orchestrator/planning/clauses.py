@@ -232,6 +232,8 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
             elif own:
                 current.append(Clause(piece, n, own))
                 verb = own
+            elif not own and lexicon.value_start(text) < len(text) and address_of(bare) != "only":
+                current[-1].text += sep + piece  # "... saying level 3, spot 12 on phone-2": still the message
             elif not own and re.match(r"(?:to|into|onto|in|from|for|with)\s", bare, re.I):
                 current[-1].text += sep + piece  # "add Rosa Diaz, 555 0171, to the contacts on both phones"
             elif (
