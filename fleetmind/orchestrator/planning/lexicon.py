@@ -113,7 +113,8 @@ def value_start(clause: str) -> int:
 
 WEB = re.compile(
     r"(?:https?://\S+|\bwww\.\S+|(?<![@\w.-])[\w-]+\.(?:com|org|net|io|dev|app|edu|gov|co|uk|de|fr|info)\b|"
-    r"\b(?:contact form|web ?form|sign-?up form|web ?sites?|web ?pages?|home ?page|(?<!settings )pages?|sites?|the web|web|browser|url|links?|online|"
+    r"\b(?:contact form|web ?form|sign-?up form|"
+    r"web ?sites?|web ?pages?|home ?page|(?<!settings )pages?|sites?|the web|web|browser|url|links?|online|"
     r"internet|google|bing|"
     r"duckduckgo|search engine|wikipedia|encyclopedia|wiki|portal|chrome|chromium|firefox|news)\b)",
     re.I,
