@@ -18,6 +18,7 @@ from fleetmind.bench.faults.ledger import Ledger, progress_after, repeated_effec
 from fleetmind.bench.faults.scenarios import Scenario
 from fleetmind.bench.faults.served import PlanFile
 from fleetmind.bench.faults.suite import FaultsSuite, sample_tasks
+from fleetmind.bench.perf.fleet import connected_fleet, progress_message
 from fleetmind.bench.runner import AsyncioExecutor, BenchConfig, run_episodes
 from fleetmind.devices.base import Device
 from fleetmind.devices.virtual import VirtualPhone
@@ -26,7 +27,7 @@ from fleetmind.orchestrator.graph import GraphPatch, SubtaskResult, SubtaskSpec
 from fleetmind.orchestrator.server import Orchestrator
 from fleetmind.orchestrator.store import Event, SQLiteStore
 from fleetmind.orchestrator.subtask import DeviceRequirement
-from fleetmind.protocol.messages import Assign, Message
+from fleetmind.protocol.messages import Assign, Message, Progress
 from fleetmind.protocol.session import Session
 
 
@@ -168,3 +169,27 @@ async def test_an_assign_that_died_with_the_orchestrator_goes_again_when_its_age
     finally:
         hosting.cancel()
         await asyncio.gather(hosting, return_exceptions=True)
+
+
+async def test_the_orchestrator_acknowledges_a_message_only_once_it_is_applied() -> None:
+    # An orchestrator that dies while applying a progress report or a result must not have acknowledged
+    # it: the agent keeps it and sends it again to the restarted one.
+    async with connected_fleet(1, finish_at_once=False) as (orch, agents):
+        agent = agents[0]
+        await orch.submit(agent.device_id)
+        assign, _ = await agent.assigned.get()
+        assert agent.link is not None and agent._reader is not None
+        applying = orch._on_message
+
+        async def dies_while_applying(session: Any, message: Message) -> None:
+            if not isinstance(message, Progress):
+                return await applying(session, message)
+            for held in orch.sessions.values():
+                if held.link.ws is not None:
+                    await held.link.ws.close()  # after anything already sent, such as an early ack
+            raise asyncio.CancelledError  # the process is gone: nothing after this runs
+
+        orch._on_message = dies_while_applying  # type: ignore[method-assign]
+        sent = await agent.link.send(progress_message(assign.subtask_id, 1))
+        await agent._reader  # until the connection is closed
+        assert agent.link.session.oldest_unacked() == sent.model_copy(update={"ack": agent.link.session.last_received})
