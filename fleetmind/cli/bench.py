@@ -34,7 +34,8 @@ def bench(
     sizes: Annotated[str, typer.Option(help="Comma-separated graph sizes in subtasks (scheduler)")] = "10,1000,10000",
     devices: Annotated[str, typer.Option(help="android: phone:N or android:SERIAL (default phone:PARALLEL)")] = "",
     episodes: Annotated[int | None, typer.Option(
-        min=1, help="Episodes to run (default: one per task; miniwob: per task, default 2)")] = None,
+        min=1, help="Episodes to run (default: one per task; miniwob: per task, default 2; faults: tasks per"
+                    " scenario, default 9)")] = None,
     parallel: Annotated[int, typer.Option(min=1, help="Episodes run side by side (android, cross-device)")] = 2,
     seed: Annotated[int, typer.Option(help="Seed of the tasks' random parameters")] = 0,
     wipe: Annotated[bool, typer.Option(help="android: allow erasing the data of android:SERIAL phones")] = False,
@@ -51,6 +52,8 @@ def bench(
         if transport not in ("adb", "direct"):
             raise fail(f"--transport {transport!r}: use adb or direct")
         default = "oracle" if suite == "faults" else "agent"  # faults measures the machinery, not a model
+        if suite == "faults" and policy not in ("auto", "oracle"):
+            raise fail(f"--policy {policy!r}: the faults suite runs the oracle policy only; leave out --policy")
         config = BenchConfig(policy=default if policy == "auto" else policy, devices=devices, episodes=episodes,
                              parallel=parallel, seed=seed, transport=transport, model_local=model_local,
                              model_cloud=model_cloud, only=only)

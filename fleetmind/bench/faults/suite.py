@@ -175,9 +175,25 @@ class FaultsSuite:
         summary = Summary(figures, groups)
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
+            timed = [s for s in SCENARIOS if any(r.groups["scenario"] == s.name and r.metrics.get("recover_s")
+                                                 is not None for r in records)]
             summary.plots = [plots.bars(out_dir / "completion_by_scenario.png",
                                         "faults: tasks completed by scenario (oracle policy)", groups["scenario"])]
+            if timed:
+                summary.plots.append(plots.paired_bars(
+                    out_dir / "recovery_by_scenario.png", "faults: fault -> next progress (vanish: -> the failure)",
+                    [s.name for s in timed],
+                    {"mean": [_recovery(records, s.name, "recover_s", mean=True) for s in timed],
+                     "max": [_recovery(records, s.name, "recover_max_s", mean=False) for s in timed]}, "seconds"))
         return summary
+
+
+def _recovery(records: list[EpisodeRecord], scenario: str, key: str, *, mean: bool) -> float:
+    values = [float(r.metrics[key]) for r in records
+              if r.groups["scenario"] == scenario and r.metrics.get(key) is not None]
+    if not values:
+        return 0.0
+    return sum(values) / len(values) if mean else max(values)
 
 
 def _mean(values: list[float]) -> float | None:
