@@ -1,0 +1,239 @@
+"""Candidate actions for a screen, scored by what the goal names; vetoes for actions the goal rules out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...devices.base import (
+    Action,
+    Done,
+    Focus,
+    LaunchApp,
+    Observation,
+    PressKey,
+    Scroll,
+    SelectOption,
+    Tap,
+    Target,
+    TypeText,
+    UIElement,
+)
+from .fields import field_cue, field_name, is_empty_field, readable_label
+from .goals import Goal, goal_apps, is_about, overlap, target_value
+from .history import typed_fields
+from .screens import current_value, on_home, on_web
+from .vocabulary import ADJUST, APP_HINTS, EDIT_WORDS, GRANTS, PROCEED, REMOVE_WORDS, SUBMIT, VALUE_APPS, content_words
+
+
+@dataclass
+class Candidate:
+    """One action the agent could take, its words for a model, and a text-match score."""
+
+    action: Action
+    text: str
+    score: float
+    note: str = ""
+    """Why memory or an app card moved its score (the step's why says it when it is chosen)."""
+    veto: str = ""
+    """Why this action must not be taken for this goal at all (no model may pick it either)."""
+
+
+def _toward(label: str, target: int, obs: Observation, score: float) -> float:
+    """A stepper's score when the goal sets a level: the button that moves toward it, never past it."""
+    what = label.split(maxsplit=1)[-1]
+    now = current_value(what, obs)
+    if now is None:
+        return score
+    up = label.lower().startswith(("increase", "raise", "turn up"))
+    if now == target or (up and now > target) or (not up and now < target):
+        return -1.0
+    return 3.0
+
+
+def toggle_matches(goal: Goal, el: UIElement) -> bool:
+    """True when `el` is a switch or checkbox the goal names."""
+    return el.checkable and overlap(goal, el.label) >= 0.5
+
+
+def _field_value(goal: Goal, el: UIElement) -> str | None:
+    """The value the goal gives for this editable field, if any."""
+    cue = field_cue(el)
+    if cue is not None:
+        if cue in ("title", "name") and cue not in goal.values and "text" in goal.values:
+            return goal.values["text"]  # "add 'Book club' on ...": quoted words name what is made
+        return goal.values.get(cue)
+    return goal.values.get("text")
+
+
+def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
+    """True while an editable field on screen still lacks the value the goal gives for it."""
+    typed = typed_fields(history)
+    return any(
+        e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed for e in obs.elements
+    )
+
+
+def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]) -> list[Candidate]:
+    """Every sensible next action on this screen, scored by what the goal names."""
+    out: list[Candidate] = []
+    typed = typed_fields(history)
+    fields_left = 0
+    fills: list[int] = []
+    last = history[-1] if history else ""
+    suggested = _suggestions(obs, history)
+    target = target_value(goal.text)
+    removing = bool(goal.words & REMOVE_WORDS)
+    editing = bool(goal.words & EDIT_WORDS)
+    for el in obs.elements:
+        if el.editable:
+            value = _field_value(goal, el) if not removing else None
+            if value and value != el.text and field_name(el) not in typed:
+                score = 3.0 - 0.6 * fields_left  # fill forms top to bottom
+                fields_left += 1
+                fills.append(len(out))
+                out.append(
+                    Candidate(
+                        TypeText(text=value, target=Target(element=el.id), clear=True, why=f"fill {el.label}"),
+                        f"type {value} into {el.label}",
+                        score,
+                    )
+                )
+            elif not value and is_empty_field(el) and not el.focused and on_web(obs):
+                # "focus the text box": a field the goal gives nothing to type into (web pages only)
+                score = (1.5 if "focus" in goal.words else 0.1) + 0.5 * overlap(goal, el.label)
+                out.append(Candidate(Focus(target=Target(element=el.id), why="focus it"), f"focus {el.label}", score))
+            continue
+        if el.options and el.enabled:
+            out.extend(_option_candidates(goal, el))
+        if not (el.clickable or el.checkable) or not el.label or not el.enabled:
+            continue
+        if _duplicates_a_key_or_launch(el, apps, obs):
+            continue
+        label = el.label
+        # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness")
+        readable = readable_label(el)
+        score = overlap(goal, readable)
+        veto = ""
+        if not el.checkable and _names_entity(goal, readable):
+            score = max(score, 1.2)  # the row of the person or thing the goal is about ("Tom" -> "Tom Reyes")
+        if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
+            score = 4.0 if el.checked != goal.want_on else -1.0
+            veto = "" if el.checked != goal.want_on else "it is already as the goal wants it"
+        elif el.checkable and goal.asks_answer:
+            score, veto = -1.0, "a question about a switch is answered by reading it, never by flipping it"
+        lower = label.lower()
+        if lower in SUBMIT and goal.values:
+            # submit once we filled this form: something typed since the last submit, nothing left
+            since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
+            typed_now = any(h.startswith("typed:") for h in since_submit)
+            score = 3.5 if typed_now and not pending_fill(goal, obs, history) and not suggested else 0.1
+        if target is not None and ADJUST.match(readable) and content_words(readable.split()[-1]) <= goal.words:
+            score = _toward(readable, target, obs, score)
+        if "seekbar" in el.cls.lower() or "slider" in el.cls.lower():
+            score *= 0.5  # a tap on a slider sets whatever value is under the finger: prefer its buttons
+        if lower in PROCEED and (lower not in GRANTS or is_about(goal, obs.foreground_app)):
+            score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
+        if el.id in suggested and (len(suggested) == 1 or _completes(goal, el)):
+            score = max(score, 3.2)  # the suggestion for what was just typed (or the one the user chose)
+        first = lower.split()[0] if lower else ""
+        if removing and first in ("new", "add", "create", "compose", "save"):
+            score, veto = -1.0, "a delete never starts by making something"
+        if first == "edit" and not editing:
+            score, veto = -1.0, "opening someone's record for editing is not adding a new one"
+        if editing and first in ("new", "add", "create") and not (goal.words & {"new", "add", "create"}):
+            score, veto = -1.0, "changing a record never starts by making another one"
+        if last == f"tap:{label}" and not el.checkable:
+            score -= 1.0  # tapped it just now and we are still here: try something else
+        tap = Tap(target=Target(element=el.id), why=f"tap {readable}")
+        out.append(Candidate(tap, f"tap {readable}", score, veto=veto))
+    if len(fills) == 1 and not goal.values.keys() - {"search", "city", "text"}:
+        # one field and a query: type it and press enter, as people do in search boxes
+        c = out[fills[0]]
+        c.action = c.action.model_copy(update={"submit": True})
+        c.text += " and press enter"
+    at_home = on_home(obs)
+    here = obs.foreground_app.lower()
+    in_right_app = is_about(goal, here)
+    wanted_apps = goal_apps(goal, apps)
+    for app in apps:
+        hint = APP_HINTS.get(app.lower(), set())
+        score = 2.0 * bool(goal.words & hint or goal.values.keys() & VALUE_APPS.get(app.lower(), set()))
+        score += overlap(goal, app)
+        if app.lower() == here:
+            continue
+        if not at_home:
+            # prefer working inside the app we are in, all the more when the goal is about it
+            score -= 2.0 if in_right_app else 0.5
+        if wanted_apps and app.lower() not in wanted_apps:
+            score -= 1.5  # the goal names the apps it is about: wandering into others helps nobody
+        out.append(Candidate(LaunchApp(app=app, why=f"open {app}"), f"open {app}", score))
+    out = list({c.text: c for c in reversed(out)}.values())[::-1]  # same words, same choice: keep the first
+    if any(e.scrollable for e in obs.elements):
+        shown = " ".join(e.text for e in obs.elements).lower()
+        missing = [name for name in goal.entities if name.lower() not in shown and name not in apps]
+        # the goal names something this list does not show (yet): look further down
+        score = 1.5 if missing and not at_home else 0.05
+        out.append(Candidate(Scroll(direction="down", why="look further down the list"), "scroll down", score))
+    if not at_home:
+        out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
+    out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
+    return out
+
+
+def _names_entity(goal: Goal, label: str) -> bool:
+    """Whether a label names in full someone or something the goal names ("Tom Reyes" for "Tom")."""
+    shown = content_words(label)
+    return len(shown) <= 4 and any((named := content_words(e)) and named <= shown for e in goal.entities)
+
+
+def _option_candidates(goal: Goal, el: UIElement) -> list[Candidate]:
+    """Choosing the drop-down option the goal names (in its text or as a value), when not chosen yet.
+    "Kiwi jam" in the goal names that option, not "Kiwi"."""
+    given = {v.casefold() for v in goal.values.values()}
+    scored: dict[str, float] = {}
+    for option in (o.strip() for o in el.options):
+        named = bool(re.search(rf"(?<!\w){re.escape(option)}(?!\w)", goal.text, re.I)) or option.casefold() in given
+        if option and (named or (content_words(option) and content_words(option) <= goal.words)):
+            scored[option] = 3.0 if named else 2.0
+    best = [o for o in scored if not any(o.casefold() in other.casefold() for other in scored if other != o)]
+    chosen = {t.strip() for t in el.text.split(", ")}  # a list box shows all it has chosen
+    if el.text.strip() in best:
+        return []
+    best = [o for o in best if o not in chosen]
+    return [
+        Candidate(SelectOption(target=Target(element=el.id), option=o, why=why), why, scored[o])
+        for o in best
+        if (why := f"choose {o} in {el.description or readable_label(el)}")
+    ]
+
+
+def _completes(goal: Goal, el: UIElement) -> bool:
+    """True when a suggestion row names in full a person or thing the goal gives (after a choice, too)."""
+    label = content_words(el.label)
+    return any(content_words(v) <= label for k, v in goal.values.items() if k in ("to", "name") and len(v.split()) > 1)
+
+
+def _suggestions(obs: Observation, history: list[str]) -> list[str]:
+    """Ids of clickable rows that complete what was just typed into a field (an autocomplete dropdown)."""
+    if not history or not history[-1].startswith("typed:"):
+        return []
+    typed = content_words(history[-1].split(":", 2)[2])
+    if not typed:
+        return []
+    return [
+        e.id
+        for e in obs.elements
+        if e.clickable and not e.editable and not e.checkable and typed <= content_words(e.label)
+    ]
+
+
+_SYSTEM_NAV = re.compile(r"^com\.android\.systemui:id/(back|home|recent_apps)$")
+
+
+def _duplicates_a_key_or_launch(el: UIElement, apps: list[str], obs: Observation) -> bool:
+    """Android's own Back/Home/Overview buttons are the back/home keys; a home-screen
+    icon is the app's launch. One candidate per effect keeps the choice clear."""
+    if _SYSTEM_NAV.match(el.resource_id):
+        return True
+    return on_home(obs) and el.label.lower() in {a.lower() for a in apps}

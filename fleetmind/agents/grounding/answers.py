@@ -1,0 +1,100 @@
+"""Reading the answer to a question goal off the screen."""
+
+from __future__ import annotations
+
+import re
+
+from ...devices.base import Observation
+from .goals import Goal, overlap
+from .history import typed_values
+from .screens import prompt_in_the_way
+from .vocabulary import STOP, content_words, words
+
+
+def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = None) -> str:
+    """The text on screen that answers the goal, or "" if this screen does not show it.
+
+    A phone number or email when the goal asks for one, on a screen that is about
+    what the goal names (static text, not a list row, mentions it); otherwise the
+    static text that shares words with the goal and adds something new.
+    """
+    if prompt_in_the_way(obs):
+        return ""  # "Allow Messages to send SMS?" answers nothing: the screen behind it is not shown yet
+    static = [e for e in obs.elements if e.text and not e.editable and not e.clickable]
+    texts = [e.text for e in obs.elements if e.text and not e.editable]
+    about_it = any(overlap(goal, e.text) > 0 for e in static)
+    wants = goal.words
+    if wants & {"phone", "number"} and about_it:
+        hit = next((t for t in texts if re.fullmatch(r"\+?[\d\s().-]{5,}", t)), None)
+        if hit:
+            return hit
+    if wants & {"email", "mail"} and about_it:
+        hit = next((t for t in texts if "@" in t), None)
+        if hit:
+            return hit
+    typed = typed_values(history or [])
+    names = {w for entity in goal.entities for w in content_words(entity)}
+    if names:  # the answer must be about what the goal names
+        static = [e for e in static if names & content_words(e.text)]
+    best, best_score = "", 0
+    goal_words = set(words(goal.text))
+    asked_days = _month_days(goal.text)
+    for e in static:
+        shown_days = _month_days(e.text)
+        if asked_days and shown_days and not asked_days & shown_days:
+            continue  # a line about another day than the one asked about
+        words_there = content_words(e.text)
+        shared = len(wants & words_there)
+        says_more = len(set(words(e.text)) - STOP - goal_words) >= 2  # not just "Results for <query>"
+        if e.text in typed or not says_more or e.text == obs.foreground_app:
+            continue
+        score = shared + (1 if re.search(r"\d", e.text) else 0)
+        if shared >= 1 and score >= 2 and score > best_score:
+            best, best_score = e.text, score
+    return best or _labelled_value(goal, obs)
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+)}
+_MONTH_DAY = re.compile(
+    r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([A-Za-z]{3})[a-z]*\b"
+)
+
+
+def _month_days(text: str) -> set[tuple[int, int]]:
+    """(month, day) pairs a text names: "June 4th", "Jun 4", "4 June"."""
+    out = set()
+    for m in _MONTH_DAY.finditer(text):
+        month, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if month and month.lower() in _MONTHS:
+            out.add((_MONTHS[month.lower()], int(day)))
+    return out
+
+
+def _labelled_value(goal: Goal, obs: Observation) -> str:
+    """A value shown beside or under the label the goal asks about: "Balance" over "$2,450.75"."""
+    static = [e for e in obs.elements if e.text and not e.editable and not e.clickable]
+    asked_days = _month_days(goal.text)
+    for label in static:
+        label_words = content_words(label.text)
+        if not label_words or len(label_words) > 3 or not label_words <= goal.words:
+            continue
+        if label.text.casefold() == obs.foreground_app.casefold():
+            continue  # the app's own title labels nothing
+        below_or_right = [
+            v
+            for v in static
+            if v is not label
+            and re.search(r"\d", v.text)
+            and not (asked_days and _month_days(v.text) and not asked_days & _month_days(v.text))
+            and (
+                0 <= v.bounds.top - label.bounds.bottom < label.bounds.height * 2  # just below
+                or (abs(v.bounds.top - label.bounds.top) < label.bounds.height and v.bounds.left >= label.bounds.right)
+            )
+        ]
+        if below_or_right:
+            value = min(below_or_right, key=lambda v: (v.bounds.top - label.bounds.top, v.bounds.left))
+            return f"{label.text}: {value.text}"
+    return ""

@@ -1,0 +1,327 @@
+"""Reading a goal: toggles, the values to type (by their cue words or their shapes), whether an answer is
+wanted and what it is about, the level a goal sets, and which apps the goal is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...secrets.names import referenced_secret
+from .fields import FIELD_CUES, field_key
+from .vocabulary import APP_HINTS, EDIT_WORDS, STOP, content_words
+
+_ON = re.compile(
+    r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on)\b", re.I
+)
+_OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+off)\b", re.I)
+
+
+_TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)", re.I)
+_VALUE_SHAPES = {
+    "phone": re.compile(r"\+?\d[\d\s().-]{2,}\d"),
+    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+    "name": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
+    "to": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}|\+?\d[\d\s().-]{2,}\d"),
+    "amount": re.compile(r"\$?\d+(?:[.,]\d+)?"),
+    "city": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
+    "date": re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
+    "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*"),
+}
+
+
+_FREE_TEXT_CUES = frozenset({"saying", "that says", "with the text"})
+"""Cues whose value is everything after them, other cue words included."""
+
+
+def extract_values(text: str) -> dict[str, str]:
+    """Values a goal gives for form fields, keyed by field kind.
+
+    A value is introduced by its cue ("named Ada", "saying hello there", "titled
+    Groceries") and runs to the next cue or the end; quoted text is taken whole.
+    Times ("at 7:30 pm") fill hour and minute.
+    """
+    cues = sorted(((c, k) for k, cs in FIELD_CUES.items() for c in cs), key=lambda t: -len(t[0]))
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cues) + r")\b\s+", re.I)
+    keys_of: dict[str, list[str]] = {}
+    for cue, key in cues:  # one cue may introduce several kinds ("for Paris": a city, a search)
+        keys_of.setdefault(cue, []).append(key)
+    hits = [(m.start(), m.end(), m.group(1).lower()) for m in pattern.finditer(text)]
+    values: dict[str, str] = {}
+    for i, (_, value_start, cue) in enumerate(hits):
+        value_end = hits[i + 1][0] if i + 1 < len(hits) else len(text)
+        if cue in _FREE_TEXT_CUES:  # a message is free text: it runs to the end ("see you at noon")
+            value_end = len(text)
+        raw = text[value_start:value_end].strip(" ,.;:")
+        quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
+        raw = quoted.group(1) if quoted else re.sub(r"\s+(?:and|with|then|by \w+)$", "", raw)
+        for key in keys_of[cue]:
+            shape = _VALUE_SHAPES.get(key)
+            value = raw
+            if shape is not None and not quoted:
+                m = shape.match(raw)
+                if not m:
+                    continue
+                value = m.group(0).strip()
+            value = re.sub(r"^(?:the|a|an|is|was|=|:)\s+", "", value, flags=re.I)
+            if value and value.lower() not in STOP and key not in values:
+                values[key] = value
+    _uncued_values(text, values)
+    for key in ("phone", "email"):
+        if (
+            key not in values
+            and (m := _VALUE_SHAPES[key].search(text))
+            and not _TIME.fullmatch(m.group(0))
+            and not _VALUE_SHAPES["date"].fullmatch(m.group(0))
+            and not any(m.group(0).strip() in v for v in values.values())  # a PIN is not a phone number
+        ):
+            values[key] = m.group(0).strip()
+    duration = re.search(r"\b(\d+)\s*(min(?:ute)?s?|sec(?:ond)?s?)\b", text, re.I)
+    if duration:  # "a timer for 5 minutes": a duration, not a time of day
+        unit = "minutes" if duration.group(2).lower().startswith("min") else "seconds"
+        amount = int(duration.group(1))
+        if unit == "seconds" and amount >= 60:  # "90 seconds" is 1 min 30 s on a timer
+            values["minutes"], values["seconds"] = str(amount // 60), str(amount % 60)
+        else:
+            values[unit] = str(amount)
+        values.pop("phone", None)
+        return values
+    time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, text, re.I)
+    if time_hit is None and (moved := re.search(r"\b(?:to|until)\s+" + _TIME.pattern, text, re.I)):
+        time_hit = moved if moved.group(2) or moved.group(3) else None  # "move my alarm to 7:15", not "volume to 10"
+    if time_hit:
+        hour, minute = _clock(time_hit)
+        values.update(hour=str(hour), minute=f"{minute:02d}", start=f"{hour:02d}:{minute:02d}")
+        if values.get("phone", "").replace(" ", "") in (time_hit.group(0).split()[-1],):
+            values.pop("phone")
+        end_hit = re.search(r"\b(?:to|until|till)\s+" + _TIME.pattern, text[time_hit.end() :], re.I)
+        if end_hit:
+            end_hour, end_minute = _clock(end_hit)
+            values["end"] = f"{end_hour:02d}:{end_minute:02d}"
+    return values
+
+
+_PERSON = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
+_NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b)?\s*(\+?\d[\d\s().-]{{2,}}\d)")
+_TO_VERB = re.compile(
+    rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to|pay|repay|venmo)"
+    rf"\s+({_PERSON})"
+)
+_ADD_TO_CALENDAR = re.compile(
+    r"\b(?:add|create|schedule|put|book|set up|enter)\s+(?:a\s+|an\s+|the\s+|my\s+)?(.+?)\s+"
+    r"(?:to|in|on|into)\s+(?:my\s+|the\s+)?(?:calendar|diary|agenda|schedule)\b",
+    re.I,
+)
+_SEND_PERSON = re.compile(
+    rf"\b(?i:send|give|drop|shoot|write)\s+({_PERSON})\s+(?i:a|an)\s+(?i:quick\s+|short\s+)?"
+    r"(?i:text|message|msg|sms|note|line|reminder|email|e-mail)\b"
+)
+""""send Mum a message": the person comes before what is sent."""
+_PRONOUNS = frozenset({"it", "this", "that", "them", "these", "those"})
+_HAVE_THING = re.compile(
+    r"\b(?:i've got|i have got|i have|i've|i got|there's|there is|we have|we've got)\s+(?:a|an|my|our|the)\s+"
+    r"([a-z][\w'-]*(?:\s+(?!(?:tomorrow|today|tonight|on|at|from|this|next|in|with|for)\b)[a-z][\w'-]*){0,3})",
+    re.I,
+)
+"""The thing a remark says the user has ("I've got a haircut tomorrow"): what "add it" means."""
+_SAY_THAT = re.compile(
+    r"\b(?i:text|message|tell|sms|msg|remind|let)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:know\s+)?(?i:that)\s+(.+)$"
+)
+_MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
+
+
+_MONEY = re.compile(
+    r"[$€£]\s?(\d+(?:[.,]\d{1,2})?)|\b(\d+(?:[.,]\d{1,2})?)\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b", re.I
+)
+
+
+def _uncued_values(text: str, values: dict[str, str]) -> None:
+    """Values people give without cue words: "Ada Byron, 555 0101", "text Ada 'on my way'"."""
+    quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text) or re.search(r"(?:^|(?<=\s))['‘]([^'’]+)['’](?=\W|$)", text)
+    if quoted and quoted.group(1) not in values.values():
+        # quoted words are what to type: a message's body where the goal speaks of one (over any
+        # unquoted guess at it: "send a message through the form ... the message is 'X'"), else a query
+        if _MESSAGE_WORDS.search(text):
+            values["message"] = quoted.group(1)
+        else:
+            values.setdefault("text", quoted.group(1))
+    colon = re.search(r":\s*(\S.*)$", text)
+    if colon and _MESSAGE_WORDS.search(text[: colon.start()]) and not _TIME.fullmatch(colon.group(1)):
+        values.setdefault("message", colon.group(1).strip(" ."))  # "jot down a note: buy milk"
+    pair = _NAME_AND_NUMBER.search(text)
+    if pair and pair.group(1).split()[0].lower() not in STOP:
+        name, number = pair.group(1).strip(), pair.group(2).strip()
+        if not _TIME.fullmatch(number) and not _VALUE_SHAPES["date"].fullmatch(number) and name != values.get("to"):
+            values.setdefault("name", name)
+            values.setdefault("phone", number)
+    money = _MONEY.search(text)
+    if money:
+        values.setdefault("amount", money.group(1) or money.group(2))
+    if "date" not in values and (iso := re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)):
+        values["date"] = iso.group(0)
+    place = re.search(r"\bat\s+the\s+([a-z][\w'-]+(?:\s+[a-z][\w'-]+)?)\s*[.!]?$", text)
+    if place and "location" not in values:
+        values["location"] = place.group(1)  # "... from 19:00 to 21:00 at the library."
+    event = _ADD_TO_CALENDAR.search(text)
+    if event and "title" not in values:  # "add a meeting with the landlord to my calendar"
+        title = event.group(1).strip()
+        if title.lower() in _PRONOUNS and (thing := _HAVE_THING.search(text)):
+            title = thing.group(1)  # "add it to my calendar: I've got a haircut tomorrow"
+        if title.lower() not in _PRONOUNS:
+            values["title"] = title[:1].upper() + title[1:]
+    said = _SAY_THAT.search(text)
+    if said:
+        values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"
+    to = _TO_VERB.search(text) or _SEND_PERSON.search(text)
+    if to and to.group(1).split()[0].lower() not in STOP | {"i"}:
+        values.setdefault("to", to.group(1).strip())
+
+
+def _clock(m: re.Match[str]) -> tuple[int, int]:
+    """(hour, minute) on a 24-hour clock from a match of `_TIME` (after its cue word)."""
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+    if half.startswith("p") and hour < 12:
+        hour += 12
+    if half.startswith("a") and hour == 12:
+        hour = 0
+    return hour, minute
+
+
+@dataclass
+class Goal:
+    """What a goal text asks for, as far as text alone can tell."""
+
+    text: str
+    words: set[str]
+    want_on: bool | None
+    values: dict[str, str] = field(default_factory=dict)
+    """Field cue (name, phone, ...) -> the value to type."""
+    asks_answer: bool = False
+    entities: list[str] = field(default_factory=list)
+    """Proper names in the goal ("Ada Lovelace", "Paris"): an answer must be about one of them."""
+
+
+_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)")
+
+
+_STATE_QUESTION = re.compile(
+    r"\b(?:is|are|was)\s+(?:my\s+|the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:on|off|enabled|disabled)\b"
+    r"|\b(?:whether|if)\s+(?:my\s+|the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\b",
+    re.I,
+)
+_IMPERATIVE_TOGGLE = re.compile(r"\b(?:turn|switch|make sure|ensure)\b.*\b(?:on|off)\b(?!\?)", re.I)
+_MAKE_SURE = re.compile(r"\b(?:make sure|ensure|see to it that)\b[^?]*?\b(on|off)\b", re.I)
+_CONTACT_WORDS = re.compile(
+    r"\b(contacts?|address book|phone book|save (?:a |the )?(?:new )?(?:number|contact))\b", re.I
+)
+_NOT_NAMES = frozenset(
+    {
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Her",
+        "His",
+        "Their",
+        "My",
+        "The",
+        "I",
+        "I'm",
+        "I've",
+        "Can",
+        "Could",
+        "Please",
+        "Settings",
+        "Contacts",
+        "Messages",
+        "Calendar",
+        "Clock",
+        "Notes",
+        "Files",
+        "Bank",
+    }
+)
+"""Capitalised words that are not the name of a person or thing the goal is about."""
+
+
+def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
+    """Read toggles, values to type and whether an answer is wanted."""
+    want: bool | None = None
+    if _ON.search(text):
+        want = True
+    if _OFF.search(text):
+        want = False
+    if (sure := _MAKE_SURE.search(text)) is not None:
+        want = sure.group(1).lower() == "on"  # "make sure Wi-Fi is on"
+    elif _STATE_QUESTION.search(text) and not _IMPERATIVE_TOGGLE.search(text):
+        want = None  # "is Bluetooth on?", "check whether Wi-Fi is off": read it, change nothing
+    values = extract_values(text)
+    if referenced_secret(text):  # secrets hook: "with my bank PIN and ..." names a stored secret, no value
+        values.pop("password", None)
+    for name, value in (inputs or {}).items():
+        if value:  # an upstream result fills the field it is named for, else the message
+            key = field_key(name) or ("message" if "message" not in values else None)
+            if key:
+                values.setdefault(key, value)
+    asks = bool(re.search(r"\b(find|what|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
+    if _STATE_QUESTION.search(text):
+        asks = True
+    # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
+    entities = [
+        re.sub(r"['’]s$", "", m.group(1))  # "Tom's contact" is about Tom
+        for m in _ENTITY.finditer(text)
+        if m.start() > 0 and not m.group(1).isupper()
+    ]
+    entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
+    editing = bool(content_words(text) & EDIT_WORDS)  # "update Tom's contact": Tom says whose, not a new name
+    if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks and not editing:
+        values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
+    if asks and entities and "search" not in values:
+        values["search"] = entities[0]  # a question about a name: search for it where there is a search box
+    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
+
+
+def overlap(goal: Goal, label: str) -> float:
+    label_words = content_words(label)
+    if not label_words:
+        return 0.0
+    return len(goal.words & label_words) / len(label_words)
+
+
+_TARGET = re.compile(
+    r"\b(?:to|at)\s+(\d{1,3})(?:\s*(?:%|percent\b)|(?![\d:]|\.\d|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes?|"
+    r"hours?|hrs?|h|seconds?|secs?|s|days?|weeks?|people|times|[ap])\b))",
+    re.I,
+)
+"""A level: "brightness to 20 percent", "the volume to 10" (a bare number, not a time or a count)."""
+
+
+def target_value(text: str) -> int | None:
+    """The level a goal sets something to ("brightness to 20 percent" -> 20), or None."""
+    m = _TARGET.search(text)
+    return int(m.group(1)) if m else None
+
+
+def is_about(goal: Goal, app: str) -> bool:
+    """True when the goal is about `app` (names it, or the kind of data it holds)."""
+    return bool(goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set())))
+
+
+def goal_apps(goal: Goal, apps: list[str]) -> set[str]:
+    """Lower-case names of the installed apps the goal is about."""
+    return {a.lower() for a in apps if is_about(goal, a)}

@@ -1,0 +1,41 @@
+"""The run's history as compact entries (typed:<field>:<text>, tap:<label>, submit:..., adjust:...), secrets masked."""
+
+from __future__ import annotations
+
+from ...devices.base import Action, Observation, SelectOption, Tap, TypeText
+from .fields import field_name, readable_label
+from .vocabulary import ADJUST, SUBMIT
+
+
+def typed_fields(history: list[str]) -> set[str]:
+    """Names of the fields typed into so far (history entries "typed:<field>:<text>")."""
+    return {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+
+
+def typed_values(history: list[str]) -> set[str]:
+    """The texts typed so far."""
+    return {h.split(":", 2)[2] for h in history if h.startswith("typed:")}
+
+
+SECRET = "•••"
+"""How a secret typed into a password field is written in the history (never the value)."""
+
+
+def history_entry(action: Action, obs: Observation) -> str:
+    """A compact record of an action, for loop detection and form tracking; secrets are masked."""
+    if isinstance(action, TypeText):
+        el = obs.element(action.target.element) if action.target and action.target.element else None
+        text = SECRET if el is not None and el.password else action.text
+        return f"typed:{field_name(el) if el else ''}:{text}"
+    if isinstance(action, SelectOption):  # a choice fills its form field as typing does
+        el = obs.element(action.target.element) if action.target.element else None
+        return f"typed:{field_name(el) if el else ''}:{action.option}"
+    if isinstance(action, Tap) and action.target.element:
+        el = obs.element(action.target.element)
+        label = readable_label(el) if el else ""
+        if label.lower() in SUBMIT:
+            return f"submit:{label}"
+        if ADJUST.match(label):
+            return f"adjust:{label}"
+        return f"tap:{label}"
+    return action.kind

@@ -1,0 +1,74 @@
+"""Words grounding reads goals and screens with: stop words, synonyms, where settings and data live,
+what submits a form, what takes something away.
+"""
+
+from __future__ import annotations
+
+import re
+
+# fmt: off
+STOP = frozenset((
+    "a", "an", "the", "to", "of", "on", "in", "for", "with", "and", "or", "my", "me", "please", "then", "it",
+    "its", "this", "that", "is", "be", "by", "at", "as", "from", "into", "up", "all", "your", "new",
+))
+PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip", "while using the app"})
+"""Answers to prompts that stand between the agent and the app (permissions, pop-ups)."""
+GRANTS = frozenset({"allow", "while using the app"})
+"""Of those, the ones that grant a permission: only for an app the goal is about."""
+SUBMIT = frozenset(
+    {"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply", "start"}
+)
+_SYNONYMS = {
+    "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
+    "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},
+    "sms": {"message", "messages", "sms"}, "text": {"message", "messages"},
+    "message": {"message", "messages", "chat"}, "alarm": {"alarm", "alarms", "clock"},
+    "number": {"phone", "number"}, "phone": {"phone", "number"},
+    "encyclopedia": {"wiki", "encyclopedia", "articles"}, "forecast": {"weather", "forecast"},
+    "brighter": {"brightness", "increase"}, "dimmer": {"brightness", "decrease"}, "dim": {"brightness", "decrease"},
+    "louder": {"volume", "increase"}, "quieter": {"volume", "decrease"}, "softer": {"volume", "decrease"},
+    "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
+    "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "money": {"transfer"}, "wire": {"transfer"},
+}
+# General Android knowledge: where a setting or a kind of data lives.
+APP_HINTS = {
+    "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume", "language",
+                 "setting", "settings", "bright", "brighter", "dim", "dimmer", "display", "loud", "louder", "quiet",
+                 "quieter", "sound", "mute", "ringer", "internet", "network", "flight", "mode", "night"},
+    "contacts": {"contact", "contacts", "phone", "number"},
+    "messages": {"sms", "message", "messages", "text"},
+    "clock": {"alarm", "alarms", "timer", "clock", "wake", "time", "snooze", "countdown", "stopwatch"},
+    "notes": {"note", "notes", "memo", "jot", "list"},
+    "calendar": {"event", "calendar", "meeting", "appointment", "schedule", "agenda", "diary"},
+    "files": {"file", "files", "download"},
+}
+VALUE_APPS = {"calendar": {"date", "end"}, "clock": {"minutes", "seconds"}}
+"""Kinds of values that only one kind of app takes: a date and an end time make an event."""
+# fmt: on
+
+
+REMOVE_WORDS = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash"})
+"""Words of goals that take something away (the verifier checks it is gone; grounding never creates)."""
+EDIT_WORDS = frozenset({"edit", "change", "update", "rename", "correct", "fix", "replace", "move", "modify"})
+ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re.I)
+"""Stepper buttons: each tap moves a value one notch."""
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, keeping hyphenated words (wi-fi) whole."""
+    return re.findall(r"[\w]+(?:-[\w]+)*", text.lower())
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning, with synonyms folded in."""
+    out: set[str] = set()
+    for w in words(text):
+        if w in STOP:
+            continue
+        out.add(w)
+        for synonym in _SYNONYMS.get(w, ()):  # one more hop: sms -> message -> chat
+            out.add(synonym)
+            out |= _SYNONYMS.get(synonym, set())
+        if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+            out.add(w[:-1])
+    return out
