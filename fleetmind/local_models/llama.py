@@ -2,31 +2,16 @@
 
 Scoring is the local tier's main job: a base model ranks a short list of candidate
 continuations far better than it generates free text. `score` evaluates the prompt
-once, keeps it in the KV cache, and for each candidate runs only the candidate's own
-tokens (asking llama.cpp for the logits of every one of them in a single decode), then
-rewinds the cache to the end of the prompt. The prompt stays cached between calls, so
-an agent loop whose prompts share a prefix pays only for the part that changed.
+once and keeps it in the KV cache of a scoring context of its own (`scoring.Scorer`),
+then runs all candidates in one decode, each on its own sequence, their shared first
+tokens once for all. The prompt stays cached between calls, so an agent loop whose
+prompts share a prefix pays only for the part that changed. The scores equal a naive
+re-evaluation bit for bit (see `scoring` for how, and the probe for the check).
 
-Measured with `python -m fleetmind.local_models.probe --repeats 5` (Gemma 3 270M Q4_K_M,
-llama-cpp-python 0.3.36, 2-core x86-64 VM with no other load; prompt 83 tokens,
-8 candidates of 5-7 tokens, 48 candidate tokens in all; medians of 5 calls):
-
-                                                  2 threads     1 thread
-    load (file already assembled)                 1.03 s        1.02 s
-    score, naive: prompt re-run per candidate     3.8-3.9 s     6.5 s
-    score, reuse, empty cache                     1.07-1.15 s   1.6 s
-    score, reuse, same screen with another goal   0.65-0.78 s   1.3 s
-    score, reuse, same prompt already cached      0.68-0.73 s   1.0 s
-    generate with a JSON-schema grammar (11 tok)  1.5 s         2.0 s
-    max |reuse - naive| score                     0 (bit-identical)
-    max |naive - prompt+candidate in one decode|  0.017 (0.083 on a 9-token prompt)
-
-Scores are bit-identical to a fresh evaluation whatever was cached before, because
-the prompt is always evaluated in the same PREFIX_BLOCK-aligned blocks (see below).
-Once the prompt is cached, the cost is the candidates': each candidate token needs a
-full 262k-entry vocabulary row (~14 ms each here), so short candidates are cheap.
-Under heavy load from other processes (load average 5-9) every figure grew 5-20x,
-and 1 thread beat 2 (naive 6.6 s vs 22 s): llama.cpp's threads spin-wait for each other.
+Measured with `fleetmind bench local-model` (`python -m fleetmind.local_models.probe`):
+see FIGURES below for the last run. Under load from other processes llama.cpp's
+threads wait for each other at a spinning barrier after every operation; `CoreWatch`
+drops to the threads the other processes leave free (see `threads`).
 
 Why not `Llama(logits_all=True)`: it allocates n_ctx x n_vocab float32 scores
 (2048 x 262,144 x 4 B = 2.1 GB for Gemma). Here only the candidate rows are requested,
@@ -53,27 +38,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
+from typing import Any, Literal, TextIO, cast
 
 from fleetmind.local_models.errors import LocalModelError, LocalModelUnavailable
 from fleetmind.local_models.registry import model_name, require_llama_cpp, resolve_model
+from fleetmind.local_models.scoring import Scorer
+from fleetmind.local_models.threads import CoreWatch
 from fleetmind.local_models.types import Generation, Scores
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 native_log = logging.getLogger("fleetmind.local_models.llama_cpp")
 """llama.cpp's (and ggml's) own log lines, and the Python wrapper's load-time prints."""
 
-# "reuse": prompt cached, candidates scored from it. "naive": prompt re-run from an empty
-# cache per candidate. "single": like naive, but prompt and candidate in one decode.
-ScoringMode = Literal["reuse", "naive", "single"]
+# "reuse": prompt cached, one decode per candidate from it. "batched": prompt cached, all
+# candidates in one decode. "naive": prompt re-run from an empty cache per candidate, in
+# the same decodes as "reuse". "single": like naive, but prompt and candidate in one decode.
+ScoringMode = Literal["reuse", "batched", "naive", "single"]
 
 MAX_THREADS = 4
-# Prompts are evaluated in blocks aligned to this many tokens; see `_extend_cache`.
-PREFIX_BLOCK = 32
+BATCH_CANDIDATES = True
 
 
 # ggml_log_level -> logging level. llama.cpp's INFO is load-time detail (hundreds of
@@ -193,6 +176,8 @@ class LlamaModel:
         n_threads: int | None = None,
         n_batch: int = 256,
         seed: int = 0,
+        batch_candidates: bool = BATCH_CANDIDATES,
+        adapt_threads: bool = True,
     ) -> None:
         self.name = model_name(model)
         self.spec = model
@@ -200,13 +185,15 @@ class LlamaModel:
         self.n_threads = n_threads or default_threads()
         self.n_batch = n_batch
         self.seed = seed
+        self.batch_candidates = batch_candidates
+        self.adapt_threads = adapt_threads
         self.path: Path | None = None
         self.load_ms: float | None = None
         self._lock = threading.Lock()
         self._llm: Any = None  # llama_cpp.Llama once loaded
-        self._batch: Any = None  # our own llama_batch: per-token control of logits
+        self._scorer: Scorer | None = None  # a context of its own, several sequences
         self._lib: Any = None  # the llama_cpp module
-        self._canonical = 0  # cached positions evaluated in PREFIX_BLOCK-aligned blocks
+        self._cores = CoreWatch()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -240,7 +227,13 @@ class LlamaModel:
                 f"model of an architecture llama-cpp-python {lib.__version__} supports"
             ) from exc
         llm.verbose = False  # loaded: no timing printouts after each completion
-        self._batch = lib.llama_batch_init(self.n_batch, 0, 1)
+        try:
+            self._scorer = Scorer(
+                lib, llm.model, n_ctx=self.n_ctx, n_batch=self.n_batch, n_threads=self.n_threads, n_vocab=llm.n_vocab()
+            )
+        except LocalModelUnavailable:
+            llm.close()
+            raise
         self._lib, self._llm, self.path = lib, llm, path
         self.load_ms = (time.perf_counter() - start) * 1000
         log.info("local model %s loaded from %s in %.0f ms", self.name, path, self.load_ms)
@@ -249,9 +242,9 @@ class LlamaModel:
     def close(self) -> None:
         """Free the model and its context; a later call loads it again."""
         with self._lock:
-            if self._batch is not None:
-                self._lib.llama_batch_free(self._batch)
-                self._batch = None
+            if self._scorer is not None:
+                self._scorer.close()
+                self._scorer = None
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
@@ -259,8 +252,12 @@ class LlamaModel:
     def reset(self) -> None:
         """Forget the cached prompt, so the next call evaluates from scratch."""
         with self._lock:
-            if self._llm is not None:
-                self._forget()
+            if self._scorer is not None:
+                self._scorer.forget()
+
+    def threads_now(self) -> int:
+        """Threads the next call will use: `n_threads`, fewer while other processes hold cores."""
+        return self._cores.threads(self.n_threads) if self.adapt_threads else self.n_threads
 
     def count_tokens(self, text: str, *, prompt: bool = False) -> int:
         """Tokens in `text` as `score` counts them: a prompt gets the BOS token, a candidate not."""
@@ -276,7 +273,8 @@ class LlamaModel:
         Candidates are tokenized on their own, so write them as they would follow
         the prompt (usually with a leading space). `reuse_prefix=False` re-evaluates
         the whole prompt for every candidate: slower, kept to check and measure
-        the reuse path.
+        the reuse path. With `batch_candidates` (the default) all candidates run in
+        one decode; see `scoring` for what that costs in exactness.
         """
         return await asyncio.to_thread(self.score_blocking, prompt, candidates, reuse_prefix)
 
@@ -290,7 +288,9 @@ class LlamaModel:
 
     def score_blocking(self, prompt: str, candidates: Sequence[str], reuse_prefix: bool = True) -> Scores:
         """`score` in the calling thread."""
-        return self._score(prompt, candidates, "reuse" if reuse_prefix else "naive")
+        if not reuse_prefix:
+            return self._score(prompt, candidates, "naive")
+        return self._score(prompt, candidates, "batched" if self.batch_candidates else "reuse")
 
     def _score(self, prompt: str, candidates: Sequence[str], mode: ScoringMode) -> Scores:
         start = time.perf_counter()
@@ -309,20 +309,26 @@ class LlamaModel:
                     f"prompt of {len(prompt_tokens)} tokens plus a candidate of {longest} "
                     f"tokens exceeds the {self.n_ctx}-token context; shorten the prompt"
                 )
+            scorer = self._scorer
+            assert scorer is not None  # loaded with the model
+            scorer.set_threads(self.threads_now())
             try:
                 if mode == "reuse":
-                    scores, evaluated = self._score_reusing(prompt_tokens, cand_tokens)
+                    scores, evaluated = scorer.sequential(prompt_tokens, cand_tokens)
+                elif mode == "batched":
+                    scores, evaluated = scorer.batched(prompt_tokens, cand_tokens)
                 else:
-                    scores, evaluated = self._score_fresh(prompt_tokens, cand_tokens, split=mode == "naive")
+                    scores, evaluated = scorer.fresh(prompt_tokens, cand_tokens, split=mode == "naive")
             except Exception:
                 # The cache may hold half a candidate: never let a later call trust it.
-                self._forget()
+                scorer.forget()
                 raise
         return Scores(
             scores=scores,
             tokens=len(prompt_tokens) + sum(len(t) for t in cand_tokens),
             latency_ms=(time.perf_counter() - start) * 1000,
             evaluated=evaluated,
+            threads=scorer.threads,
         )
 
     def generate_blocking(
@@ -346,9 +352,11 @@ class LlamaModel:
                 raise LocalModelError(
                     f"prompt of {len(prompt_tokens)} tokens does not fit the {self.n_ctx}-token context"
                 )
-            # Evaluate all but the last prompt token the canonical way (reusing the cache);
-            # create_completion's own prefix match then runs only the last one.
-            self._extend_cache(prompt_tokens[:-1])
+            # From an empty cache: reusing a cached prefix would evaluate the prompt in other
+            # batch shapes, and that can change a greedy choice (see `scoring`).
+            llm.reset()
+            threads = self.threads_now()
+            self._lib.llama_set_n_threads(llm.ctx, threads, threads)
             try:
                 out = llm.create_completion(
                     prompt_tokens,
@@ -358,7 +366,6 @@ class LlamaModel:
                     seed=self.seed,
                 )
             except ValueError as exc:  # e.g. prompt plus max_tokens longer than the context
-                self._forget()
                 raise LocalModelError(f"{self.name} could not complete the prompt: {exc}") from exc
         choice = out["choices"][0]
         usage = out["usage"]
@@ -369,136 +376,3 @@ class LlamaModel:
             latency_ms=(time.perf_counter() - start) * 1000,
             finish_reason=choice.get("finish_reason") or "",
         )
-
-    # -- scoring internals (lock held) ---------------------------------------------------------
-    #
-    # llama.cpp's CPU kernels do not give bit-identical results for a token evaluated in
-    # batches of different shapes (log-probs move by up to ~0.08 here). So the prompt is
-    # always evaluated in blocks aligned to multiples of PREFIX_BLOCK, and only whole
-    # blocks (or the exact same prompt) are reused: a score then depends on its input
-    # alone, never on what was cached before, and equals a fresh evaluation exactly.
-
-    def _score_reusing(self, prompt_tokens: list[int], cand_tokens: list[list[int]]) -> tuple[list[float], int]:
-        # The cache holds the prompt minus its last token; each candidate's decode starts
-        # with that token, whose logits predict the candidate's first token.
-        context, last = prompt_tokens[:-1], prompt_tokens[-1]
-        evaluated = self._extend_cache(context)
-        scores = []
-        for toks in cand_tokens:
-            logprobs = self._decode([last, *toks[:-1]], len(context), 0, toks)
-            scores.append(sum(logprobs) / len(toks))
-            evaluated += len(toks)
-            self._rewind(context, len(context))
-        return scores, evaluated
-
-    def _score_fresh(
-        self, prompt_tokens: list[int], cand_tokens: list[list[int]], *, split: bool
-    ) -> tuple[list[float], int]:
-        # From an empty cache for every candidate. With `split`, in the same decodes as
-        # `_score_reusing` (scores must agree exactly: this checks the rewind); without,
-        # prompt and candidate in one decode (this shows the batch-shape noise).
-        scores = []
-        evaluated = 0
-        context, last = prompt_tokens[:-1], prompt_tokens[-1]
-        for toks in cand_tokens:
-            self._forget()
-            if split:
-                self._prefill(context, 0)
-                logprobs = self._decode([last, *toks[:-1]], len(context), 0, toks)
-            else:
-                logprobs = self._decode([*prompt_tokens, *toks[:-1]], 0, len(context), toks)
-            scores.append(sum(logprobs) / len(toks))
-            evaluated += len(prompt_tokens) + len(toks) - 1
-        self._forget()
-        return scores, evaluated
-
-    def _extend_cache(self, context: list[int]) -> int:
-        """Make the KV cache hold exactly `context`, reusing what it can; returns tokens run."""
-        llm = self._llm
-        cached = [int(t) for t in llm.input_ids[: min(llm.n_tokens, self._canonical)]]
-        common = 0
-        for a, b in zip(cached, context, strict=False):
-            if a != b:
-                break
-            common += 1
-        # Whole blocks only, unless it is the very same prompt (its partial block matches too).
-        keep = common if common == len(context) == self._canonical else common - common % PREFIX_BLOCK
-        self._rewind(context, keep)
-        self._prefill(context, keep)
-        self._record(context)
-        self._canonical = len(context)
-        return len(context) - keep
-
-    def _prefill(self, tokens: list[int], start: int) -> None:
-        """Evaluate `tokens[start:]` (no logits) in blocks aligned to multiples of PREFIX_BLOCK."""
-        position = start
-        while position < len(tokens):
-            end = min(len(tokens), (position // PREFIX_BLOCK + 1) * PREFIX_BLOCK)
-            self._decode(tokens[position:end], position, None, [])
-            position = end
-
-    def _rewind(self, tokens: list[int], keep: int) -> None:
-        """Drop cached positions from `keep` on (`tokens[:keep]` is what the cache holds)."""
-        lib = self._lib
-        if keep > 0 and lib.llama_memory_seq_rm(lib.llama_get_memory(self._llm.ctx), -1, keep, -1):
-            return
-        # Partial removal is refused by some caches: start over and replay the kept part.
-        lib.llama_memory_clear(lib.llama_get_memory(self._llm.ctx), True)
-        self._prefill(tokens[:keep], 0)
-
-    def _forget(self) -> None:
-        """Empty the cache, and say so to the Llama object."""
-        self._lib.llama_memory_clear(self._lib.llama_get_memory(self._llm.ctx), True)
-        self._record([])
-        self._canonical = 0
-
-    def _record(self, tokens: list[int]) -> None:
-        """Tell the Llama object what the cache holds, so `create_completion` reuses it too."""
-        llm = self._llm
-        llm.input_ids[: len(tokens)] = tokens
-        llm.n_tokens = len(tokens)
-        # Its last logits came from our decode, not from these tokens: make it decode again.
-        llm._requires_eval = True
-
-    def _decode(self, tokens: list[int], start: int, outputs_from: int | None, targets: list[int]) -> list[float]:
-        """Run `tokens` at positions `start`.., returning log P(targets[j]) from the logits of
-        token `outputs_from + j` (no logits at all when `outputs_from` is None)."""
-        lib, ctx, batch = self._lib, self._llm.ctx, self._batch
-        first = len(tokens) if outputs_from is None else outputs_from
-        logprobs: list[float] = []
-        for offset in range(0, len(tokens), self.n_batch):
-            chunk = tokens[offset : offset + self.n_batch]
-            wanted = []
-            batch.n_tokens = len(chunk)
-            for i, token in enumerate(chunk):
-                index = offset + i
-                want = index >= first
-                batch.token[i] = token
-                batch.pos[i] = start + index
-                batch.n_seq_id[i] = 1
-                batch.seq_id[i][0] = 0
-                batch.logits[i] = want
-                if want:
-                    wanted.append(targets[index - first])
-            status = lib.llama_decode(ctx, batch)
-            if status != 0:
-                raise LocalModelError(
-                    f"llama_decode failed with status {status} at position {start + offset} "
-                    f"(context {self.n_ctx}); shorten the prompt or the candidates"
-                )
-            if wanted:
-                logprobs.extend(self._read_logprobs(wanted))
-        return logprobs
-
-    def _read_logprobs(self, targets: list[int]) -> list[float]:
-        """log-softmax of the last decode's output rows, at `targets` (one per row)."""
-        import numpy as np  # a dependency of llama-cpp-python, so present whenever it is
-
-        n_vocab = self._llm.n_vocab()
-        rows: npt.NDArray[np.float32] = np.ctypeslib.as_array(
-            self._lib.llama_get_logits(self._llm.ctx), shape=(len(targets) * n_vocab,)
-        ).reshape(len(targets), n_vocab)
-        peak = rows.max(axis=1, keepdims=True)
-        log_norm = np.log(np.exp(rows - peak).sum(axis=1, dtype=np.float64)) + peak[:, 0]
-        picked = rows[np.arange(len(targets)), np.asarray(targets)]
-        return [float(v) for v in picked - log_norm]

@@ -1,9 +1,12 @@
-"""Measure the local model: load time, scoring with and without prefix reuse, generation.
+"""Measure the local model: load, scoring with and without prefix reuse and batching, generation.
 
-Run `python -m fleetmind.local_models.probe [--model NAME_OR_GGUF] [--repeats N]`.
-Prefix-reuse scoring is checked against naive re-evaluation in the same run: the
-scores must agree, and the report shows by how much they differ and how much faster
-reuse is. `fleetmind bench local-model` calls `run_probe` and `format_report`.
+Run `python -m fleetmind.local_models.probe [--model NAME_OR_GGUF] [--repeats N]`;
+`fleetmind bench local-model` calls `run_probe` and `format_report`. Everything is
+measured in the same run, at a fixed thread count, against the naive baseline (the
+prompt re-evaluated from an empty cache for every candidate). The scores of each way
+of scoring are compared with the naive ones on every screen: "reuse" (one decode per
+candidate) must agree exactly; "batched" (all candidates in one decode) shows by how
+much llama.cpp's batch shapes move a score, and whether the ranking changes.
 """
 
 from __future__ import annotations
@@ -12,37 +15,49 @@ import argparse
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fleetmind.local_models.llama import LlamaModel
+from fleetmind.local_models.llama import LlamaModel, ScoringMode
+from fleetmind.local_models.threads import CoreWatch
 
-# A settings screen as an agent would describe it: about 80 tokens of prompt.
-PROMPT = (
-    "You are operating an Android phone. The screen shows the Settings app.\n"
-    "Visible elements:\n"
-    "1. Network and internet\n"
-    "2. Connected devices\n"
-    "3. Apps and notifications\n"
-    "4. Battery and power saving\n"
-    "5. Display and brightness\n"
-    "6. Sound and vibration\n"
-    "7. Storage and memory\n"
-    "8. Security and location\n"
-    "Goal: turn on the dark theme.\n"
-    "The element to tap is:"
-)
-CANDIDATES = [
-    " 1. Network and internet",
-    " 2. Connected devices",
-    " 3. Apps and notifications",
-    " 4. Battery and power saving",
-    " 5. Display and brightness",
-    " 6. Sound and vibration",
-    " 7. Storage and memory",
-    " 8. Security and location",
+# Screens as an agent would describe them: about 80 tokens of prompt, 8 candidates each.
+SCREENS = [
+    ("Settings", ["Network and internet", "Connected devices", "Apps and notifications", "Battery and power saving",
+                  "Display and brightness", "Sound and vibration", "Storage and memory", "Security and location"]),
+    ("Clock", ["Alarm", "World clock", "Timer", "Stopwatch", "Bedtime", "Add alarm", "Settings", "Send feedback"]),
+    ("Messages", ["Start chat", "Search conversations", "Archived", "Spam and blocked", "Ada Lovelace",
+                  "Grace Hopper", "Settings", "Help and feedback"]),
+    ("Contacts", ["Create contact", "Search contacts", "Favourites", "Ada Lovelace", "Grace Hopper",
+                  "Import from file", "Fix and manage", "Settings"]),
+    ("Files", ["Downloads", "Images", "Videos", "Audio", "Documents", "report.pdf", "Free up space", "Sort by name"]),
+    ("Bank", ["Check balance", "Send money", "Pay a bill", "Recent payments", "Cards", "Statements",
+              "Contact support", "Log out"]),
 ]
+GOALS = {
+    "Settings": ("turn on the dark theme", "free up some space"),
+    "Clock": ("wake me up at 6 am", "time my run"),
+    "Messages": ("text Bob that I am late", "read my latest message"),
+    "Contacts": ("add a contact named Bob", "call Ada"),
+    "Files": ("delete report.pdf", "look at my photos"),
+    "Bank": ("pay Jonas $15", "how much money do I have"),
+}
+
+
+def question(screen: int, goal: int = 0) -> tuple[str, list[str]]:
+    """The prompt and the candidates for one screen and one of its two goals."""
+    app, labels = SCREENS[screen]
+    lines = "".join(f"{i}. {label}\n" for i, label in enumerate(labels, 1))
+    prompt = (
+        f"You are operating an Android phone. The screen shows the {app} app.\n"
+        f"Visible elements:\n{lines}Goal: {GOALS[app][goal]}.\nThe element to tap is:"
+    )
+    return prompt, [f" {i}. {label}" for i, label in enumerate(labels, 1)]
+
+
+PROMPT, CANDIDATES = question(0)
+OTHER_PROMPT = question(0, 1)[0]
 ACTION_SCHEMA = {
     "type": "object",
     "properties": {"tap": {"enum": [c.strip() for c in CANDIDATES]}},
@@ -50,8 +65,17 @@ ACTION_SCHEMA = {
 }
 
 
-# The same screen with another goal: the agent loop's next question shares the prefix.
-OTHER_PROMPT = PROMPT.replace("turn on the dark theme", "free up some space")
+@dataclass(frozen=True)
+class Timings:
+    """One way of scoring: medians in ms for a new screen, the same screen with the other
+    goal, the same question again; and its agreement with the naive scores."""
+
+    new_screen_ms: float
+    other_goal_ms: float
+    warm_ms: float
+    max_diff: float
+    same_ranking: int
+    screens: int
 
 
 @dataclass(frozen=True)
@@ -63,25 +87,25 @@ class ProbeReport:
     n_threads: int
     repeats: int
     load_average: tuple[float, float, float]
+    others_busy: float | None
     load_ms: float
     prompt_tokens: int
     candidate_tokens: int
+    batched_rows: int
     naive_ms: float
-    cold_ms: float
-    new_goal_ms: float
-    warm_ms: float
-    reuse_vs_naive: float
-    batch_noise: float
+    reuse: Timings
+    batched: Timings
+    one_thread_ms: float
+    single_noise: float
     best: str
     generate_ms: float
     generate_tokens: int
     generated: str
 
 
-def _median_ms(call: Callable[[], object], repeats: int, before: Callable[[], object] = lambda: None) -> float:
+def _median_ms(call: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
-        before()
         start = time.perf_counter()
         call()
         times.append((time.perf_counter() - start) * 1000)
@@ -92,24 +116,55 @@ def _max_diff(a: list[float], b: list[float]) -> float:
     return max(abs(x - y) for x, y in zip(a, b, strict=True))
 
 
+def _order(scores: list[float]) -> list[int]:
+    return sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+
+
+def _timings(llm: LlamaModel, mode: ScoringMode, naive: list[list[float]], repeats: int) -> Timings:
+    diffs, same = [], 0
+    for screen, reference in enumerate(naive):
+        llm.reset()
+        scores = llm._score(*question(screen), mode).scores
+        diffs.append(_max_diff(scores, reference))
+        same += _order(scores) == _order(reference)
+    screens = _cycle(len(SCREENS))
+    llm._score(*question(0), mode)  # the first call sets up llama.cpp's buffers: not a decision's cost
+    new_screen = _median_ms(lambda: llm._score(*question(next(screens)), mode), repeats)
+    llm._score(*question(0), mode)
+    goals = iter([1, 0] * repeats)
+    other_goal = _median_ms(lambda: llm._score(*question(0, next(goals)), mode), repeats)
+    llm._score(*question(0), mode)
+    warm = _median_ms(lambda: llm._score(*question(0), mode), repeats)
+    return Timings(new_screen, other_goal, warm, max(diffs), same, len(naive))
+
+
+def _cycle(n: int) -> Iterator[int]:
+    """1, 2, .. n-1, 0, 1, ..: never the screen just scored (0 is scored first)."""
+    i = 0
+    while True:
+        i = (i + 1) % n
+        yield i
+
+
 def run_probe(model: str | Path | None = None, *, repeats: int = 5, n_threads: int | None = None) -> ProbeReport:
-    """Load `model`, then time scoring (naive, reuse cold / new goal / warm) and one generation."""
-    llm = LlamaModel(model, n_threads=n_threads)
+    """Load `model`, then time every way of scoring on the same screens, and one generation."""
+    llm = LlamaModel(model, n_threads=n_threads, adapt_threads=False)
+    watch = CoreWatch()
     try:
         llm.load()
+        naive = [llm._score(*question(s), "naive").scores for s in range(len(SCREENS))]
+        single = llm._score(PROMPT, CANDIDATES, "single").scores  # prompt and candidate in one decode
+        naive_ms = _median_ms(lambda: llm._score(PROMPT, CANDIDATES, "naive"), max(1, min(repeats, 3)))
+        reuse = _timings(llm, "reuse", naive, repeats)
+        batched = _timings(llm, "batched", naive, repeats)
+        llm.n_threads, threads = 1, llm.n_threads
+        screens = _cycle(len(SCREENS))
+        one_thread_ms = _median_ms(lambda: llm._score(*question(next(screens)), "batched"), repeats)
+        llm.n_threads = threads
+        watch.threads(threads)
         load_average = os.getloadavg()
-        naive = llm.score_blocking(PROMPT, CANDIDATES, reuse_prefix=False)
-        # Prompt and candidate in one decode: how far llama.cpp's batch shapes move a score.
-        single = llm._score(PROMPT, CANDIDATES, "single")
         llm.reset()
-        reused = llm.score_blocking(PROMPT, CANDIDATES)
-        naive_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES, reuse_prefix=False), repeats)
-        cold_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES), repeats, llm.reset)
-        prompts = iter([OTHER_PROMPT, PROMPT] * repeats)
-        new_goal_ms = _median_ms(lambda: llm.score_blocking(next(prompts), CANDIDATES), repeats)
-        llm.score_blocking(PROMPT, CANDIDATES)
-        warm_ms = _median_ms(lambda: llm.score_blocking(PROMPT, CANDIDATES), repeats)
-        llm.reset()
+        rows = llm._score(PROMPT, CANDIDATES, "batched").evaluated - llm.count_tokens(PROMPT, prompt=True) + 1
         generation = llm.generate_blocking(PROMPT + " ", ACTION_SCHEMA, 64)
         prompt_tokens = llm.count_tokens(PROMPT, prompt=True)
         return ProbeReport(
@@ -118,26 +173,23 @@ def run_probe(model: str | Path | None = None, *, repeats: int = 5, n_threads: i
             n_threads=llm.n_threads,
             repeats=repeats,
             load_average=load_average,
+            others_busy=watch.others_busy,
             load_ms=llm.load_ms or 0.0,
             prompt_tokens=prompt_tokens,
-            candidate_tokens=reused.tokens - prompt_tokens,
+            candidate_tokens=sum(llm.count_tokens(c) for c in CANDIDATES),
+            batched_rows=rows,
             naive_ms=naive_ms,
-            cold_ms=cold_ms,
-            new_goal_ms=new_goal_ms,
-            warm_ms=warm_ms,
-            reuse_vs_naive=_max_diff(reused.scores, naive.scores),
-            batch_noise=_max_diff(single.scores, naive.scores),
-            best=CANDIDATES[_best(reused.scores)].strip(),
+            reuse=reuse,
+            batched=batched,
+            one_thread_ms=one_thread_ms,
+            single_noise=_max_diff(single, naive[0]),
+            best=CANDIDATES[_order(naive[0])[0]].strip(),
             generate_ms=generation.latency_ms,
             generate_tokens=generation.tokens_out,
             generated=generation.text,
         )
     finally:
         llm.close()
-
-
-def _best(scores: list[float]) -> int:
-    return max(range(len(scores)), key=scores.__getitem__)
 
 
 def format_report(report: ProbeReport) -> str:
@@ -147,22 +199,36 @@ def format_report(report: ProbeReport) -> str:
     def speedup(ms: float) -> str:
         return f"x{r.naive_ms / ms:.1f}" if ms else "x?"
 
+    def rows(name: str, t: Timings, what: str) -> list[str]:
+        return [
+            f"{name} new screen  {t.new_screen_ms:8.0f} ms  {speedup(t.new_screen_ms)}  {what}",
+            f"{name} other goal  {t.other_goal_ms:8.0f} ms  {speedup(t.other_goal_ms)}  same screen, other goal",
+            f"{name} warm        {t.warm_ms:8.0f} ms  {speedup(t.warm_ms)}  same question again",
+            f"{name} vs naive    max |diff| {t.max_diff:.1e}, same ranking on {t.same_ranking}/{t.screens} screens",
+        ]
+
+    prefix_ms = r.batched.new_screen_ms - r.batched.warm_ms
+    busy = "?" if r.others_busy is None else f"{r.others_busy:.1f}"
     return "\n".join(
         [
             f"model              {r.model} ({r.path}), {r.n_threads} threads",
-            f"load average       {' '.join(f'{x:.2f}' for x in r.load_average)} (1, 5, 15 min)",
+            f"load average       {' '.join(f'{x:.2f}' for x in r.load_average)} (1, 5, 15 min); "
+            f"other processes kept {busy} of {os.cpu_count()} cores busy during the run",
             f"load               {r.load_ms:8.0f} ms",
-            f"question           prompt {r.prompt_tokens} tokens, "
-            f"{len(CANDIDATES)} candidates, {r.candidate_tokens} candidate tokens",
-            f"score naive        {r.naive_ms:8.0f} ms  prompt re-evaluated for every candidate",
-            f"score reuse cold   {r.cold_ms:8.0f} ms  {speedup(r.cold_ms)}  prompt evaluated once",
-            f"score reuse goal   {r.new_goal_ms:8.0f} ms  {speedup(r.new_goal_ms)}  same screen, other goal",
-            f"score reuse warm   {r.warm_ms:8.0f} ms  {speedup(r.warm_ms)}  same prompt again",
-            f"|reuse - naive|    {r.reuse_vs_naive:.1e}  (max over candidates; 0 = identical)",
-            f"batch-shape noise  {r.batch_noise:.1e}  (naive vs prompt+candidate in one decode)",
+            f"question           prompt {r.prompt_tokens} tokens, {len(CANDIDATES)} candidates, "
+            f"{r.candidate_tokens} candidate tokens ({r.batched_rows} distinct as a prefix tree); "
+            f"{len(SCREENS)} screens",
+            f"naive              {r.naive_ms:8.0f} ms  prompt re-evaluated from an empty cache for every candidate",
+            *rows("reuse  ", r.reuse, "prompt once, one decode per candidate"),
+            *rows("batched", r.batched, "prompt once, all candidates in one decode"),
+            f"batched, 1 thread  {r.one_thread_ms:8.0f} ms  new screen",
+            f"breakdown          prompt {prefix_ms:.0f} ms ({prefix_ms / max(r.prompt_tokens, 1):.1f} ms/token), "
+            f"candidates {r.batched.warm_ms:.0f} ms ({r.batched.warm_ms / max(r.batched_rows, 1):.1f} ms/row) "
+            f"in the batched new-screen decision",
+            f"batch-shape noise  {r.single_noise:.1e}  (naive vs prompt+candidate in one decode)",
             f"best candidate     {r.best!r}",
             f"generate (schema)  {r.generate_ms:8.0f} ms  {r.generate_tokens} tokens: {r.generated!r}",
-            f"(times are medians of {r.repeats} calls)",
+            f"(times are medians of {r.repeats} calls, naive of {max(1, min(r.repeats, 3))})",
         ]
     )
 

@@ -12,13 +12,14 @@ class Scores:
     `scores[i]` is the mean log-probability per token of `candidates[i]`; higher is
     likelier. `tokens` counts the prompt's and every candidate's tokens (the size of
     the question); `evaluated` counts the tokens actually run through the model,
-    which prefix reuse keeps small.
+    which prefix reuse keeps small; `threads` is how many llama.cpp threads ran.
     """
 
     scores: list[float]
     tokens: int = 0
     latency_ms: float = 0.0
     evaluated: int = 0
+    threads: int = 0
 
 
 @dataclass(frozen=True)
