@@ -143,13 +143,15 @@ async def run_crash(task: XTask, *, seed: int, timeout_s: float, at: str = "acti
                 status, error = await _follow(db, task_id, timeout_s)
                 seconds = time.monotonic() - began
                 if not injected:
-                    error = f"{error or ''} (the crash never came: the target subtask did not reach its action)"
+                    error = f"{error or 'the task ended'} before the crash came (at {at}); nothing was tested"
                 elif restarted.done() and restarted.exception() is not None:
                     error = f"the orchestrator did not restart: {restarted.exception()}"
                 store = SQLiteStore(db)
                 events = [e.model_dump() for e in store.events(task_id)]
                 store.close()
             finally:
+                for timer in timed:
+                    timer.cancel()
                 for host, running in hosts:
                     running.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
