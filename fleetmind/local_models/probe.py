@@ -67,9 +67,10 @@ ACTION_SCHEMA = {
 
 @dataclass(frozen=True)
 class Timings:
-    """One way of scoring: medians in ms for a new screen, the same screen with the other
-    goal, the same question again; and its agreement with the naive scores."""
+    """One way of scoring: medians in ms from an empty cache, for a new screen, the same
+    screen with the other goal, the same question again; its agreement with naive scores."""
 
+    cold_ms: float
     new_screen_ms: float
     other_goal_ms: float
     warm_ms: float
@@ -103,9 +104,10 @@ class ProbeReport:
     generated: str
 
 
-def _median_ms(call: Callable[[], object], repeats: int) -> float:
+def _median_ms(call: Callable[[], object], repeats: int, before: Callable[[], object] = lambda: None) -> float:
     times = []
     for _ in range(repeats):
+        before()
         start = time.perf_counter()
         call()
         times.append((time.perf_counter() - start) * 1000)
@@ -127,15 +129,16 @@ def _timings(llm: LlamaModel, mode: ScoringMode, naive: list[list[float]], repea
         scores = llm._score(*question(screen), mode).scores
         diffs.append(_max_diff(scores, reference))
         same += _order(scores) == _order(reference)
-    screens = _cycle(len(SCREENS))
     llm._score(*question(0), mode)  # the first call sets up llama.cpp's buffers: not a decision's cost
+    cold = _median_ms(lambda: llm._score(*question(0), mode), repeats, llm.reset)
+    screens = _cycle(len(SCREENS))
     new_screen = _median_ms(lambda: llm._score(*question(next(screens)), mode), repeats)
     llm._score(*question(0), mode)
     goals = iter([1, 0] * repeats)
     other_goal = _median_ms(lambda: llm._score(*question(0, next(goals)), mode), repeats)
     llm._score(*question(0), mode)
     warm = _median_ms(lambda: llm._score(*question(0), mode), repeats)
-    return Timings(new_screen, other_goal, warm, max(diffs), same, len(naive))
+    return Timings(cold, new_screen, other_goal, warm, max(diffs), same, len(naive))
 
 
 def _cycle(n: int) -> Iterator[int]:
@@ -193,42 +196,41 @@ def run_probe(model: str | Path | None = None, *, repeats: int = 5, n_threads: i
 
 
 def format_report(report: ProbeReport) -> str:
-    """The report as aligned text lines."""
-    r = report
+    """The report as aligned text lines, under 80 columns."""
+    r, b, q = report, report.batched, report.reuse
 
-    def speedup(ms: float) -> str:
-        return f"x{r.naive_ms / ms:.1f}" if ms else "x?"
+    def row(label: str, batched: float, reuse: float) -> str:
+        return f"{label:<24}{batched:8.0f} ms  x{r.naive_ms / max(batched, 1e-9):5.1f}{reuse:10.0f} ms"
 
-    def rows(name: str, t: Timings, what: str) -> list[str]:
-        return [
-            f"{name} new screen  {t.new_screen_ms:8.0f} ms  {speedup(t.new_screen_ms)}  {what}",
-            f"{name} other goal  {t.other_goal_ms:8.0f} ms  {speedup(t.other_goal_ms)}  same screen, other goal",
-            f"{name} warm        {t.warm_ms:8.0f} ms  {speedup(t.warm_ms)}  same question again",
-            f"{name} vs naive    max |diff| {t.max_diff:.1e}, same ranking on {t.same_ranking}/{t.screens} screens",
-        ]
-
-    prefix_ms = r.batched.new_screen_ms - r.batched.warm_ms
     busy = "?" if r.others_busy is None else f"{r.others_busy:.1f}"
+    prefix_ms = b.new_screen_ms - b.warm_ms
     return "\n".join(
         [
-            f"model              {r.model} ({r.path}), {r.n_threads} threads",
-            f"load average       {' '.join(f'{x:.2f}' for x in r.load_average)} (1, 5, 15 min); "
-            f"other processes kept {busy} of {os.cpu_count()} cores busy during the run",
-            f"load               {r.load_ms:8.0f} ms",
-            f"question           prompt {r.prompt_tokens} tokens, {len(CANDIDATES)} candidates, "
-            f"{r.candidate_tokens} candidate tokens ({r.batched_rows} distinct as a prefix tree); "
-            f"{len(SCREENS)} screens",
-            f"naive              {r.naive_ms:8.0f} ms  prompt re-evaluated from an empty cache for every candidate",
-            *rows("reuse  ", r.reuse, "prompt once, one decode per candidate"),
-            *rows("batched", r.batched, "prompt once, all candidates in one decode"),
-            f"batched, 1 thread  {r.one_thread_ms:8.0f} ms  new screen",
-            f"breakdown          prompt {prefix_ms:.0f} ms ({prefix_ms / max(r.prompt_tokens, 1):.1f} ms/token), "
-            f"candidates {r.batched.warm_ms:.0f} ms ({r.batched.warm_ms / max(r.batched_rows, 1):.1f} ms/row) "
-            f"in the batched new-screen decision",
-            f"batch-shape noise  {r.single_noise:.1e}  (naive vs prompt+candidate in one decode)",
-            f"best candidate     {r.best!r}",
-            f"generate (schema)  {r.generate_ms:8.0f} ms  {r.generate_tokens} tokens: {r.generated!r}",
-            f"(times are medians of {r.repeats} calls, naive of {max(1, min(r.repeats, 3))})",
+            f"model        {r.model}, {r.n_threads} threads, loaded in {r.load_ms:.0f} ms",
+            f"             {r.path}",
+            f"machine      load average {' '.join(f'{x:.2f}' for x in r.load_average)}; other processes",
+            f"             kept {busy} of {os.cpu_count()} cores busy during the run",
+            f"question     prompt {r.prompt_tokens} tokens, {len(CANDIDATES)} candidates of "
+            f"{r.candidate_tokens} tokens ({r.batched_rows} as a prefix tree)",
+            "",
+            f"{'':<24}{'batched':>11} {'vs naive':>8}{'sequential':>13}",
+            row("cold (empty cache)", b.cold_ms, q.cold_ms),
+            row("new screen", b.new_screen_ms, q.new_screen_ms),
+            row("same screen, other goal", b.other_goal_ms, q.other_goal_ms),
+            row("same question again", b.warm_ms, q.warm_ms),
+            f"{'naive baseline':<24}{r.naive_ms:8.0f} ms  (prompt re-run for every candidate)",
+            f"{'max |score - naive|':<24}{b.max_diff:11.1e}{'':9}{q.max_diff:10.1e}",
+            f"{'same ranking as naive':<24}{b.same_ranking:>8}/{b.screens}{'':9}{q.same_ranking:>7}/{q.screens}",
+            "",
+            f"new screen, batched: prompt {prefix_ms:.0f} ms ({prefix_ms / max(r.prompt_tokens, 1):.1f} ms/token), "
+            f"candidates {b.warm_ms:.0f} ms",
+            f"  ({b.warm_ms / max(r.batched_rows, 1):.1f} ms per prefix-tree row); "
+            f"with 1 thread {r.one_thread_ms:.0f} ms",
+            f"prompt and candidate in one run of decodes vs naive: {r.single_noise:.1e}",
+            f"best candidate {r.best!r}",
+            f"generate (JSON schema) {r.generate_ms:.0f} ms, {r.generate_tokens} tokens: {r.generated!r}",
+            f"(medians of {r.repeats} calls, naive of {max(1, min(r.repeats, 3))}; {len(SCREENS)} screens "
+            "compared with naive)",
         ]
     )
 
