@@ -123,6 +123,21 @@ def test_many_long_candidates_span_several_decodes_and_still_equal_naive(model: 
     assert batched.scores == pytest.approx(naive.scores, abs=1e-4)
 
 
+def test_several_questions_in_one_batch_score_as_each_alone(model: LlamaModel) -> None:
+    # The noisy-channel ranking's shape: one prompt per action, the goal as continuation.
+    actions = ["open Clock", "open Settings", "tap Add alarm", "go back"]
+    prompts = [f"On my phone's home screen, I {a} so that I can" for a in actions]
+    goals = [" set an alarm for 6 am"] * len(actions)
+    model.reset()
+    together = model.score_each_blocking(prompts, goals)
+    alone = [model.score_blocking(p, goals[:1], reuse_prefix=False).scores[0] for p in prompts]
+    assert together.scores == pytest.approx(alone, abs=1e-4)
+    assert _order(together.scores) == _order(alone)
+    assert together.scores[0] > together.scores[3]  # the clock, not going back
+    with pytest.raises(LocalModelError, match="one prompt each"):
+        model.score_each_blocking(prompts, goals[:2])
+
+
 def test_thread_count_changes_speed_not_scores(model: LlamaModel) -> None:
     threads, adapt = model.n_threads, model.adapt_threads
     model.adapt_threads = False

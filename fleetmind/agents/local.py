@@ -42,6 +42,16 @@ class LocalModel(ChatModel):
             raise ModelError(str(exc)) from exc
         return Ranking(scores=list(scores.scores), tokens=scores.evaluated, latency_ms=scores.latency_ms)
 
+    async def rank_each(self, prompts: Sequence[str], continuations: Sequence[str]) -> Ranking:
+        """Log-likelihood of continuation i after prompt i, for every i, in one batch."""
+        try:
+            scores = await self._llama.score_each(prompts, continuations)
+        except LocalModelUnavailable as exc:
+            raise ModelUnavailable(str(exc)) from exc
+        except LocalModelError as exc:
+            raise ModelError(str(exc)) from exc
+        return Ranking(scores=list(scores.scores), tokens=scores.evaluated, latency_ms=scores.latency_ms)
+
     async def complete(
         self,
         messages: list[dict[str, str]],

@@ -13,16 +13,26 @@ command for the figures; it compares this against direct and PMI scoring.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from ..devices.base import Observation
 from .grounding import Candidate
-from .models import ChatModel
+from .models import ChatModel, Ranking
 
 Method = Literal["channel", "direct", "pmi"]
 PRIOR_WEIGHT = 0.5
 SCREEN_CHARS = 600
+
+
+@runtime_checkable
+class RanksEach(Protocol):
+    """A model that scores continuation i after prompt i for many i in one call (the local one)."""
+
+    async def rank_each(self, prompts: Sequence[str], continuations: Sequence[str]) -> Ranking:
+        """Log-likelihood of each continuation after its own prompt."""
+        ...
 
 
 @dataclass
@@ -66,11 +76,16 @@ async def rank_candidates(
     tokens, latency = 0, 0.0
     if method == "channel":
         continuation = " " + goal[:1].lower() + goal[1:]
-        model_scores = []
-        for c in cands:
-            r = await model.rank(channel_prompt(obs, c.text), [continuation])
-            model_scores.append(r.scores[0])
-            tokens, latency = tokens + r.tokens, latency + r.latency_ms
+        prompts = [channel_prompt(obs, c.text) for c in cands]
+        if isinstance(model, RanksEach):  # one batch for all the questions
+            r = await model.rank_each(prompts, [continuation] * len(cands))
+            model_scores, tokens, latency = list(r.scores), r.tokens, r.latency_ms
+        else:
+            model_scores = []
+            for prompt in prompts:
+                r = await model.rank(prompt, [continuation])
+                model_scores.append(r.scores[0])
+                tokens, latency = tokens + r.tokens, latency + r.latency_ms
     else:
         texts = [" " + c.text for c in cands]
         with_goal = await model.rank(direct_prompt(obs, goal), texts)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -278,6 +279,16 @@ class LlamaModel:
         """
         return await asyncio.to_thread(self.score_blocking, prompt, candidates, reuse_prefix)
 
+    async def score_each(self, prompts: Sequence[str], candidates: Sequence[str]) -> Scores:
+        """Like `score`, but candidate i continues prompt i: several questions in one batch.
+
+        The prompts' common prefix is evaluated once and the rest as one prefix tree, so
+        questions that differ in a few words (the noisy-channel ranking asks one per
+        candidate action) cost little more than one. Scores equal `score(prompts[i],
+        [candidates[i]])` for each i.
+        """
+        return await asyncio.to_thread(self.score_each_blocking, prompts, candidates)
+
     async def generate(
         self, prompt: str, *, json_schema: dict[str, Any] | None = None, max_tokens: int = 512
     ) -> Generation:
@@ -292,44 +303,75 @@ class LlamaModel:
             return self._score(prompt, candidates, "naive")
         return self._score(prompt, candidates, "batched" if self.batch_candidates else "reuse")
 
+    def score_each_blocking(self, prompts: Sequence[str], candidates: Sequence[str]) -> Scores:
+        """`score_each` in the calling thread."""
+        if len(prompts) != len(candidates):
+            raise LocalModelError(f"{len(prompts)} prompts for {len(candidates)} candidates; give one prompt each")
+        return self._score_pairs(prompts, candidates, "batched" if self.batch_candidates else "reuse")
+
     def _score(self, prompt: str, candidates: Sequence[str], mode: ScoringMode) -> Scores:
+        return self._score_pairs([prompt] * len(candidates), candidates, mode)
+
+    def _score_pairs(self, prompts: Sequence[str], candidates: Sequence[str], mode: ScoringMode) -> Scores:
         start = time.perf_counter()
         with self._lock:
             llm = self._load_locked()
-            prompt_tokens: list[int] = llm.tokenize(prompt.encode(), add_bos=True, special=True)
-            if not prompt_tokens:
-                raise LocalModelError("cannot score candidates after an empty prompt")
+            tokenized: dict[str, list[int]] = {}
+            for prompt in prompts:
+                if prompt not in tokenized:
+                    tokenized[prompt] = llm.tokenize(prompt.encode(), add_bos=True, special=True)
+                    if not tokenized[prompt]:
+                        raise LocalModelError("cannot score candidates after an empty prompt")
+            prompt_tokens = [tokenized[p] for p in prompts]
             cand_tokens: list[list[int]] = [llm.tokenize(c.encode(), add_bos=False, special=False) for c in candidates]
             for i, toks in enumerate(cand_tokens):
                 if not toks:
                     raise LocalModelError(f"candidate {i} ({candidates[i]!r}) has no tokens")
-            longest = max((len(t) for t in cand_tokens), default=0)
-            if len(prompt_tokens) + longest > self.n_ctx:
+            longest = max((len(p) + len(t) for p, t in zip(prompt_tokens, cand_tokens, strict=True)), default=0)
+            if longest > self.n_ctx:
                 raise LocalModelError(
-                    f"prompt of {len(prompt_tokens)} tokens plus a candidate of {longest} "
-                    f"tokens exceeds the {self.n_ctx}-token context; shorten the prompt"
+                    f"a prompt and its candidate take {longest} tokens, more than the "
+                    f"{self.n_ctx}-token context; shorten the prompt"
                 )
             scorer = self._scorer
             assert scorer is not None  # loaded with the model
             scorer.set_threads(self.threads_now())
             try:
-                if mode == "reuse":
-                    scores, evaluated = scorer.sequential(prompt_tokens, cand_tokens)
-                elif mode == "batched":
-                    scores, evaluated = scorer.batched(prompt_tokens, cand_tokens)
-                else:
-                    scores, evaluated = scorer.fresh(prompt_tokens, cand_tokens, split=mode == "naive")
+                scores, evaluated = self._run(scorer, mode, prompt_tokens, cand_tokens)
             except Exception:
                 # The cache may hold half a candidate: never let a later call trust it.
                 scorer.forget()
                 raise
         return Scores(
             scores=scores,
-            tokens=len(prompt_tokens) + sum(len(t) for t in cand_tokens),
+            tokens=sum(len(t) for t in tokenized.values()) + sum(len(t) for t in cand_tokens),
             latency_ms=(time.perf_counter() - start) * 1000,
             evaluated=evaluated,
             threads=scorer.threads,
         )
+
+    @staticmethod
+    def _run(
+        scorer: Scorer, mode: ScoringMode, prompts: list[list[int]], cands: list[list[int]]
+    ) -> tuple[list[float], int]:
+        if not cands:
+            return [], 0
+        if mode == "batched":
+            return scorer.batched(prompts, cands)
+        scores: list[float] = []
+        evaluated = 0
+        done = 0
+        # The other ways take one prompt at a time, with the candidates that follow it.
+        for prompt, same in itertools.groupby(prompts):
+            part = cands[done : done + len(list(same))]
+            if mode == "reuse":
+                part_scores, run = scorer.sequential(prompt, part)
+            else:
+                part_scores, run = scorer.fresh(prompt, part, split=mode == "naive")
+            scores.extend(part_scores)
+            evaluated += run
+            done += len(part)
+        return scores, evaluated
 
     def generate_blocking(
         self, prompt: str, json_schema: dict[str, Any] | None = None, max_tokens: int = 512

@@ -120,33 +120,42 @@ class Scorer:
         self.forget()
         return scores, evaluated
 
-    def batched(self, prompt: list[int], cands: list[list[int]]) -> tuple[list[float], int]:
-        """Prompt cached once, then all candidates in one decode as a prefix tree."""
-        context, last = prompt[:-1], prompt[-1]
-        evaluated = self._extend(context)
+    def batched(self, prompts: list[list[int]], cands: list[list[int]]) -> tuple[list[float], int]:
+        """Candidate i after prompt i, for every i; the prompts' common prefix is cached once
+        and everything after it runs as one prefix tree (the same prompt for every candidate
+        is the usual case: then the tree holds only candidate tokens)."""
+        shortest = min(len(p) for p in prompts)
+        common = 0
+        while common < shortest - 1 and all(p[common] == prompts[0][common] for p in prompts):
+            common += 1
+        evaluated = self._extend(prompts[0][:common])
         scores: list[float] = []
         for group in range(0, len(cands), MAX_SEQUENCES):
-            part = cands[group : group + MAX_SEQUENCES]
-            group_scores, run = self._batched_group(len(context), last, part)
+            part = slice(group, group + MAX_SEQUENCES)
+            group_scores, run = self._batched_group(common, prompts[part], cands[part])
             scores.extend(group_scores)
             evaluated += run
         return scores, evaluated
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _batched_group(self, start: int, last: int, cands: list[list[int]]) -> tuple[list[float], int]:
+    def _batched_group(
+        self, start: int, prompts: list[list[int]], cands: list[list[int]]
+    ) -> tuple[list[float], int]:
         lib, mem = self._lib, self._mem
         seqs = range(1, len(cands) + 1)
         for seq in seqs:
             lib.llama_memory_seq_cp(mem, PROMPT_SEQ, seq, -1, -1)
-        # A node of the tree is a token at a position after a given path; it is run once,
-        # on every candidate's sequence that passes through it, and its logits predict the
-        # next token of each of them.
+        # A node of the tree is a token after a given path; it is run once, on the sequence
+        # of every candidate whose input passes through it. Its logits are asked for if it
+        # predicts a candidate token of one of them (the last prompt token and on).
         node_of: dict[tuple[int, ...], int] = {}
         nodes: list[tuple[int, int, list[int]]] = []  # token, position, sequences
-        paths: list[list[int]] = []
-        for seq, toks in zip(seqs, cands, strict=True):
-            inputs = [last, *toks[:-1]]
+        wanted: set[int] = set()
+        scored_paths: list[list[int]] = []
+        for seq, prompt, toks in zip(seqs, prompts, cands, strict=True):
+            inputs = [*prompt[start:], *toks[:-1]]
+            first_scored = len(prompt) - 1 - start
             path = []
             for depth in range(len(inputs)):
                 key = tuple(inputs[: depth + 1])
@@ -155,10 +164,15 @@ class Scorer:
                     nodes.append((inputs[depth], start + depth, []))
                 nodes[node_of[key]][2].append(seq)
                 path.append(node_of[key])
-            paths.append(path)
+            wanted.update(path[first_scored:])
+            scored_paths.append(path[first_scored:])
+        row_of = {node: row for row, node in enumerate(sorted(wanted))}
         try:
-            rows = self._decode_rows([(token, pos, tuple(on), True) for token, pos, on in nodes])
-            scores = [_mean_logprob(rows[path], toks) for path, toks in zip(paths, cands, strict=True)]
+            rows = self._decode_rows([(t, pos, tuple(on), i in wanted) for i, (t, pos, on) in enumerate(nodes)])
+            scores = [
+                _mean_logprob(rows[[row_of[n] for n in path]], toks)
+                for path, toks in zip(scored_paths, cands, strict=True)
+            ]
         finally:
             for seq in seqs:
                 lib.llama_memory_seq_rm(mem, seq, -1, -1)
