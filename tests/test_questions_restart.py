@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from fleetmind.agents.host import DeviceAgentHost
-from fleetmind.agents.hoststate import DurableSession, HostState, StateMismatch
+from fleetmind.agents.host.state import DurableSession, HostState, StateMismatch
 from fleetmind.agents.loop import GuiAgent
 from fleetmind.agents.models import ScriptedModel
 from fleetmind.devices.android import AndroidDevice

@@ -8,8 +8,7 @@ from typing import Any
 from fleetmind.agents.grounding import parse_goal
 from fleetmind.agents.loop import GuiAgent, StepRecord, SubtaskSpec
 from fleetmind.agents.models import ScriptedModel
-from fleetmind.agents.recovery import recovery_action
-from fleetmind.agents.reflection import StepLog, check_step, trajectory_pattern
+from fleetmind.agents.reflection import StepLog, check_step, recovery_action, trajectory_pattern
 from fleetmind.devices.base import LaunchApp, PressKey, Tap, Target
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.protocol.messages import Budget

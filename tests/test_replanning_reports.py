@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from fleetmind.agents.host.wire import result_of
 from fleetmind.agents.loop import GuiAgent, SubtaskSpec
 from fleetmind.agents.models import ChatModel, Completion, ScriptedModel
 from fleetmind.agents.records import failure_kind
-from fleetmind.agents.wire import result_of
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.embedded import EmbeddedFleet
 from fleetmind.orchestrator.graph import DeviceRequirement, GraphPatch, SubtaskResult, TaskGraph

@@ -24,7 +24,7 @@ from test_secrets import REQUEST, Recorded
 
 import fleetmind
 from fleetmind.agents.host import DeviceAgentHost
-from fleetmind.agents.hoststate import HostState
+from fleetmind.agents.host.state import HostState
 from fleetmind.agents.loop import GuiAgent, SubtaskSpec
 from fleetmind.agents.models import ScriptedModel
 from fleetmind.agents.questions import PendingQuestion

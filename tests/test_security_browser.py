@@ -17,7 +17,7 @@ from websockets.exceptions import InvalidStatus
 
 import fleetmind
 from fleetmind.agents.host import DeviceAgentHost
-from fleetmind.agents.hostkey import HostCredentials
+from fleetmind.agents.host.key import HostCredentials
 from fleetmind.api.server import ApiServer
 from fleetmind.orchestrator.identity import BrowserPolicy, DeviceKeys
 from fleetmind.orchestrator.server import Orchestrator

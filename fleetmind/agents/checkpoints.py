@@ -20,8 +20,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from ..devices import base
 from .questions import PendingQuestion
 from .records import LoopResult, StepRecord
-from .reflection import StepLog
-from .verify import Verdict
+from .reflection import StepLog, Verdict
 
 __all__ = ["STATE_TYPES", "memory_checkpointer", "serializer", "sqlite_checkpointer"]
 

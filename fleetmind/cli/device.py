@@ -65,7 +65,7 @@ def _state_dir(option: str | None, devices: list[Device], *, default_on: bool) -
     """The host's state directory: as given, 'off', or by default the user's data directory
     ($XDG_DATA_HOME/fleetmind/hosts/<agent id>) where the devices outlive this command."""
     from ..agents.host import default_agent_id
-    from ..agents.hoststate import default_state_dir
+    from ..agents.host.state import default_state_dir
 
     if option == "off" or (option is None and not default_on):
         return None
@@ -90,7 +90,7 @@ async def _serve_devices(
     line scripts and tests wait for before sending work.
     """
     from ..agents.host import DeviceAgentHost, default_agent_id
-    from ..agents.hostkey import HostCredentials
+    from ..agents.host.key import HostCredentials
     from ..agents.loop import GuiAgent
     from ..config.runtime import agent_factory, build_models
 

@@ -120,8 +120,8 @@ class DeviceAccess:
 def device_key_file(option: str | None, state_dir: Path | None, agent_id: str) -> Path:
     """Where a device host keeps its key: --key-file, else its state directory, else the
     user's data directory under fleetmind/hosts/<agent id>/device.key."""
-    from ..agents.hostkey import KEY_FILE
-    from ..agents.hoststate import default_state_dir
+    from ..agents.host.key import KEY_FILE
+    from ..agents.host.state import default_state_dir
 
     if option:
         return Path(option).expanduser()

@@ -1,5 +1,5 @@
 """Cheap deterministic grounding: read a goal, list candidate actions for a screen,
-score them by what the goal names, and fill forms; `verify` tells when the screen shows the goal done.
+score them by what the goal names, and fill forms; `reflection.verify` tells when the screen shows the goal done.
 
 This runs before any model is asked. It settles the steps whose answer is written
 in the goal (the switch called "Wi-Fi", the field called "Name"); a model ranks

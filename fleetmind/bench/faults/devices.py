@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from ...agents.grounding import parse_goal
-from ...agents.recovery import recovery_action
+from ...agents.reflection import recovery_action
 from ...devices.base import Action, ActionOutcome, Device, DeviceInfo, Observation, Tap
 from ...devices.virtual import VirtualPhone
 from ...devices.virtual.dialogs import POPUPS, maybe_popup

@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..protocol.codec import decode, encode
-from ..protocol.messages import Assign, Message
-from ..protocol.session import Session
+from ...protocol.codec import decode, encode
+from ...protocol.messages import Assign, Message
+from ...protocol.session import Session
 
 __all__ = ["DurableSession", "HostState", "StateMismatch", "StoredSession", "StoredSubtask", "default_state_dir"]
 

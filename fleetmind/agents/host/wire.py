@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from ..protocol.messages import Assign, Progress, Result, ResultStatus
-from .records import LoopResult, StepRecord, SubtaskSpec
+from ...protocol.messages import Assign, Progress, Result, ResultStatus
+from ..records import LoopResult, StepRecord, SubtaskSpec
 
 __all__ = ["progress_of", "result_of", "spec_of"]
 

@@ -8,8 +8,8 @@ from the home screen. Each recovery is one read-only action; after
 
 from __future__ import annotations
 
-from ..devices.base import Action, LaunchApp, Observation, PressKey, Tap, Target
-from .grounding import Goal, goal_apps, readable_label
+from ...devices.base import Action, LaunchApp, Observation, PressKey, Tap, Target
+from ..grounding import Goal, goal_apps, readable_label
 
 __all__ = ["MAX_RECOVERIES", "goal_apps", "recovery_action"]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from ..devices.base import Observation, UIElement
-from .grounding import (
+from ...devices.base import Observation, UIElement
+from ..grounding import (
     EDIT_WORDS,
     REMOVE_WORDS,
     SECRET,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..devices.base import Action, LaunchApp, PressKey, Wait
+from ...devices.base import Action, LaunchApp, PressKey, Wait
 
 __all__ = ["Pattern", "StepCheck", "StepLog", "check_step", "trajectory_pattern"]
 

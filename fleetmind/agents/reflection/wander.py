@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..devices.base import Done, Observation, describe_action
-from .grounding import Candidate, history_entry
-from .questions import unsure_pick
-from .records import LoopState, StepRecord
-from .safety import effect_of, is_state_changing
+from ...devices.base import Done, Observation, describe_action
+from ..grounding import Candidate, history_entry
+from ..questions import unsure_pick
+from ..records import LoopState, StepRecord
+from ..safety import effect_of, is_state_changing
 
 __all__ = ["MAX_EXPLORE", "MAX_WANDER", "explore_or_ask"]
 

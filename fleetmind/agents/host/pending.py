@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from .loop import unanswered
+from ..loop import unanswered
 
 __all__ = ["PendingAnswers"]
 

@@ -1,0 +1,55 @@
+"""The safety gate between deciding an action and taking it: questions, confirmations, read-only looks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...devices.base import TERMINAL_KINDS, AskUser, Done
+from ..grounding import Candidate, Goal
+from ..questions import PendingQuestion, missing_message
+from ..records import LoopState, StepRecord, SubtaskSpec
+from ..reflection import MAX_WANDER, explore_or_ask
+from ..safety import confirmation_text, effect_of, is_state_changing
+from .asking import SAID
+
+
+def gate(
+    record: StepRecord,
+    goal: Goal,
+    cands: list[Candidate],
+    state: LoopState,
+    *,
+    spec: SubtaskSpec,
+    can_ask: bool,
+    failed: Callable[..., LoopState],
+) -> LoopState:
+    """The state update for a decided `record`: take it, ask first, look around first, or fail."""
+    obs, action = state["obs"], record.action
+    if isinstance(action, AskUser):
+        if can_ask:
+            return {"question": PendingQuestion(action.question, "value", key=SAID)}
+        return failed(state, f"needs the user: {action.question}", final=True)
+    if isinstance(action, Done) and not record.settled:
+        # "done" picked as the best of weak guesses is no evidence: only the verifier or a model says done
+        return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=failed)
+    if action.kind in TERMINAL_KINDS:
+        return {"pending": record, "step": record.step}
+    effect = effect_of(action, obs)
+    if not record.settled and (is_state_changing(effect) or state.get("explored", 0) >= MAX_WANDER):
+        return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=failed)
+    if is_state_changing(effect) and can_ask and (empty := missing_message(goal, obs, state.get("answers", {}))):
+        return {"question": empty}  # never send a message with nothing in it
+    if effect == "irreversible" and spec.confirm == "ask":
+        text = confirmation_text(action, obs)
+        if text not in state.get("confirmed", []):
+            if can_ask:
+                confirm = PendingQuestion(text, "confirm", kind="confirm", options=["yes", "no"])
+                return {"pending": record, "step": record.step, "question": confirm}
+            return failed(
+                state,
+                f"not done: “{text}” cannot be undone and nobody is here to confirm it; nothing was changed "
+                "(pre-approve such actions with --yes)",
+                final=True,
+            )
+    explored = 0 if record.settled else state.get("explored", 0) + 1
+    return {"pending": record, "step": record.step, "explored": explored}

@@ -1,0 +1,43 @@
+"""The goal the loop works on: the request as the user's answers and the device's day complete it,
+and whether the device can do it at all."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ...devices.base import DeviceInfo
+from ..dates import day_named
+from ..grounding import Goal, extract_values, parse_goal
+from ..records import SubtaskSpec
+from ..scope import missing_app
+from .asking import SAID
+
+
+def read_goal(spec: SubtaskSpec, answers: dict[str, str], today: date | None) -> Goal:
+    """The goal as the request and the user's answers so far give it (days counted from `today`)."""
+    text = spec.goal
+    for k, v in answers.items():
+        if k.startswith("choice:"):
+            text = re.sub(rf"\b{re.escape(k.removeprefix('choice:'))}\b", v, text)
+    if SAID in answers:
+        text += f" (user says: {answers[SAID]})"
+    goal = parse_goal(text, spec.inputs)
+    said = day_named(text, today) if today and "date" not in goal.values else None
+    if said is not None and said[0] not in goal.values.get("message", ""):  # not a day a message mentions
+        goal.values["date"] = said[1]
+    goal.values.update({k: v for k, v in answers.items() if not k.startswith("choice:") and k != SAID})
+    if "time" in answers:  # "6:15", "7 pm", "half past seven": read as a time of day
+        told = extract_values(f"at {answers['time']}")
+        goal.values.update({k: v for k, v in told.items() if k in ("hour", "minute", "start", "end", "date")})
+    return goal
+
+
+def out_of_scope(goal: Goal, info: DeviceInfo) -> str | None:
+    """Why this phone cannot do the goal at all (checked before the first step), or None."""
+    if info.kind != "phone" or goal.asks_answer and not goal.words - {"find", "tell", "check", "what"}:
+        return None
+    apps = ", ".join(info.apps)
+    if (app := missing_app(goal, info.apps)) is not None:
+        return f"not done: there is no {app} app on {info.id} (its apps: {apps}); nothing was touched"
+    return None
