@@ -23,7 +23,19 @@ from .fields import field_cue, field_name, is_empty_field, readable_label
 from .goals import Goal, goal_apps, is_about, overlap, target_value
 from .history import typed_fields
 from .screens import current_value, on_home, on_web
-from .vocabulary import ADJUST, APP_HINTS, EDIT_WORDS, GRANTS, PROCEED, REMOVE_WORDS, SUBMIT, VALUE_APPS, content_words
+from .vocabulary import (
+    ADJUST,
+    APP_HINTS,
+    EDIT_WORDS,
+    GRANTS,
+    PROCEED,
+    QUERY_KEYS,
+    QUERY_SUBMIT,
+    REMOVE_WORDS,
+    SUBMIT,
+    VALUE_APPS,
+    content_words,
+)
 
 
 @dataclass
@@ -123,7 +135,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         elif el.checkable and goal.asks_answer:
             score, veto = -1.0, "a question about a switch is answered by reading it, never by flipping it"
         lower = label.lower()
-        if lower in SUBMIT and goal.values:
+        if (lower in SUBMIT or (QUERY_SUBMIT.match(lower) and goal.values.keys() & QUERY_KEYS)) and goal.values:
             # submit once we filled this form: something typed since the last submit, nothing left
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
@@ -147,7 +159,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             score -= 1.0  # tapped it just now and we are still here: try something else
         tap = Tap(target=Target(element=el.id), why=f"tap {readable}")
         out.append(Candidate(tap, f"tap {readable}", score, veto=veto))
-    if len(fills) == 1 and not goal.values.keys() - {"search", "city", "text"}:
+    if len(fills) == 1 and not goal.values.keys() - QUERY_KEYS:
         # one field and a query: type it and press enter, as people do in search boxes
         c = out[fills[0]]
         c.action = c.action.model_copy(update={"submit": True})

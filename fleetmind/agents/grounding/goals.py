@@ -9,12 +9,20 @@ from dataclasses import dataclass, field
 
 from ...secrets.names import referenced_secret
 from .fields import FIELD_CUES, field_key
+from .spoken import spoken_times
 from .vocabulary import APP_HINTS, EDIT_WORDS, STOP, content_words
 
 _ON = re.compile(
-    r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on)\b", re.I
+    r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on"
+    # "put it in airplane mode"
+    r"|(?:put|set|switch)\s+(?:[\w'-]+\s+){0,2}?(?:in|into|to)\s+(?:[\w'-]+\s+){1,2}?mode)\b",
+    re.I,
 )
-_OFF = re.compile(r"\b(turn off|switch off|disable|deactivate|stop|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+off)\b", re.I)
+_OFF = re.compile(
+    r"\b(turn off|switch off|disable|deactivate|stop|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+off"
+    r"|(?:take|get|bring)\s+(?:[\w'-]+\s+){0,2}?out of\s+(?:[\w'-]+\s+){1,2}?mode)\b",  # "take it out of ... mode"
+    re.I,
+)
 
 
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)", re.I)
@@ -76,7 +84,9 @@ def extract_values(text: str) -> dict[str, str]:
             and not any(m.group(0).strip() in v for v in values.values())  # a PIN is not a phone number
         ):
             values[key] = m.group(0).strip()
-    duration = re.search(r"\b(\d+)\s*(min(?:ute)?s?|sec(?:ond)?s?)\b", text, re.I)
+    said = values.get("message", "")
+    timed = spoken_times(text.replace(said, " ") if said else text)  # a message's own words set no time
+    duration = re.search(r"\b(\d+)\s*(min(?:ute)?s?|sec(?:ond)?s?)\b", timed, re.I)
     if duration:  # "a timer for 5 minutes": a duration, not a time of day
         unit = "minutes" if duration.group(2).lower().startswith("min") else "seconds"
         amount = int(duration.group(1))
@@ -86,15 +96,15 @@ def extract_values(text: str) -> dict[str, str]:
             values[unit] = str(amount)
         values.pop("phone", None)
         return values
-    time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, text, re.I)
-    if time_hit is None and (moved := re.search(r"\b(?:to|until)\s+" + _TIME.pattern, text, re.I)):
+    time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, timed, re.I)
+    if time_hit is None and (moved := re.search(r"\b(?:to|until)\s+" + _TIME.pattern, timed, re.I)):
         time_hit = moved if moved.group(2) or moved.group(3) else None  # "move my alarm to 7:15", not "volume to 10"
     if time_hit:
         hour, minute = _clock(time_hit)
         values.update(hour=str(hour), minute=f"{minute:02d}", start=f"{hour:02d}:{minute:02d}")
         if values.get("phone", "").replace(" ", "") in (time_hit.group(0).split()[-1],):
             values.pop("phone")
-        end_hit = re.search(r"\b(?:to|until|till)\s+" + _TIME.pattern, text[time_hit.end() :], re.I)
+        end_hit = re.search(r"\b(?:to|until|till)\s+" + _TIME.pattern, timed[time_hit.end() :], re.I)
         if end_hit:
             end_hour, end_minute = _clock(end_hit)
             values["end"] = f"{end_hour:02d}:{end_minute:02d}"

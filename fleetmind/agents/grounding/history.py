@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...devices.base import Action, Observation, SelectOption, Tap, TypeText
 from .fields import field_name, readable_label
-from .vocabulary import ADJUST, SUBMIT
+from .vocabulary import ADJUST, QUERY_SUBMIT, SUBMIT
 
 
 def typed_fields(history: list[str]) -> set[str]:
@@ -33,7 +33,7 @@ def history_entry(action: Action, obs: Observation) -> str:
     if isinstance(action, Tap) and action.target.element:
         el = obs.element(action.target.element)
         label = readable_label(el) if el else ""
-        if label.lower() in SUBMIT:
+        if label.lower() in SUBMIT or QUERY_SUBMIT.match(label):
             return f"submit:{label}"
         if ADJUST.match(label):
             return f"adjust:{label}"

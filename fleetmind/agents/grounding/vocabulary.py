@@ -18,6 +18,10 @@ GRANTS = frozenset({"allow", "while using the app"})
 SUBMIT = frozenset(
     {"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply", "start"}
 )
+QUERY_SUBMIT = re.compile(r"^(?:search|find|get|show|look up|check|see|go)\b(?!\s+(?:back|home|up|to\b))", re.I)
+"""Buttons that send a query form ("Get forecast", "Search"): a submit for a goal that gives a query."""
+QUERY_KEYS = frozenset({"search", "city", "text", "location", "query"})
+"""Values that are a query to look something up with, not a record to keep."""
 _SYNONYMS = {
     "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
     "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},

@@ -1,0 +1,71 @@
+"""Goals as people say them: spoken times and durations, 'put it in ... mode', query forms sent with their button."""
+
+from __future__ import annotations
+
+import pytest
+
+from fleetmind.agents.grounding import parse_goal
+from fleetmind.agents.grounding.spoken import spoken_times
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("quarter to nine", "8:45"),
+        ("half past six", "6:30"),
+        ("quarter past 12", "12:15"),
+        ("quarter to one", "12:45"),
+        ("an hour and a half", "90 minutes"),
+        ("half an hour", "30 minutes"),
+        ("two hours and 15 minutes", "135 minutes"),
+        ("ten minutes", "10 minutes"),
+        ("a 10-minute timer", "a 10 minute timer"),
+    ],
+)
+def test_spoken_times_are_written_as_digits(said: str, written: str) -> None:
+    assert spoken_times(said) == written
+
+
+def test_times_and_durations_fill_the_fields_but_a_message_keeps_its_words() -> None:
+    alarm = parse_goal("Set an alarm for quarter to nine called Meds.").values
+    assert (alarm["hour"], alarm["minute"]) == ("8", "45")
+    assert parse_goal("Set a timer for an hour and a half.").values["minutes"] == "90"
+    text = parse_goal("Text Tom saying I'll be there in ten minutes.").values
+    assert text["message"] == "I'll be there in ten minutes" and "minutes" not in text  # no timer hidden in it
+
+
+@pytest.mark.parametrize(
+    ("goal", "want_on"),
+    [
+        ("Put the phone in airplane mode", True),
+        ("put it in dark mode", True),
+        ("take the phone out of airplane mode", False),
+        ("Put lunch on my calendar", None),
+    ],
+)
+def test_modes_people_put_a_phone_in(goal: str, want_on: bool | None) -> None:
+    assert parse_goal(goal).want_on is want_on
+
+
+async def test_a_query_form_is_sent_with_its_own_button() -> None:
+    from fleetmind.agents.grounding import candidates
+    from fleetmind.devices.base import Bounds, Observation, UIElement
+
+    def el(i: int, **kw: object) -> UIElement:
+        return UIElement(id=f"e{i}", bounds=Bounds(left=0, top=100 * i, right=500, bottom=100 * i + 80), **kw)  # type: ignore[arg-type]
+
+    page = Observation(
+        device_id="b",
+        screen_width=1280,
+        screen_height=800,
+        foreground_app="Weather",
+        foreground_package="http://127.0.0.1/weather",
+        elements=[
+            el(1, text="Weather", clickable=True),
+            el(2, text="Lisbon", description="City", editable=True),
+            el(3, text="Get forecast", clickable=True),
+        ],
+    )
+    goal = parse_goal("What's the weather like in Lisbon right now?")
+    best = max(candidates(goal, page, [], ["typed:City:Lisbon"]), key=lambda c: c.score)
+    assert best.text == "tap Get forecast"
