@@ -262,3 +262,20 @@ def test_a_state_directory_serves_one_host_and_one_agent_id(tmp_path: Path) -> N
     with pytest.raises(StateMismatch, match="holds the state of agent 'a', not 'b'"):
         HostState(tmp_path, "b")
     HostState(tmp_path, "a").close()
+
+
+async def test_a_restarted_host_never_runs_again_a_subtask_whose_result_still_waits_to_be_delivered(
+    tmp_path: Path,
+) -> None:
+    import contextlib
+
+    from fleetmind.protocol.messages import Result
+
+    phone = VirtualPhone(device_id="phone-1")
+    state = HostState(tmp_path, "a1")
+    DurableSession.begin(state, "sess").stamp(Result(subtask_id="t1/s1", status="succeeded"))  # sent, never acked
+    state.close()
+    restarted = DeviceAgentHost("ws://127.0.0.1:9", [phone], GuiAgent, agent_id="a1", state_dir=tmp_path)
+    async with contextlib.AsyncExitStack() as stack:
+        await restarted._open_state(stack, tmp_path)
+        assert "t1/s1" in restarted.finished  # a re-sent assign for it is ignored, its result replayed instead

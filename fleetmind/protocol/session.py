@@ -94,6 +94,10 @@ class Session:
         oldest = next(iter(self._unacked.values()), None)
         return None if oldest is None else oldest.model_copy(update={"ack": self.last_received})
 
+    def pending(self) -> list[Message]:
+        """The sent messages still waiting for the peer's ack, oldest first."""
+        return list(self._unacked.values())
+
     @property
     def unacked(self) -> int:
         """How many sent messages wait for the peer's ack."""

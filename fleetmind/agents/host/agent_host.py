@@ -42,6 +42,7 @@ from ...protocol.messages import (
     Error,
     Hello,
     Reject,
+    Result,
     Resume,
     Welcome,
 )
@@ -201,6 +202,8 @@ class DeviceAgentHost(SubtaskRunner):
                 bind(checkpointer)
         self.state, self._checkpointer = state, checkpointer
         self._restored = DurableSession.restore(state)
+        if self._restored is not None:  # a result still on its way is a finished subtask: never run it again
+            self.finished.update(m.subtask_id for m in self._restored.pending() if isinstance(m, Result))
 
     async def _halt(self) -> None:
         """Stop every subtask where it is, as a killed process would; the state keeps them."""
