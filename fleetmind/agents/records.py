@@ -134,6 +134,8 @@ class LoopState(TypedDict, total=False):
     """The final check already vetoed one unverified "done"."""
     replay: dict[str, Any] | None
     fresh_done: bool
+    unsure_step: bool
+    """The last action was a model's unsure choice: the reflector may look at where it led."""
     """The retry hint's fresh start (home, relaunch) is behind us."""
     """The skill being replayed (skills.replay): its name, values, next step, and why it ended."""
     recorded: list[dict[str, Any]]

@@ -15,9 +15,9 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from ...devices.base import Action, Device, Done, Fail, LaunchApp, Observation, PressKey, TypeText, describe_action
+from ...devices.base import Device, Done, Fail, LaunchApp, Observation, TypeText, describe_action
 from ..checkpoints import memory_checkpointer
-from ..grounding import Candidate, Goal, candidates, goal_apps, history_entry, on_home
+from ..grounding import Candidate, Goal, candidates, goal_apps, history_entry
 from ..memory import ExplorationMemory, guide
 from ..models import ChatModel
 from ..perception import OcrEnricher, resolve_ocr_targets
@@ -25,6 +25,7 @@ from ..questions import PendingQuestion
 from ..ranking import Method
 from ..records import LoopResult, LoopState, StepRecord, SubtaskSpec
 from ..reflection import MAX_RECOVERIES, Pattern, StepLog, check_step, recovery_action, trajectory_pattern
+from ..reflection.judge import off_the_way
 from ..safety import confirmation_text, effect_of
 from ..skills import SkillStore
 from ..skills.learning import SkillLearning
@@ -33,7 +34,7 @@ from .asking import AskFn, take_answer
 from .checks import verify
 from .edges import after_act, after_ask, after_decide, after_reflect, after_verify
 from .gate import gate
-from .goal import read_goal
+from .goal import fresh_start, read_goal
 from .results import failed, failure_result, reportable, seen_done, success
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,8 @@ class GuiAgent:
         if pattern is not None and cloud_usable:
             return {"escalate": True, "recover": None}  # a stronger model takes the next step
         reason = pattern.reason if pattern is not None else cause.reason if cause is not None else None
+        if reason is None and state.get("unsure_step"):  # the cheap checks saw nothing wrong: are they sure?
+            reason = await off_the_way(self.goal_of(state), obs, self.tiers, self._spec)
         if reason is None:
             return {"escalate": False, "recover": None}
         if state.get("recoveries", 0) >= MAX_RECOVERIES:
@@ -298,7 +301,7 @@ class GuiAgent:
         step = state["step"] + 1
         start = time.perf_counter()
         if spec.hint and not state.get("fresh_done"):  # the replanner's advice for this try comes first
-            fresh = self._fresh_start(obs)
+            fresh = fresh_start(spec.hint, self.device.info.apps, obs)
             if fresh is not None:
                 record = StepRecord(step, fresh, describe_action(fresh, obs), "rule", f"a fresh start: {spec.hint}")
                 return {**self._gate(record, goal, [], state), "fresh_done": isinstance(fresh, LaunchApp)}
@@ -320,15 +323,6 @@ class GuiAgent:
         if note := next((c.note for c in cands if c.action is record.action and c.note), ""):
             record.why = f"{record.why}; {note}"
         return {**self._gate(record, goal, cands, state), "replay": replay, "fresh_done": True}
-
-    def _fresh_start(self, obs: Observation) -> Action | None:
-        """The next step a retry's hint asks for: the home screen, then the app it names (a relaunch);
-        None once there."""
-        hint = (self._spec.hint or "").lower()
-        app = next((a for a in self.device.info.apps if hint.startswith(f"relaunch {a.lower()} ")), None)
-        if not on_home(obs):
-            return PressKey(key="home", why="start afresh from the home screen")
-        return LaunchApp(app=app, why=f"relaunch {app}") if app is not None else None
 
     def _gate(self, record: StepRecord, goal: Goal, cands: list[Candidate], state: LoopState) -> LoopState:
         """The safety gate between deciding an action and taking it (gate.py)."""
@@ -383,6 +377,7 @@ class GuiAgent:
             outcome = await self.device.act(resolve_ocr_targets(action, obs))  # OCR ids are not the device's
             update["last"] = {"digest": obs.digest, "entry": entry, "ok": outcome.ok, "app": obs.foreground_app}
             update["last_action"] = action
+            update["unsure_step"] = record.tier != "rule" and not record.settled
             update["failures"] = 0 if outcome.ok else state["failures"] + 1
             if not outcome.ok:
                 log.info("action %s failed: %s", record.summary, outcome.error)

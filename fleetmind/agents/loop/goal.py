@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ...devices.base import DeviceInfo
+from ...devices.base import Action, DeviceInfo, LaunchApp, Observation, PressKey
 from ..dates import day_named
-from ..grounding import Goal, extract_values, parse_goal
+from ..grounding import Goal, extract_values, on_home, parse_goal
 from ..records import SubtaskSpec
 from ..scope import missing_app
 from .asking import SAID
@@ -41,3 +41,12 @@ def out_of_scope(goal: Goal, info: DeviceInfo) -> str | None:
     if (app := missing_app(goal, info.apps)) is not None:
         return f"not done: there is no {app} app on {info.id} (its apps: {apps}); nothing was touched"
     return None
+
+
+def fresh_start(hint: str, apps: list[str], obs: Observation) -> Action | None:
+    """The next step a retry's hint asks for: the home screen, then the app it names (a relaunch);
+    None once there."""
+    app = next((a for a in apps if hint.lower().startswith(f"relaunch {a.lower()} ")), None)
+    if not on_home(obs):
+        return PressKey(key="home", why="start afresh from the home screen")
+    return LaunchApp(app=app, why=f"relaunch {app}") if app is not None else None
