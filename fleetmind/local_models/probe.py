@@ -56,6 +56,13 @@ def question(screen: int, goal: int = 0) -> tuple[str, list[str]]:
     return prompt, [f" {i}. {label}" for i, label in enumerate(labels, 1)]
 
 
+def channel_questions(screen: int) -> tuple[list[str], list[str]]:
+    """The agent's noisy-channel ranking: one prompt per action, the goal continues each."""
+    app, labels = SCREENS[screen]
+    prompts = [f"On my phone's {app} screen, I tap {label} so that I can" for label in labels]
+    return prompts, [f" {GOALS[app][0]}"] * len(labels)
+
+
 PROMPT, CANDIDATES = question(0)
 OTHER_PROMPT = question(0, 1)[0]
 ACTION_SCHEMA = {
@@ -97,6 +104,9 @@ class ProbeReport:
     reuse: Timings
     batched: Timings
     one_thread_ms: float
+    channel_ms: float
+    channel_each_ms: float
+    channel_diff: float
     single_noise: float
     best: str
     generate_ms: float
@@ -141,6 +151,25 @@ def _timings(llm: LlamaModel, mode: ScoringMode, naive: list[list[float]], repea
     return Timings(cold, new_screen, other_goal, warm, max(diffs), same, len(naive))
 
 
+def _channel(llm: LlamaModel, repeats: int) -> tuple[float, float, float]:
+    """Median ms of the 8 channel questions of a new screen in one batch and one call each,
+    and the batch's largest difference from naive scores."""
+    diff = 0.0
+    for screen in range(len(SCREENS)):
+        prompts, goals = channel_questions(screen)
+        together = llm._score_pairs(prompts, goals, "batched").scores
+        alone = [llm._score(p, [g], "naive").scores[0] for p, g in zip(prompts, goals, strict=True)]
+        diff = max(diff, _max_diff(together, alone))
+    screens = _cycle(len(SCREENS))
+    batched = _median_ms(lambda: llm._score_pairs(*channel_questions(next(screens)), "batched"), repeats)
+
+    def each() -> None:
+        for prompt, goal in zip(*channel_questions(next(screens)), strict=True):
+            llm._score(prompt, [goal], "batched")
+
+    return batched, _median_ms(each, repeats), diff
+
+
 def _cycle(n: int) -> Iterator[int]:
     """1, 2, .. n-1, 0, 1, ..: never the screen just scored (0 is scored first)."""
     i = 0
@@ -164,6 +193,7 @@ def run_probe(model: str | Path | None = None, *, repeats: int = 5, n_threads: i
         screens = _cycle(len(SCREENS))
         one_thread_ms = _median_ms(lambda: llm._score(*question(next(screens)), "batched"), repeats)
         llm.n_threads = threads
+        channel_ms, channel_each_ms, channel_diff = _channel(llm, repeats)
         watch.threads(threads)
         load_average = os.getloadavg()
         llm.reset()
@@ -185,6 +215,9 @@ def run_probe(model: str | Path | None = None, *, repeats: int = 5, n_threads: i
             reuse=reuse,
             batched=batched,
             one_thread_ms=one_thread_ms,
+            channel_ms=channel_ms,
+            channel_each_ms=channel_each_ms,
+            channel_diff=channel_diff,
             single_noise=_max_diff(single, naive[0]),
             best=CANDIDATES[_order(naive[0])[0]].strip(),
             generate_ms=generation.latency_ms,
@@ -226,6 +259,8 @@ def format_report(report: ProbeReport) -> str:
             f"candidates {b.warm_ms:.0f} ms",
             f"  ({b.warm_ms / max(r.batched_rows, 1):.1f} ms per prefix-tree row); "
             f"with 1 thread {r.one_thread_ms:.0f} ms",
+            f"agent's noisy-channel ranking, 8 questions of a new screen: {r.channel_ms:.0f} ms in one batch,",
+            f"  {r.channel_each_ms:.0f} ms one call each; max |score - naive| {r.channel_diff:.1e}",
             f"prompt and candidate in one run of decodes vs naive: {r.single_noise:.1e}",
             f"best candidate {r.best!r}",
             f"generate (JSON schema) {r.generate_ms:.0f} ms, {r.generate_tokens} tokens: {r.generated!r}",
