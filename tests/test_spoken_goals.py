@@ -69,3 +69,37 @@ async def test_a_query_form_is_sent_with_its_own_button() -> None:
     goal = parse_goal("What's the weather like in Lisbon right now?")
     best = max(candidates(goal, page, [], ["typed:City:Lisbon"]), key=lambda c: c.score)
     assert best.text == "tap Get forecast"
+
+
+async def test_answers_are_read_from_whole_list_rows_about_what_was_asked() -> None:
+    from fleetmind.agents.grounding import extract_answer
+    from fleetmind.devices.base import LaunchApp, Tap, Target
+    from fleetmind.devices.virtual import VirtualPhone
+
+    phone = VirtualPhone(seed=5)
+    phone.seed(
+        contacts=[{"name": "Jonas Berg", "phone": "555 0188"}],
+        messages=[{"sender": "555 0188", "body": "The keys are under the mat"}],
+        events=[
+            {"title": "Team sync", "date": "2025-06-04", "start": "10:00", "end": "10:30"},
+            {"title": "Yoga class", "date": "2025-06-06", "start": "18:00", "end": "19:00"},
+        ],
+        files=[{"name": "boarding-pass.pdf", "size": 184_000}],
+    )
+    await phone.act(LaunchApp(app="Calendar"))
+    calendar = await phone.observe()
+    assert parse_goal("When is my team sync?").asks_answer
+    assert extract_answer(parse_goal("When is my team sync?"), calendar) == "Team sync · Wed, Jun 4 · 10:00 - 10:30"
+    assert "Team sync" in extract_answer(parse_goal("What's on my calendar on June 4th?"), calendar)
+    assert extract_answer(parse_goal("What's on my calendar on June 5th?"), calendar) == ""  # nothing that day
+    await phone.act(LaunchApp(app="Files"))
+    files = await phone.observe()
+    assert "boarding-pass.pdf" in extract_answer(parse_goal("Do I have a boarding pass downloaded?"), files)
+    assert extract_answer(parse_goal("Do I have a tax return downloaded?"), files) == ""
+    await phone.act(LaunchApp(app="Messages"))
+    prompt = await phone.observe()
+    allow = next(e for e in prompt.elements if e.text == "Allow")
+    await phone.act(Tap(target=Target(element=allow.id)))
+    inbox = await phone.observe()
+    assert "keys are under the mat" in extract_answer(parse_goal("What did Jonas say in his last message?"), inbox)
+    assert extract_answer(parse_goal("What did Priya say?"), inbox) == ""  # someone else's row answers nothing

@@ -19,7 +19,7 @@ from ...devices.base import (
     TypeText,
     UIElement,
 )
-from .fields import field_cue, field_name, is_empty_field, readable_label
+from .fields import field_cue, field_name, is_empty_field, readable_label, row_label
 from .goals import Goal, goal_apps, is_about, overlap, target_value
 from .history import typed_fields
 from .screens import current_value, on_home, on_web
@@ -118,13 +118,14 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             continue
         if el.options and el.enabled:
             out.extend(_option_candidates(goal, el))
-        if not (el.clickable or el.checkable) or not el.label or not el.enabled:
+        # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness");
+        # a list row by the words in it ("Team sync · Wed, Jun 4 · 10:00 - 10:30")
+        readable = row_label(el, obs)
+        if not (el.clickable or el.checkable) or not readable or not el.enabled:
             continue
         if _duplicates_a_key_or_launch(el, apps, obs):
             continue
-        label = el.label
-        # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness")
-        readable = readable_label(el)
+        label = el.label or readable
         score = overlap(goal, readable)
         veto = ""
         if not el.checkable and _names_entity(goal, readable):

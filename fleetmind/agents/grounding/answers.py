@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...devices.base import Observation
+from ...devices.base import Observation, UIElement
 from .goals import Goal, overlap
 from .history import typed_values
 from .screens import prompt_in_the_way
@@ -34,24 +34,39 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
             return hit
     typed = typed_values(history or [])
     names = {w for entity in goal.entities for w in content_words(entity)}
-    if names:  # the answer must be about what the goal names
-        static = [e for e in static if names & content_words(e.text)]
     best, best_score = "", 0
     goal_words = set(words(goal.text))
     asked_days = _month_days(goal.text)
-    for e in static:
-        shown_days = _month_days(e.text)
+    for text in _units(obs, static):
+        if names and not names & content_words(text):
+            continue  # the answer must be about what the goal names
+        shown_days = _month_days(text)
         if asked_days and shown_days and not asked_days & shown_days:
             continue  # a line about another day than the one asked about
-        words_there = content_words(e.text)
-        shared = len(wants & words_there)
-        says_more = len(set(words(e.text)) - STOP - goal_words) >= 2  # not just "Results for <query>"
-        if e.text in typed or not says_more or e.text == obs.foreground_app:
+        words_there = content_words(text)
+        shared = len(wants & words_there) + (1 if asked_days & shown_days else 0)
+        shared += 1 if names and names <= words_there else 0  # the person asked about, by their full name
+        says_more = len(set(words(text)) - STOP - goal_words) >= 2  # not just "Results for <query>"
+        if text in typed or not says_more or text == obs.foreground_app:
             continue
-        score = shared + (1 if re.search(r"\d", e.text) else 0)
+        score = shared + (1 if re.search(r"\d", text) else 0)
         if shared >= 1 and score >= 2 and score > best_score:
-            best, best_score = e.text, score
+            best, best_score = text, score
     return best or _labelled_value(goal, obs)
+
+
+def _units(obs: Observation, static: list[UIElement]) -> list[str]:
+    """The texts an answer is read from: a list row's lines together ("Team sync · Wed, Jun 4 · 10:00 -
+    10:30": a title and its date are one answer), and every other line on its own."""
+    rows = [e for e in obs.elements if e.clickable and not e.text and e.bounds.width * e.bounds.height > 0]
+    units: list[str] = []
+    in_rows: set[str] = set()
+    for row in rows:
+        members = [s for s in static if s.id not in in_rows and row.bounds.contains(*s.bounds.center)]
+        if len(members) >= 2:
+            units.append(" · ".join(m.text for m in members))
+            in_rows.update(m.id for m in members)
+    return units + [s.text for s in static if s.id not in in_rows]
 
 
 _MONTHS = {m: i + 1 for i, m in enumerate(

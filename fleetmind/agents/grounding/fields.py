@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...devices.base import UIElement
+from ...devices.base import Observation, UIElement
 
 # fmt: off
 FIELD_CUES: dict[str, tuple[str, ...]] = {
@@ -74,3 +74,17 @@ def field_cue(el: UIElement) -> str | None:
         if label and (key := field_key(label)):
             return key
     return None
+
+
+def row_label(el: UIElement, obs: Observation) -> str:
+    """What a person reads on a tappable element: its own label, or for a list row whose words sit in
+    child views ("Team sync" over "Wed, Jun 4 · 10:00"), those words together."""
+    own = readable_label(el)
+    if own or not el.clickable:
+        return own
+    inside = [
+        e.text.strip()
+        for e in obs.elements
+        if e.text.strip() and e.id != el.id and not e.clickable and el.bounds.contains(*e.bounds.center)
+    ]
+    return " · ".join(inside[:3])[:80]

@@ -269,6 +269,13 @@ _NOT_NAMES = frozenset(
 """Capitalised words that are not the name of a person or thing the goal is about."""
 
 
+_QUESTION_START = re.compile(
+    r"^\W*(?:when|where|how|why|whose|did|does|do|is|are|was|were|has|have|had|will|can i|could i)\b(?!.*\bsaying\b)",
+    re.I,
+)
+"""A goal that opens as a question ("When is my team sync?", "Did Mum text me?") asks to be told."""
+
+
 def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     """Read toggles, values to type and whether an answer is wanted."""
     want: bool | None = None
@@ -289,7 +296,7 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             if key:
                 values.setdefault(key, value)
     asks = bool(re.search(r"\b(find|what|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
-    if _STATE_QUESTION.search(text):
+    if _STATE_QUESTION.search(text) or _QUESTION_START.match(text):
         asks = True
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
     entities = [

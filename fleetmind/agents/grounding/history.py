@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...devices.base import Action, Observation, SelectOption, Tap, TypeText
-from .fields import field_name, readable_label
+from .fields import field_name, row_label
 from .vocabulary import ADJUST, QUERY_SUBMIT, SUBMIT
 
 
@@ -32,7 +32,7 @@ def history_entry(action: Action, obs: Observation) -> str:
         return f"typed:{field_name(el) if el else ''}:{action.option}"
     if isinstance(action, Tap) and action.target.element:
         el = obs.element(action.target.element)
-        label = readable_label(el) if el else ""
+        label = row_label(el, obs) if el else ""
         if label.lower() in SUBMIT or QUERY_SUBMIT.match(label):
             return f"submit:{label}"
         if ADJUST.match(label):

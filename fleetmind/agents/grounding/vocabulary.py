@@ -43,8 +43,11 @@ APP_HINTS = {
     "messages": {"sms", "message", "messages", "text"},
     "clock": {"alarm", "alarms", "timer", "clock", "wake", "time", "snooze", "countdown", "stopwatch"},
     "notes": {"note", "notes", "memo", "jot", "list"},
-    "calendar": {"event", "calendar", "meeting", "appointment", "schedule", "agenda", "diary"},
-    "files": {"file", "files", "download"},
+    "calendar": {"event", "events", "calendar", "meeting", "meetings", "appointment", "appointments", "schedule",
+                 "agenda", "diary", "sync", "standup", "stand-up", "interview", "lunch", "dinner", "haircut",
+                 "class", "lesson", "party", "wedding", "reservation", "booked"},
+    "files": {"file", "files", "download", "downloads", "downloaded", "document", "documents", "pdf", "photo",
+              "photos", "jpg", "png"},
 }
 VALUE_APPS = {"calendar": {"date", "end"}, "clock": {"minutes", "seconds"}}
 """Kinds of values that only one kind of app takes: a date and an end time make an event."""
@@ -75,4 +78,6 @@ def content_words(text: str) -> set[str]:
             out |= _SYNONYMS.get(synonym, set())
         if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
             out.add(w[:-1])
+        if "-" in w:  # "boarding-pass.pdf" is about a boarding pass (parts too short to mean much stay out)
+            out |= {part for part in w.split("-") if len(part) > 2 and part not in STOP}
     return out
