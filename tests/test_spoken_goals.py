@@ -103,3 +103,24 @@ async def test_answers_are_read_from_whole_list_rows_about_what_was_asked() -> N
     inbox = await phone.observe()
     assert "keys are under the mat" in extract_answer(parse_goal("What did Jonas say in his last message?"), inbox)
     assert extract_answer(parse_goal("What did Priya say?"), inbox) == ""  # someone else's row answers nothing
+
+
+@pytest.mark.parametrize(
+    ("goal", "amount"),
+    [
+        ("Send $10,000 to Luis Moreno from my bank account", "10000"),  # thousands, never "10,00"
+        ("Pay Jonas Berg $15 from the bank app", "15"),
+        ("send $15.50 to Bob", "15.50"),
+        ("send 12,50 euros to Ada", "12.50"),
+        ("Transfer 1,250.75 dollars to Maya", "1250.75"),
+    ],
+)
+def test_amounts_of_money_are_read_whole(goal: str, amount: str) -> None:
+    assert parse_goal(goal).values["amount"] == amount
+
+
+def test_a_title_ends_at_its_colon_and_a_pin_is_no_persons_number() -> None:
+    note = parse_goal("Jot down a note titled Gift ideas: scarf for Mum, book for Tom").values
+    assert note["title"] == "Gift ideas" and note["message"] == "scarf for Mum, book for Tom"
+    pay = parse_goal("Send $40 to Tom Reyes: Using PIN 4321").values
+    assert "name" not in pay and "phone" not in pay and pay["password"] == "4321"

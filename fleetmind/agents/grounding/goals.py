@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ...secrets.names import referenced_secret
 from .fields import FIELD_CUES, field_key
 from .spoken import spoken_times
-from .vocabulary import APP_HINTS, EDIT_WORDS, STOP, content_words
+from .vocabulary import APP_HINTS, EDIT_WORDS, STOP, content_words, words
 
 _ON = re.compile(
     r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on"
@@ -61,6 +61,8 @@ def extract_values(text: str) -> dict[str, str]:
         if cue in _FREE_TEXT_CUES:  # a message is free text: it runs to the end ("see you at noon")
             value_end = len(text)
         raw = text[value_start:value_end].strip(" ,.;:")
+        if cue not in _FREE_TEXT_CUES:
+            raw = raw.split(": ", 1)[0]  # "titled Gift ideas: scarf for Mum": the title ends at the colon
         quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
         raw = quoted.group(1) if quoted else re.sub(r"\s+(?:and|with|then|by \w+)$", "", raw)
         for key in keys_of[cue]:
@@ -140,9 +142,18 @@ _SAY_THAT = re.compile(
 _MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
 
 
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?(?![\d,])|\d+,\d{1,2}(?!\d))"
 _MONEY = re.compile(
-    r"[$€£]\s?(\d+(?:[.,]\d{1,2})?)|\b(\d+(?:[.,]\d{1,2})?)\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b", re.I
+    rf"[$€£]\s?{_AMOUNT}|\b{_AMOUNT}\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b", re.I
 )
+"""An amount of money: "$10,000" (thousands), "$15.50", "12,50 euros" (a decimal comma)."""
+
+
+def money_value(amount: str) -> str:
+    """An amount as a form takes it: "10,000" -> "10000", "12,50" -> "12.50"."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?", amount):
+        return amount.replace(",", "")
+    return amount.replace(",", ".")
 
 
 def _uncued_values(text: str, values: dict[str, str]) -> None:
@@ -159,14 +170,15 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     if colon and _MESSAGE_WORDS.search(text[: colon.start()]) and not _TIME.fullmatch(colon.group(1)):
         values.setdefault("message", colon.group(1).strip(" ."))  # "jot down a note: buy milk"
     pair = _NAME_AND_NUMBER.search(text)
-    if pair and pair.group(1).split()[0].lower() not in STOP:
+    credential = {"pin", "password", "passcode", "code", "otp", "cvv"}
+    if pair and pair.group(1).split()[0].lower() not in STOP and not credential & set(words(pair.group(1))):
         name, number = pair.group(1).strip(), pair.group(2).strip()
         if not _TIME.fullmatch(number) and not _VALUE_SHAPES["date"].fullmatch(number) and name != values.get("to"):
             values.setdefault("name", name)
             values.setdefault("phone", number)
     money = _MONEY.search(text)
     if money:
-        values.setdefault("amount", money.group(1) or money.group(2))
+        values.setdefault("amount", money_value(money.group(1) or money.group(2)))
     if "date" not in values and (iso := re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)):
         values["date"] = iso.group(0)
     place = re.search(r"\bat\s+the\s+([a-z][\w'-]+(?:\s+[a-z][\w'-]+)?)\s*[.!]?$", text)
