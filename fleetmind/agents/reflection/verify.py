@@ -142,11 +142,20 @@ def _submitted(history: list[str]) -> bool:
     return bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
 
 
+_AMOUNT_SHOWN = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?(?![\d,])")
+"""A number as apps write amounts: 1,000.00 or 15.00."""
+
+
 def appears(value: str, shown: str) -> bool:
     """True when the screen text `shown` shows `value`, as typed or as apps write it back
     (an ISO date typed as 2025-06-03 is shown as "Jun 3", "June 3" or "3 Jun")."""
     if value in shown or value.casefold() in shown.casefold():
         return True
+    if re.fullmatch(r"\d+(?:\.\d{1,2})?", value):  # an amount typed as 1000 is shown as $1,000.00
+        amount = float(value)
+        for m in _AMOUNT_SHOWN.finditer(shown):
+            if float(m.group(0).replace(",", "")) == amount and ("," in m.group(0) or "." in m.group(0)):
+                return True
     try:
         day = date.fromisoformat(value)
     except ValueError:
