@@ -124,3 +124,11 @@ def test_a_title_ends_at_its_colon_and_a_pin_is_no_persons_number() -> None:
     assert note["title"] == "Gift ideas" and note["message"] == "scarf for Mum, book for Tom"
     pay = parse_goal("Send $40 to Tom Reyes: Using PIN 4321").values
     assert "name" not in pay and "phone" not in pay and pay["password"] == "4321"
+
+
+def test_an_amount_typed_plain_is_seen_as_apps_write_it() -> None:
+    from fleetmind.agents.reflection.verify import appears
+
+    assert appears("1000", "Sent $1,000.00 to Luis Moreno")
+    assert appears("15", "Paid $15.00")
+    assert not appears("10000", "Sent $1,000.00 to Luis Moreno")
