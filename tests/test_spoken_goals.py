@@ -132,3 +132,12 @@ def test_an_amount_typed_plain_is_seen_as_apps_write_it() -> None:
     assert appears("1000", "Sent $1,000.00 to Luis Moreno")
     assert appears("15", "Paid $15.00")
     assert not appears("10000", "Sent $1,000.00 to Luis Moreno")
+
+
+def test_a_sentences_first_word_is_not_part_of_a_name_and_a_given_pin_names_no_stored_secret() -> None:
+    from fleetmind.secrets.names import referenced_secret
+
+    assert parse_goal("Add Rosa Diaz, 555 0171, to the contacts").values["name"] == "Rosa Diaz"
+    assert referenced_secret("My bank PIN is 4321. Can you tell me my balance?") is None
+    assert parse_goal("Tell me my balance: My bank PIN is 4321").values["password"] == "4321"
+    assert referenced_secret("Log in to the bank with my bank PIN and tell me my balance") == "bank-pin"

@@ -54,6 +54,10 @@ def normalise_name(name: str) -> str:
     return out
 
 
+_GIVEN_VALUE = re.compile(r"\s*(?:is|was|=|:)?\s*[\"'“‘]?[\w!@#$%^&*.-]*\d", re.I)
+"""A value right after the words naming a secret ("... PIN is 4321", "... password: hunter2")."""
+
+
 def referenced_secret(text: str) -> str | None:
     """The secret a request names, normalised, or None.
 
@@ -64,6 +68,8 @@ def referenced_secret(text: str) -> str | None:
     if (m := _EXPLICIT.search(text)) is not None:
         return normalise_name(next(g for g in m.groups() if g))
     for m in _OWNED.finditer(text):
+        if _GIVEN_VALUE.match(text, m.end()):
+            continue  # "my bank PIN is 4321": the request gives the value itself, it names no stored secret
         qualifier, kind = (m.group(1), m.group(2)) if m.group(2) else (m.group(3), m.group(4))
         kept = [w for w in qualifier.split() if w.lower() not in _ARTICLES]
         if kept:
