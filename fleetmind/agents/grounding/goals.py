@@ -174,7 +174,8 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     if pair and pair.group(1).split()[0].lower() not in STOP and not credential & set(words(pair.group(1))):
         name, number = pair.group(1).strip(), pair.group(2).strip()
         # "Add Rosa Diaz, 555 0171": a sentence's first word is capitalised, not part of the name
-        name = re.sub(r"^(?:add|save|create|store|put|new|text|call|message|email|ring|update)\s+", "", name, flags=re.I)
+        lead = r"^(?:add|save|create|store|put|new|text|call|message|email|ring|update)\s+"
+        name = re.sub(lead, "", name, flags=re.I)
         if not _TIME.fullmatch(number) and not _VALUE_SHAPES["date"].fullmatch(number) and name != values.get("to"):
             values.setdefault("name", name)
             values.setdefault("phone", number)
