@@ -141,3 +141,17 @@ def test_a_sentences_first_word_is_not_part_of_a_name_and_a_given_pin_names_no_s
     assert referenced_secret("My bank PIN is 4321. Can you tell me my balance?") is None
     assert parse_goal("Tell me my balance: My bank PIN is 4321").values["password"] == "4321"
     assert referenced_secret("Log in to the bank with my bank PIN and tell me my balance") == "bank-pin"
+
+
+async def test_a_settings_row_with_its_own_switch_is_not_a_second_way_to_flip_it() -> None:
+    from fleetmind.agents.grounding import candidates
+    from fleetmind.devices.base import LaunchApp
+    from fleetmind.devices.virtual import VirtualPhone
+
+    phone = VirtualPhone(seed=5)
+    await phone.act(LaunchApp(app="Settings"))
+    screen = await phone.observe()
+    texts = [c.text for c in candidates(parse_goal("I'd like my phone in French"), screen, phone.info.apps, [])]
+    assert "tap Language · English" in texts  # a plain row, named by what it shows
+    assert not any(t.startswith("tap Wi-Fi ·") for t in texts)  # the Wi-Fi row holds the switch itself
+    assert parse_goal("Mute the media volume").words >= {"volume", "decrease"}

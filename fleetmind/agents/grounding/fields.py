@@ -82,9 +82,8 @@ def row_label(el: UIElement, obs: Observation) -> str:
     own = readable_label(el)
     if own or not el.clickable:
         return own
-    inside = [
-        e.text.strip()
-        for e in obs.elements
-        if e.text.strip() and e.id != el.id and not e.clickable and el.bounds.contains(*e.bounds.center)
-    ]
+    children = [e for e in obs.elements if e.id != el.id and el.bounds.contains(*e.bounds.center)]
+    if any(e.clickable or e.checkable or e.editable for e in children):
+        return ""  # a row holding its own switch or buttons: those are what one taps
+    inside = [e.text.strip() for e in children if e.text.strip()]
     return " · ".join(inside[:3])[:80]

@@ -346,6 +346,8 @@ _TARGET = re.compile(
 def target_value(text: str) -> int | None:
     """The level a goal sets something to ("brightness to 20 percent" -> 20), or None."""
     m = _TARGET.search(text)
+    if m is None and re.search(r"\b(?:mute|silence)\b", text, re.I) and not re.search(r"\bun-?mute\b", text, re.I):
+        return 0  # "mute the media volume": all the way down
     return int(m.group(1)) if m else None
 
 

@@ -33,6 +33,12 @@ _SYNONYMS = {
     "louder": {"volume", "increase"}, "quieter": {"volume", "decrease"}, "softer": {"volume", "decrease"},
     "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
     "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "money": {"transfer"}, "wire": {"transfer"},
+    "mute": {"volume", "decrease"}, "silence": {"volume", "decrease"},
+    # languages by the names settings menus list them under (their own)
+    "english": {"english", "language"}, "french": {"français", "language"}, "german": {"deutsch", "language"},
+    "spanish": {"español", "language"}, "italian": {"italiano", "language"}, "portuguese": {"português", "language"},
+    "dutch": {"nederlands", "language"}, "polish": {"polski", "language"}, "swedish": {"svenska", "language"},
+    "turkish": {"türkçe", "language"}, "japanese": {"日本語", "language"}, "chinese": {"中文", "language"},
 }
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
