@@ -155,3 +155,15 @@ async def test_a_settings_row_with_its_own_switch_is_not_a_second_way_to_flip_it
     assert "tap Language · English" in texts  # a plain row, named by what it shows
     assert not any(t.startswith("tap Wi-Fi ·") for t in texts)  # the Wi-Fi row holds the switch itself
     assert parse_goal("Mute the media volume").words >= {"volume", "decrease"}
+
+
+async def test_a_language_named_in_english_is_chosen_under_its_own_name_and_checked() -> None:
+    from fleetmind.agents.loop import GuiAgent, SubtaskSpec
+    from fleetmind.devices.virtual import VirtualPhone
+    from fleetmind.protocol.messages import Budget
+
+    phone = VirtualPhone(seed=5)
+    spec = SubtaskSpec(goal="I'd like my phone in French", outputs=["result"], budget=Budget(max_steps=8))
+    result = await GuiAgent(phone).run(spec)
+    assert phone.state.settings.language == "Français"
+    assert result.status == "succeeded" and result.verified and "Français" in result.summary

@@ -19,7 +19,7 @@ from __future__ import annotations
 from .actions import Candidate, candidates, pending_fill, toggle_matches
 from .answers import extract_answer
 from .fields import field_key, field_name, is_empty_field, readable_label, row_label
-from .goals import Goal, extract_values, goal_apps, is_about, parse_goal, target_value
+from .goals import Goal, extract_values, goal_apps, is_about, overlap, parse_goal, target_value
 from .history import SECRET, history_entry, typed_fields, typed_values
 from .screens import current_value, on_home, prompt_in_the_way
 from .vocabulary import APP_HINTS, EDIT_WORDS, REMOVE_WORDS, content_words, words
@@ -41,6 +41,7 @@ __all__ = [
     "goal_apps",
     "history_entry",
     "is_about",
+    "overlap",
     "is_empty_field",
     "on_home",
     "parse_goal",

@@ -121,12 +121,13 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness");
         # a list row by the words in it ("Team sync · Wed, Jun 4 · 10:00 - 10:30")
         readable = row_label(el, obs)
+        title = readable.split(" · ")[0]  # a row is matched by its title ("Language"), not its value
         if not (el.clickable or el.checkable) or not readable or not el.enabled:
             continue
         if _duplicates_a_key_or_launch(el, apps, obs):
             continue
         label = el.label or readable
-        score = overlap(goal, readable)
+        score = overlap(goal, title)
         veto = ""
         if not el.checkable and _names_entity(goal, readable.split(" · ")[0]):  # a row by its title
             score = max(score, 1.2)  # the row of the person or thing the goal is about ("Tom" -> "Tom Reyes")

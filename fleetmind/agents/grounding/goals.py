@@ -325,7 +325,24 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
-    return Goal(text=text, words=content_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
+    return Goal(text=text, words=goal_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
+
+
+_THE_DEVICE = re.compile(
+    r"\b(?:my|the|this|your|our)\s+phone(?:['’]s)?\b(?!\s+(?:number|numbers|book|call|calls)\b)", re.I
+)
+"""The phone itself ("put the phone in airplane mode", "my phone in French"), not a phone number."""
+_LANGUAGES = frozenset(
+    {"english", "french", "german", "spanish", "italian", "portuguese", "dutch", "polish", "swedish", "turkish",
+     "japanese", "chinese", "russian", "arabic", "hindi"}
+)  # fmt: skip
+
+
+def goal_words(text: str) -> set[str]:
+    """The goal's content words, as the screen is matched against them: the phone itself is no
+    contact's number, and a language named is the language setting."""
+    found = content_words(_THE_DEVICE.sub(" ", text))
+    return found | {"language"} if found & _LANGUAGES else found
 
 
 def overlap(goal: Goal, label: str) -> float:

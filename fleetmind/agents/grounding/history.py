@@ -37,5 +37,7 @@ def history_entry(action: Action, obs: Observation) -> str:
             return f"submit:{label}"
         if ADJUST.match(label):
             return f"adjust:{label}"
+        if el is not None and el.checkable:
+            return f"choose:{label}"  # a switch, a radio option, a check box
         return f"tap:{label}"
     return action.kind

@@ -35,10 +35,9 @@ _SYNONYMS = {
     "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "money": {"transfer"}, "wire": {"transfer"},
     "mute": {"volume", "decrease"}, "silence": {"volume", "decrease"},
     # languages by the names settings menus list them under (their own)
-    "english": {"english", "language"}, "french": {"français", "language"}, "german": {"deutsch", "language"},
-    "spanish": {"español", "language"}, "italian": {"italiano", "language"}, "portuguese": {"português", "language"},
-    "dutch": {"nederlands", "language"}, "polish": {"polski", "language"}, "swedish": {"svenska", "language"},
-    "turkish": {"türkçe", "language"}, "japanese": {"日本語", "language"}, "chinese": {"中文", "language"},
+    "french": {"français"}, "german": {"deutsch"}, "spanish": {"español"}, "italian": {"italiano"},
+    "portuguese": {"português"}, "dutch": {"nederlands"}, "polish": {"polski"}, "swedish": {"svenska"},
+    "turkish": {"türkçe"}, "japanese": {"日本語"}, "chinese": {"中文"}, "russian": {"русский"},
 }
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
@@ -82,8 +81,7 @@ def content_words(text: str) -> set[str]:
         for synonym in _SYNONYMS.get(w, ()):  # one more hop: sms -> message -> chat
             out.add(synonym)
             out |= _SYNONYMS.get(synonym, set())
-        if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-            out.add(w[:-1])
         if "-" in w:  # "boarding-pass.pdf" is about a boarding pass (parts too short to mean much stay out)
             out |= {part for part in w.split("-") if len(part) > 2 and part not in STOP}
+    out |= {w[:-1] for w in out if w.endswith("s") and not w.endswith("ss") and len(w) > 3}  # synonyms' too
     return out

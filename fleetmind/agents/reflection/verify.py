@@ -31,6 +31,7 @@ from ..grounding import (
     current_value,
     extract_answer,
     field_name,
+    overlap,
     pending_fill,
     target_value,
     toggle_matches,
@@ -97,6 +98,20 @@ def _adjusted(goal: Goal, obs: Observation, history: list[str]) -> Verdict | Non
                 return None
             return Verdict("verified", f"{what.lower()} now {value}")
         return Verdict("verified", f"{label}: {what.lower()} now {value}" if value else f"{label}: done")
+    return None
+
+
+def _chosen(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
+    """An option the goal names ("my phone in French": Français) was chosen and the screen now shows
+    it: its option checked, or written as the current value of a setting."""
+    tapped = [h.removeprefix("choose:") for h in history if h.startswith("choose:")]
+    for label in reversed(tapped[-3:]):
+        if overlap(goal, label) < 1.0 or len(content_words(label)) > 3:
+            continue
+        for el in obs.elements:
+            shown = el.text.strip() == label or el.description.strip() == label
+            if shown and ((el.checkable and el.checked) or not (el.clickable or el.editable or el.checkable)):
+                return Verdict("verified", f"{label} is chosen")
     return None
 
 
@@ -220,6 +235,8 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
             return None
         answer = extract_answer(goal, obs, history)
         return Verdict("verified", answer) if answer else None
+    if goal.want_on is None and not goal.asks_answer and (chosen := _chosen(goal, obs, history)) is not None:
+        return chosen
     if goal.values and submitted:
         if (made := _made_instead(goal, history)) is not None:
             return Verdict("refused", f"asked to change an existing one, but the form saved was a new one ({made})")
