@@ -143,17 +143,18 @@ def test_a_sentences_first_word_is_not_part_of_a_name_and_a_given_pin_names_no_s
     assert referenced_secret("Log in to the bank with my bank PIN and tell me my balance") == "bank-pin"
 
 
-async def test_a_settings_row_with_its_own_switch_is_not_a_second_way_to_flip_it() -> None:
+async def test_a_row_holding_a_switch_is_a_state_change_never_a_look_around() -> None:
     from fleetmind.agents.grounding import candidates
+    from fleetmind.agents.safety import effect_of
     from fleetmind.devices.base import LaunchApp
     from fleetmind.devices.virtual import VirtualPhone
 
     phone = VirtualPhone(seed=5)
     await phone.act(LaunchApp(app="Settings"))
     screen = await phone.observe()
-    texts = [c.text for c in candidates(parse_goal("I'd like my phone in French"), screen, phone.info.apps, [])]
-    assert "tap Language · English" in texts  # a plain row, named by what it shows
-    assert not any(t.startswith("tap Wi-Fi ·") for t in texts)  # the Wi-Fi row holds the switch itself
+    found = {c.text: c for c in candidates(parse_goal("I'd like my phone in French"), screen, phone.info.apps, [])}
+    assert effect_of(found["tap Language · English"].action, screen) == "read"  # a plain row opens a list
+    assert effect_of(found["tap Wi-Fi · On"].action, screen) == "change"  # the Wi-Fi row may flip its switch
     assert parse_goal("Mute the media volume").words >= {"volume", "decrease"}
 
 
@@ -167,3 +168,22 @@ async def test_a_language_named_in_english_is_chosen_under_its_own_name_and_chec
     result = await GuiAgent(phone).run(spec)
     assert phone.state.settings.language == "Français"
     assert result.status == "succeeded" and result.verified and "Français" in result.summary
+
+
+async def test_a_record_in_a_list_row_is_opened_changed_and_deleted_by_its_name() -> None:
+    from fleetmind.agents.loop import GuiAgent, SubtaskSpec
+    from fleetmind.agents.questions import PendingQuestion
+    from fleetmind.devices.virtual import VirtualPhone
+    from fleetmind.protocol.messages import Budget
+
+    async def yes(question: PendingQuestion) -> str:
+        return "yes"
+
+    phone = VirtualPhone(seed=5)
+    phone.seed(alarms=[{"hour": 6, "minute": 45, "label": "Run"}])
+    spec = SubtaskSpec(goal="Change my Run alarm to 7:15", outputs=["result"], budget=Budget(max_steps=10))
+    result = await GuiAgent(phone).run(spec)
+    assert result.status == "succeeded" and [(a.hour, a.minute, a.label) for a in phone.state.alarms] == [(7, 15, "Run")]
+    spec = SubtaskSpec(goal="Delete the Run alarm", outputs=["result"], budget=Budget(max_steps=10))
+    result = await GuiAgent(phone).run(spec, ask=yes)
+    assert result.status == "succeeded" and phone.state.alarms == []

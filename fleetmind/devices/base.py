@@ -379,6 +379,10 @@ def describe_action(action: Action, obs: Observation | None = None) -> str:
             return ""
         if t.element is not None:
             el = obs.element(t.element) if obs else None
+            if el is not None and not el.label and obs is not None:  # a list row: the words inside it
+                box = el.bounds
+                inside = [e.text for e in obs.elements if e.text and e.id != el.id and box.contains(*e.bounds.center)]
+                return f" the row '{' · '.join(inside[:3])[:60]}'" if inside else f" element {t.element}"
             return f" '{el.label}'" if el else f" element {t.element}"
         return f" ({t.x},{t.y})"
 

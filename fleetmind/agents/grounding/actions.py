@@ -129,7 +129,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         label = el.label or readable
         score = overlap(goal, title)
         veto = ""
-        if not el.checkable and _names_entity(goal, readable.split(" · ")[0]):  # a row by its title
+        if not el.checkable and any(_names_entity(goal, part) for part in readable.split(" · ")):
             score = max(score, 1.2)  # the row of the person or thing the goal is about ("Tom" -> "Tom Reyes")
         if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0

@@ -83,7 +83,7 @@ def row_label(el: UIElement, obs: Observation) -> str:
     if own or not el.clickable:
         return own
     children = [e for e in obs.elements if e.id != el.id and el.bounds.contains(*e.bounds.center)]
-    if any(e.clickable or e.checkable or e.editable for e in children):
-        return ""  # a row holding its own switch or buttons: those are what one taps
+    if any(e.editable or (e.clickable and not e.checkable) for e in children):
+        return ""  # a row holding its own fields or buttons: those are what one taps
     inside = [e.text.strip() for e in children if e.text.strip()]
     return " · ".join(inside[:3])[:80]
