@@ -183,7 +183,8 @@ async def test_a_record_in_a_list_row_is_opened_changed_and_deleted_by_its_name(
     phone.seed(alarms=[{"hour": 6, "minute": 45, "label": "Run"}])
     spec = SubtaskSpec(goal="Change my Run alarm to 7:15", outputs=["result"], budget=Budget(max_steps=10))
     result = await GuiAgent(phone).run(spec)
-    assert result.status == "succeeded" and [(a.hour, a.minute, a.label) for a in phone.state.alarms] == [(7, 15, "Run")]
+    assert result.status == "succeeded"
+    assert [(a.hour, a.minute, a.label) for a in phone.state.alarms] == [(7, 15, "Run")]
     spec = SubtaskSpec(goal="Delete the Run alarm", outputs=["result"], budget=Budget(max_steps=10))
     result = await GuiAgent(phone).run(spec, ask=yes)
     assert result.status == "succeeded" and phone.state.alarms == []
