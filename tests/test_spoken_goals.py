@@ -188,3 +188,31 @@ async def test_a_record_in_a_list_row_is_opened_changed_and_deleted_by_its_name(
     spec = SubtaskSpec(goal="Delete the Run alarm", outputs=["result"], budget=Budget(max_steps=10))
     result = await GuiAgent(phone).run(spec, ask=yes)
     assert result.status == "succeeded" and phone.state.alarms == []
+
+
+async def test_notes_people_ask_for_get_written_asked_about_and_removed() -> None:
+    from fleetmind.agents.loop import GuiAgent, SubtaskSpec
+    from fleetmind.agents.questions import PendingQuestion
+    from fleetmind.devices.virtual import VirtualPhone
+    from fleetmind.protocol.messages import Budget
+
+    asked: list[str] = []
+
+    async def user(question: PendingQuestion) -> str:
+        asked.append(question.kind)
+        return "yes" if question.kind == "confirm" else "Call the plumber on Thursday"
+
+    def run(goal: str) -> SubtaskSpec:
+        return SubtaskSpec(goal=goal, outputs=["result"], budget=Budget(max_steps=12))
+
+    phone = VirtualPhone(seed=5)
+    phone.seed(notes=[{"title": "Packing list", "body": "passport"}, {"title": "Shopping", "body": "milk"}])
+    made = await GuiAgent(phone).run(run("Make a note that the guest wifi password is bluefox42"))
+    assert made.status == "succeeded"
+    assert any(n.body == "the guest wifi password is bluefox42" for n in phone.state.notes)
+    written = await GuiAgent(phone).run(run("Write a note"), ask=user)
+    assert asked == ["question"] and written.status == "succeeded"
+    assert any(n.body == "Call the plumber on Thursday" for n in phone.state.notes)
+    removed = await GuiAgent(phone).run(run("Get rid of my old shopping note"), ask=user)
+    assert asked == ["question", "confirm"] and removed.verified and "Shopping" in removed.summary
+    assert [n.title for n in phone.state.notes if n.title] == ["Packing list"]

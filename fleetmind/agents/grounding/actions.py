@@ -151,6 +151,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         if el.id in suggested and (len(suggested) == 1 or _completes(goal, el)):
             score = max(score, 3.2)  # the suggestion for what was just typed (or the one the user chose)
         first = lower.split()[0] if lower else ""
+        if removing and first in ("delete", "remove", "trash", "discard") and _opened_named(goal, history):
+            score = max(score, 1.5)  # the record the goal names is open: its Delete is the way (confirmed first)
         if removing and first in ("new", "add", "create", "compose", "save"):
             score, veto = -1.0, "a delete never starts by making something"
         if first == "edit" and not editing:
@@ -193,6 +195,12 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
     return out
+
+
+def _opened_named(goal: Goal, history: list[str]) -> bool:
+    """Whether the last tap opened a row the goal names ("get rid of my shopping note": Shopping)."""
+    last = history[-1] if history else ""
+    return last.startswith("tap:") and overlap(goal, last[4:].split(" · ")[0]) >= 0.5
 
 
 def _names_entity(goal: Goal, label: str) -> bool:

@@ -139,6 +139,12 @@ _HAVE_THING = re.compile(
 _SAY_THAT = re.compile(
     r"\b(?i:text|message|tell|sms|msg|remind|let)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:know\s+)?(?i:that)\s+(.+)$"
 )
+_NOTE_THAT = re.compile(
+    r"\b(?:make|write|take|jot|leave|add|save|create)\s+(?:down\s+)?(?:a\s+|me\s+a\s+)?(?:quick\s+)?(?:note|memo|reminder)"
+    r"\s+(?:that|saying|to say|reading)\s+(.+)$",
+    re.I,
+)
+"""A note's text given after "that" ("make a note that the guest wifi password is bluefox42")."""
 _MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
 
 
@@ -194,6 +200,9 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
             title = thing.group(1)  # "add it to my calendar: I've got a haircut tomorrow"
         if title.lower() not in _PRONOUNS:
             values["title"] = title[:1].upper() + title[1:]
+    if (noted := _NOTE_THAT.search(text)) is not None:
+        values["message"] = noted.group(1).strip(" .!?")  # the note's text, whatever it happens to contain
+        values.pop("password", None)
     said = _SAY_THAT.search(text)
     if said:
         values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"

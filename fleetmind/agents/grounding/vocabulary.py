@@ -59,7 +59,9 @@ VALUE_APPS = {"calendar": {"date", "end"}, "clock": {"minutes", "seconds"}}
 # fmt: on
 
 
-REMOVE_WORDS = frozenset({"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash"})
+REMOVE_WORDS = frozenset(
+    {"delete", "remove", "erase", "clear", "cancel", "uninstall", "trash", "rid", "discard", "ditch"}
+)
 """Words of goals that take something away (the verifier checks it is gone; grounding never creates)."""
 EDIT_WORDS = frozenset({"edit", "change", "update", "rename", "correct", "fix", "replace", "move", "modify"})
 ADJUST = re.compile(r"^(increase|decrease|raise|lower|turn up|turn down)\b", re.I)

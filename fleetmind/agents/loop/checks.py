@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...devices.base import DeviceInfo, Done, describe_action
-from ..grounding import Goal, goal_apps, pending_fill
-from ..questions import ambiguous_name, missing_date, missing_secret, missing_time, refused_value
+from ..grounding import REMOVE_WORDS, Goal, goal_apps, pending_fill
+from ..questions import ambiguous_name, missing_date, missing_message, missing_secret, missing_time, refused_value
 from ..records import LoopState, StepRecord, SubtaskSpec
 from ..reflection import check_goal
 from .goal import out_of_scope
+
+_WRITING = frozenset({"note", "memo", "text", "message", "sms", "write", "jot", "email", "tell", "reply"})
+"""Goals that are about words to pass on or keep: an empty text field in their form is theirs to fill."""
 
 
 def verify(
@@ -55,6 +58,9 @@ def verify(
     asking_time = wanted_here and can_ask  # a time for a form in the app the goal is about
     if asking_time and (when := missing_time(goal, obs, state.get("answers", {}))) is not None:
         return {"question": when}
+    writing = goal.words & _WRITING and not goal.asks_answer and not goal.words & REMOVE_WORDS
+    if wanted_here and can_ask and writing and (empty := missing_message(goal, obs, state.get("answers", {}))):
+        return {"question": empty}  # "write a note", "text Priya": the form is open, its text is not given
     if not goal.asks_answer and (day := missing_date(goal, obs, state.get("answers", {}))) is not None:
         if can_ask:
             return {"question": day}

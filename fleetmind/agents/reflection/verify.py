@@ -133,6 +133,9 @@ def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None
     if not (goal.words & REMOVE_WORDS) or not any(h.startswith("irreversible:") for h in history):
         return None
     names = [n for n in [*goal.entities, goal.values.get("title", ""), goal.values.get("name", "")] if n]
+    if not names:  # the row the goal named that was opened before the delete ("my shopping note": Shopping)
+        titles = [h[4:].split(" · ")[0] for h in history if h.startswith("tap:")]
+        names = [t for t in titles if overlap(goal, t) >= 0.5][-1:]
     if not names:
         return Verdict("unverified", "deleted, but the request names nothing to check the screen for")
     shown = " ".join(e.text for e in obs.elements if e.text)
