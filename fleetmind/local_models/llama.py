@@ -8,10 +8,24 @@ tokens once for all. The prompt stays cached between calls, so an agent loop who
 prompts share a prefix pays only for the part that changed. The scores equal a naive
 re-evaluation bit for bit (see `scoring` for how, and the probe for the check).
 
-Measured with `fleetmind bench local-model` (`python -m fleetmind.local_models.probe`):
-see FIGURES below for the last run. Under load from other processes llama.cpp's
-threads wait for each other at a spinning barrier after every operation; `CoreWatch`
-drops to the threads the other processes leave free (see `threads`).
+Measured with `fleetmind bench local-model` (Gemma 3 270M Q4_K_M, llama-cpp-python
+0.3.36, 2 threads on the shared 2-core VM, other processes keeping about one core
+busy; 83-token prompt, 8 candidates of 48 tokens, 34 as a prefix tree; medians of 5,
+two runs; scores equal to naive on all 6 screens in both):
+
+                                          batched        one decode per candidate
+    empty cache                           0.40-0.42 s    5.1-7.9 s
+    new screen                            0.34-0.39 s    7.3-9.9 s
+    same screen, other goal               0.25-0.27 s    0.62-7.6 s
+    same question again                   0.20-0.21 s    0.47-0.50 s
+    naive: prompt re-run per candidate    28-33 s (2.95 s in a quieter run, where
+                                          batched took 0.29 s for a new screen)
+
+The batched figures moved least between runs: a new screen takes 4 decodes batched,
+11 with one decode per candidate and 32 naive, and llama.cpp's threads wait for each
+other at a spinning barrier after every operation of every decode, which is where a
+busy core costs time. For the same reason `CoreWatch` drops to the threads the other
+processes leave free (see `threads`).
 
 Why not `Llama(logits_all=True)`: it allocates n_ctx x n_vocab float32 scores
 (2048 x 262,144 x 4 B = 2.1 GB for Gemma). Here only the candidate rows are requested,

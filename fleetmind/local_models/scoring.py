@@ -11,7 +11,9 @@ cache. Two ways to score the candidates from it:
   prompt after each.
 
 Both give the scores of `fresh` (the prompt re-run from an empty cache for every
-candidate) bit for bit, because of how every decode is shaped. llama.cpp's CPU
+candidate) bit for bit, because of how every decode is shaped. (`batched` also takes
+a different prompt per candidate; then the prompts' tails run in the tree, not in
+the prompt's blocks, and scores agreed with `fresh` to 2.4e-5 in the probe.) llama.cpp's CPU
 kernels work on tiles of rows, and a row that falls in a partial tile is computed by
 other code (with other rounding; the activations are quantized to 8 bits per block,
 so a last-bit difference can move a quantization step and a score by up to 0.1).
