@@ -99,12 +99,14 @@ class Scorer:
             rows = self._decode_rows([(t, len(context) + i, (PROMPT_SEQ,), True) for i, t in enumerate(inputs)])
             scores.append(_mean_logprob(rows, toks))
             evaluated += len(toks)
-            self._lib.llama_memory_seq_rm(self._mem, PROMPT_SEQ, len(context), -1)
+            if not self._lib.llama_memory_seq_rm(self._mem, PROMPT_SEQ, len(context), -1):
+                raise LocalModelError("llama.cpp could not drop a scored candidate from its cache; score batched")
         return scores, evaluated
 
     def fresh(self, prompt: list[int], cands: list[list[int]], *, split: bool = True) -> tuple[list[float], int]:
         """From an empty cache for every candidate (the reference). With `split`, in the same
-        decodes as `sequential`; without, prompt and candidate in one decode."""
+        decodes as `sequential`; without, prompt and candidate run on together in decodes of
+        MAX_DECODE_ROWS rows, not in the prompt's blocks."""
         scores = []
         evaluated = 0
         context, last = prompt[:-1], prompt[-1]
