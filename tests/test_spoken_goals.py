@@ -216,3 +216,11 @@ async def test_notes_people_ask_for_get_written_asked_about_and_removed() -> Non
     removed = await GuiAgent(phone).run(run("Get rid of my old shopping note"), ask=user)
     assert asked == ["question", "confirm"] and removed.verified and "Shopping" in removed.summary
     assert [n.title for n in phone.state.notes if n.title] == ["Packing list"]
+
+
+def test_who_a_form_is_from_and_what_it_says() -> None:
+    post = parse_goal("Post 'Great site, thanks!' through the contact form as Chris Wu").values
+    assert post["message"] == "Great site, thanks!" and post["name"] == "Chris Wu"  # never 'Great' from the quote
+    form = parse_goal("Send a message through the contact form: my name is Sam Rivera and the message is 'Call me'")
+    assert form.values["name"] == "Sam Rivera" and form.values["message"] == "Call me"
+    assert parse_goal("add Nina Alvarez to my contacts").values["name"] == "Nina Alvarez"

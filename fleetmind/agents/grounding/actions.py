@@ -149,7 +149,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         if lower in PROCEED and (lower not in GRANTS or is_about(goal, obs.foreground_app)):
             score = max(score, 1.2)  # a prompt in the way: let the app the goal needs do its job
         if el.id in suggested and (len(suggested) == 1 or _completes(goal, el)):
-            score = max(score, 3.2)  # the suggestion for what was just typed (or the one the user chose)
+            score = max(score, 3.6)  # the suggestion for what was just typed (or the one the user chose): first
         first = lower.split()[0] if lower else ""
         if removing and first in ("delete", "remove", "trash", "discard") and _opened_named(goal, history):
             score = max(score, 1.5)  # the record the goal names is open: its Delete is the way (confirmed first)

@@ -145,7 +145,10 @@ _NOTE_THAT = re.compile(
     re.I,
 )
 """A note's text given after "that" ("make a note that the guest wifi password is bluefox42")."""
-_MESSAGE_WORDS = re.compile(r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body)\b", re.I)
+_MESSAGE_WORDS = re.compile(
+    r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body|post|comment|feedback|review)\b",
+    re.I,
+)
 
 
 _AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?(?![\d,])|\d+,\d{1,2}(?!\d))"
@@ -246,8 +249,11 @@ _STATE_QUESTION = re.compile(
 _IMPERATIVE_TOGGLE = re.compile(r"\b(?:turn|switch|make sure|ensure)\b.*\b(?:on|off)\b(?!\?)", re.I)
 _MAKE_SURE = re.compile(r"\b(?:make sure|ensure|see to it that)\b[^?]*?\b(on|off)\b", re.I)
 _CONTACT_WORDS = re.compile(
-    r"\b(contacts?|address book|phone book|save (?:a |the )?(?:new )?(?:number|contact))\b", re.I
+    r"\b(contacts?(?! form| us\b| page)|address book|phone book|save (?:a |the )?(?:new )?(?:number|contact))\b", re.I
 )
+_SIGNED_AS = re.compile(r"\b(?i:as|from|signed|sign it)\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})\s*[.!?]?$")
+"""Who a post or form is from, at the end of the goal ("... through the contact form as Chris Wu")."""
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]|(?:^|(?<=\s))['‘][^'’]+['’](?=\W|$)")
 _NOT_NAMES = frozenset(
     {
         "Monday",
@@ -325,13 +331,18 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
     entities = [
         re.sub(r"['’]s$", "", m.group(1))  # "Tom's contact" is about Tom
-        for m in _ENTITY.finditer(text)
+        for m in _ENTITY.finditer(_QUOTED.sub(lambda q: " " * len(q.group(0)), text))  # not inside quotes
         if m.start() > 0 and not m.group(1).isupper()
     ]
     entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
     editing = bool(content_words(text) & EDIT_WORDS)  # "update Tom's contact": Tom says whose, not a new name
     if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks and not editing:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
+    if "name" not in values and (mine := re.search(r"\bmy name is\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})", text)):
+        values["name"] = mine.group(1)  # "my name is Sam Rivera and ..."
+    signed = _SIGNED_AS.search(text) if re.search(r"\b(form|post|comment|review)\b", text, re.I) else None
+    if "name" not in values and signed is not None:
+        values["name"] = signed.group(1)  # "post it through the contact form as Chris Wu"
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
     return Goal(text=text, words=goal_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
