@@ -224,3 +224,22 @@ def test_who_a_form_is_from_and_what_it_says() -> None:
     form = parse_goal("Send a message through the contact form: my name is Sam Rivera and the message is 'Call me'")
     assert form.values["name"] == "Sam Rivera" and form.values["message"] == "Call me"
     assert parse_goal("add Nina Alvarez to my contacts").values["name"] == "Nina Alvarez"
+
+
+async def test_a_timer_without_a_duration_asks_how_long_and_runs_for_the_answer() -> None:
+    from fleetmind.agents.loop import GuiAgent, SubtaskSpec
+    from fleetmind.agents.questions import PendingQuestion
+    from fleetmind.devices.virtual import VirtualPhone
+    from fleetmind.protocol.messages import Budget
+
+    asked: list[str] = []
+
+    async def user(question: PendingQuestion) -> str:
+        asked.append(question.text)
+        return "15 minutes"
+
+    phone = VirtualPhone(seed=5)
+    spec = SubtaskSpec(goal="Start a timer", outputs=["result"], budget=Budget(max_steps=12))
+    result = await GuiAgent(phone).run(spec, ask=user)
+    assert len(asked) == 1 and asked[0].startswith("How long")
+    assert result.status == "succeeded" and [(t.duration, t.running) for t in phone.state.timers] == [(900, True)]

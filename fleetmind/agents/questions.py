@@ -111,6 +111,8 @@ def missing_time(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pendi
     if not fields:
         return None
     what = obs.foreground_app or "the app"
+    if all(field_key(_field_label(e)) in ("minutes", "seconds") for e in fields):
+        return PendingQuestion(f"How long should it run in {what}? (the request does not say)", "value", key="time")
     return PendingQuestion(f"What time should I set in {what}? (the request does not say)", "value", key="time")
 
 

@@ -27,9 +27,10 @@ def read_goal(spec: SubtaskSpec, answers: dict[str, str], today: date | None) ->
     if said is not None and said[0] not in goal.values.get("message", ""):  # not a day a message mentions
         goal.values["date"] = said[1]
     goal.values.update({k: v for k, v in answers.items() if not k.startswith("choice:") and k != SAID})
-    if "time" in answers:  # "6:15", "7 pm", "half past seven": read as a time of day
+    if "time" in answers:  # "6:15", "7 pm", "half past seven": a time of day; "15 minutes": a duration
         told = extract_values(f"at {answers['time']}")
-        goal.values.update({k: v for k, v in told.items() if k in ("hour", "minute", "start", "end", "date")})
+        kept = ("hour", "minute", "start", "end", "date", "minutes", "seconds")
+        goal.values.update({k: v for k, v in told.items() if k in kept})
     return goal
 
 
