@@ -15,7 +15,12 @@ import sys
 import httpx
 from websockets.asyncio.client import connect
 
-ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "80"}
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "80", "PYTHONFAULTHANDLER": "1"}
+
+
+async def _read_all(stream: asyncio.StreamReader, into: list[str]) -> None:
+    while line := await stream.readline():
+        into.append(line.decode(errors="replace"))
 
 
 async def test_serve_prints_its_urls_and_runs_requests_on_its_own_virtual_phone() -> None:
@@ -32,6 +37,8 @@ async def test_serve_prints_its_urls_and_runs_requests_on_its_own_virtual_phone(
                 assert line, f"serve ended early:\n{''.join(lines)}"
                 lines.append(line)
         printed = "".join(lines)
+        later: list[str] = []  # keep reading what serve writes, or its pipe fills and serve blocks on a write
+        drain = asyncio.create_task(_read_all(serve.stderr, later))
         ui = re.search(r"web UI: (http://\S+)/#token=T0k\n", printed)
         assert ui, printed
         base = ui.group(1)
@@ -56,8 +63,16 @@ async def test_serve_prints_its_urls_and_runs_requests_on_its_own_virtual_phone(
             assert event["task_id"] == task["id"] and event["data"]["status"] == "succeeded"
 
         serve.send_signal(signal.SIGINT)
-        async with asyncio.timeout(30):
-            assert await serve.wait() == 0
+        try:
+            async with asyncio.timeout(30):
+                code = await serve.wait()
+        except TimeoutError:  # say where it hangs: faulthandler prints every thread's stack on SIGABRT
+            serve.send_signal(signal.SIGABRT)
+            await serve.wait()
+            await drain
+            raise AssertionError("serve did not stop on SIGINT:\n" + "".join(later)[-6000:]) from None
+        assert code == 0, "".join(later)[-3000:]
+        await drain
     finally:
         if serve.returncode is None:
             serve.kill()
