@@ -214,6 +214,7 @@ def serve(
         try:
             await serving()
         finally:
+            _exit_soon()  # from here on, stopping has a deadline
             await _stop_leftovers()
 
     async def serving() -> None:
@@ -268,3 +269,22 @@ def serve(
             asyncio.run(main())
     except UsageError as exc:
         raise fail(str(exc)) from None
+
+
+EXIT_GRACE_S = 15.0
+
+
+def _exit_soon() -> None:
+    """Leave within EXIT_GRACE_S of starting to stop, whatever never ends (in some full test runs a
+    stopped serve stayed alive with its event loop idle; the log then names the threads left)."""
+
+    def leave() -> None:
+        names = [t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+        log.warning("still waiting on threads %s after stopping; leaving without them", ", ".join(names))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    watchdog = threading.Timer(EXIT_GRACE_S, leave)
+    watchdog.daemon = True
+    watchdog.start()
