@@ -18,6 +18,12 @@ from websockets.asyncio.client import connect
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "80", "PYTHONFAULTHANDLER": "1"}
 
 
+def _ctrl_c_enabled() -> None:
+    """Ctrl-C reaches serve as it would from a terminal: a shell that runs the tests in the background
+    (`make test &`) ignores SIGINT for its jobs, and every child inherits that, so serve would too."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def _read_all(stream: asyncio.StreamReader, into: list[str]) -> None:
     while line := await stream.readline():
         into.append(line.decode(errors="replace"))
@@ -27,6 +33,7 @@ async def test_serve_prints_its_urls_and_runs_requests_on_its_own_virtual_phone(
     serve = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "fleetmind.cli", "serve", "--port", "0", "--devices", "phone:1", "--token", "T0k",
         env=ENV, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        preexec_fn=_ctrl_c_enabled,
     )  # fmt: skip
     assert serve.stderr is not None
     lines: list[str] = []

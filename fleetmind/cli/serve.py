@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import os
 import secrets
 import signal
 import sys
@@ -27,8 +25,6 @@ from ..orchestrator.store import SQLiteStore
 from ..orchestrator.telemetry import setup_tracing
 from .common import ConfigOpt, app, console, fail, load_settings, setup_logging
 from .run import summary_table
-
-log = logging.getLogger(__name__)
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
@@ -92,44 +88,12 @@ async def _virtual_devices(
         finally:
             for task in tasks:
                 task.cancel()
-            ended, stuck = await asyncio.wait(tasks, timeout=LEFTOVER_TIMEOUT_S)
-            for task in ended:  # a host that failed while stopping has nothing left to say
-                if not task.cancelled():
-                    task.exception()
-            for task in stuck:
-                log.warning("device host %s did not stop when cancelled; closing its devices anyway", task.get_name())
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             for host in hosts:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(LEFTOVER_TIMEOUT_S):
-                        await host.close()
+                await host.close()
             if local is not None:
                 await local.close()
-
-
-LEFTOVER_TIMEOUT_S = 5.0
-
-
-async def _stop_leftovers() -> None:
-    """Cancel what is still running once serve has closed everything it opened, and wait a little.
-
-    Ctrl-C must stop the server. A task that does not end when cancelled (seen once in a long
-    test run, not yet explained) is named in the log with where it waits, and the process
-    then leaves without it rather than hang.
-    """
-    me = asyncio.current_task()
-    left = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
-    for task in left:
-        task.cancel()
-    if not left:
-        return
-    _, stuck = await asyncio.wait(left, timeout=LEFTOVER_TIMEOUT_S)
-    if stuck:
-        for task in stuck:
-            where = "; ".join(f"{f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}" for f in task.get_stack())
-            log.warning("task %s did not stop when cancelled (at %s); leaving without it", task.get_name(), where)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
 
 
 @app.command()
@@ -211,13 +175,6 @@ def serve(
         console.print(f"[yellow]--host {host} is not loopback: agents and API clients must send token {token}[/]")
 
     async def main() -> None:
-        try:
-            await serving()
-        finally:
-            _exit_soon()  # from here on, stopping has a deadline
-            await _stop_leftovers()
-
-    async def serving() -> None:
         models = build_models(settings)
         if setup_tracing():  # the standard OTEL_* variables; off without an OTLP endpoint
             console.print("tracing: spans go to the OTLP endpoint in OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -269,22 +226,3 @@ def serve(
             asyncio.run(main())
     except UsageError as exc:
         raise fail(str(exc)) from None
-
-
-EXIT_GRACE_S = 15.0
-
-
-def _exit_soon() -> None:
-    """Leave within EXIT_GRACE_S of starting to stop, whatever never ends (in some full test runs a
-    stopped serve stayed alive with its event loop idle; the log then names the threads left)."""
-
-    def leave() -> None:
-        names = [t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
-        log.warning("still waiting on threads %s after stopping; leaving without them", ", ".join(names))
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-    watchdog = threading.Timer(EXIT_GRACE_S, leave)
-    watchdog.daemon = True
-    watchdog.start()
