@@ -46,3 +46,18 @@ async def test_a_phone_reports_its_own_day_over_adb() -> None:
             assert await device.today() == phone.state.today
         finally:
             await device.close()
+
+
+async def test_each_run_reads_the_day_again_a_long_lived_agent_outlives_midnight() -> None:
+    from fleetmind.agents.loop import GuiAgent, SubtaskSpec
+    from fleetmind.protocol.messages import Budget
+
+    phone = VirtualPhone()
+    agent = GuiAgent(phone)
+    spec = SubtaskSpec(goal="Turn on Bluetooth", outputs=["result"], budget=Budget(max_steps=4))
+    await agent.run(spec)
+    first = agent.goal_of({"answers": {}})  # type: ignore[typeddict-item]
+    phone.state.now += 86_400  # the next day
+    await agent.run(SubtaskSpec(goal="Add lunch tomorrow at 12:30", outputs=["result"], budget=Budget(max_steps=1)))
+    assert first.text == "Turn on Bluetooth"
+    assert agent.goal_of({"answers": {}}).values["date"] == "2025-06-04"  # type: ignore[typeddict-item]

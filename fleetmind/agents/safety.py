@@ -72,7 +72,7 @@ def _tap_effect(el: UIElement, obs: Observation) -> Effect:
     words = f"{el.text} {el.description}".strip()
     if el.checkable or label in _STEPPERS or any(k in el.cls.lower() for k in _SLIDER_CLASSES):
         return "change"
-    if not label and any(e.checkable and e.id != el.id and el.bounds.contains(*e.bounds.center) for e in obs.elements):
+    if not label and any(e.checkable for e in obs.inside(el)):
         return "change"  # a row holding a switch: a tap on it may flip the switch
     if _IRREVERSIBLE.match(label) or (el.description and _IRREVERSIBLE.match(el.description)):
         # "Transfer" or "Send money" on a screen without fields opens the form where the real Send is;

@@ -152,6 +152,10 @@ class Observation(BaseModel):
         """The element with this id, if the screen shows it."""
         return next((e for e in self.elements if e.id == element_id), None)
 
+    def inside(self, el: UIElement) -> list[UIElement]:
+        """The other elements whose centre lies in `el`'s box: a list row's lines, its switch."""
+        return [e for e in self.elements if e.id != el.id and el.bounds.contains(*e.bounds.center)]
+
 
 class Target(BaseModel):
     """Where an action lands: an element of the current observation, or a point."""
@@ -380,8 +384,7 @@ def describe_action(action: Action, obs: Observation | None = None) -> str:
         if t.element is not None:
             el = obs.element(t.element) if obs else None
             if el is not None and not el.label and obs is not None:  # a list row: the words inside it
-                box = el.bounds
-                inside = [e.text for e in obs.elements if e.text and e.id != el.id and box.contains(*e.bounds.center)]
+                inside = [e.text for e in obs.inside(el) if e.text]
                 return f" the row '{' · '.join(inside[:3])[:60]}'" if inside else f" element {t.element}"
             return f" '{el.label}'" if el else f" element {t.element}"
         return f" ({t.x},{t.y})"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .actions import Candidate, candidates, pending_fill, toggle_matches
 from .answers import extract_answer
-from .fields import field_key, field_name, is_empty_field, readable_label, row_label
+from .fields import field_key, field_name, is_empty_field, readable_label, row_label, row_title
 from .goals import Goal, extract_values, goal_apps, is_about, overlap, parse_goal, target_value
 from .history import SECRET, history_entry, typed_fields, typed_values
 from .screens import current_value, on_home, prompt_in_the_way
@@ -49,6 +49,7 @@ __all__ = [
     "prompt_in_the_way",
     "readable_label",
     "row_label",
+    "row_title",
     "target_value",
     "toggle_matches",
     "typed_fields",

@@ -19,7 +19,7 @@ from ...devices.base import (
     TypeText,
     UIElement,
 )
-from .fields import field_cue, field_name, is_empty_field, readable_label, row_label
+from .fields import ROW_SEP, field_cue, field_name, is_empty_field, readable_label, row_label, row_title
 from .goals import Goal, goal_apps, is_about, overlap, target_value
 from .history import typed_fields
 from .screens import current_value, on_home, on_web
@@ -121,7 +121,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         # a button drawn as a symbol ("+", "50") is named by its description ("Increase brightness");
         # a list row by the words in it ("Team sync · Wed, Jun 4 · 10:00 - 10:30")
         readable = row_label(el, obs)
-        title = readable.split(" · ")[0]  # a row is matched by its title ("Language"), not its value
+        title = row_title(readable)  # a row is matched by its title ("Language"), not its value
         if not (el.clickable or el.checkable) or not readable or not el.enabled:
             continue
         if _duplicates_a_key_or_launch(el, apps, obs):
@@ -129,7 +129,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
         label = el.label or readable
         score = overlap(goal, title)
         veto = ""
-        if not el.checkable and any(_names_entity(goal, part) for part in readable.split(" · ")):
+        if not el.checkable and any(_names_entity(goal, part) for part in readable.split(ROW_SEP)):
             score = max(score, 1.2)  # the row of the person or thing the goal is about ("Tom" -> "Tom Reyes")
         if el.checkable and goal.want_on is not None and toggle_matches(goal, el):
             score = 4.0 if el.checked != goal.want_on else -1.0
@@ -200,7 +200,7 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
 def _opened_named(goal: Goal, history: list[str]) -> bool:
     """Whether the last tap opened a row the goal names ("get rid of my shopping note": Shopping)."""
     last = history[-1] if history else ""
-    return last.startswith("tap:") and overlap(goal, last[4:].split(" · ")[0]) >= 0.5
+    return last.startswith("tap:") and overlap(goal, row_title(last[4:])) >= 0.5
 
 
 def _names_entity(goal: Goal, label: str) -> bool:

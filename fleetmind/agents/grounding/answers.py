@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...devices.base import Observation, UIElement
+from .fields import ROW_SEP
 from .goals import Goal, overlap
 from .history import typed_values
 from .screens import prompt_in_the_way
@@ -62,9 +63,10 @@ def _units(obs: Observation, static: list[UIElement]) -> list[str]:
     units: list[str] = []
     in_rows: set[str] = set()
     for row in rows:
-        members = [s for s in static if s.id not in in_rows and row.bounds.contains(*s.bounds.center)]
+        lines = {e.id for e in obs.inside(row)}
+        members = [s for s in static if s.id in lines and s.id not in in_rows]
         if len(members) >= 2:
-            units.append(" · ".join(m.text for m in members))
+            units.append(ROW_SEP.join(m.text for m in members))
             in_rows.update(m.id for m in members)
     return units + [s.text for s in static if s.id not in in_rows]
 

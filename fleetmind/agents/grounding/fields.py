@@ -76,14 +76,23 @@ def field_cue(el: UIElement) -> str | None:
     return None
 
 
+ROW_SEP = " · "
+"""Between the lines of a list row when they are read as one ("Team sync · Wed, Jun 4 · 10:00")."""
+
+
+def row_title(label: str) -> str:
+    """A row's first line, what it is called ("Team sync"); a plain label stays whole."""
+    return label.split(ROW_SEP, 1)[0]
+
+
 def row_label(el: UIElement, obs: Observation) -> str:
     """What a person reads on a tappable element: its own label, or for a list row whose words sit in
     child views ("Team sync" over "Wed, Jun 4 · 10:00"), those words together."""
     own = readable_label(el)
     if own or not el.clickable:
         return own
-    children = [e for e in obs.elements if e.id != el.id and el.bounds.contains(*e.bounds.center)]
+    children = obs.inside(el)
     if any(e.editable or (e.clickable and not e.checkable) for e in children):
         return ""  # a row holding its own fields or buttons: those are what one taps
     inside = [e.text.strip() for e in children if e.text.strip()]
-    return " · ".join(inside[:3])[:80]
+    return ROW_SEP.join(inside[:3])[:80]

@@ -186,6 +186,7 @@ class GuiAgent:
 
     def _begin(self, spec: SubtaskSpec, on_step: OnStep | None, ask: AskFn | None) -> None:
         self._spec, self._on_step, self._ask, self._goals = spec, on_step, ask, {}
+        self._today = None  # read again each run: a long-lived host outlives midnight
 
     # Checkpoints are written when the graph stops (at a question, or at the end), not after
     # every node: a question still survives a restart, and a step costs no serialisation.

@@ -33,6 +33,7 @@ from ..grounding import (
     field_name,
     overlap,
     pending_fill,
+    row_title,
     target_value,
     toggle_matches,
     typed_fields,
@@ -134,7 +135,7 @@ def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None
         return None
     names = [n for n in [*goal.entities, goal.values.get("title", ""), goal.values.get("name", "")] if n]
     if not names:  # the row the goal named that was opened before the delete ("my shopping note": Shopping)
-        titles = [h[4:].split(" · ")[0] for h in history if h.startswith("tap:")]
+        titles = [row_title(h[4:]) for h in history if h.startswith("tap:")]
         names = [t for t in titles if overlap(goal, t) >= 0.5][-1:]
     if not names:
         return Verdict("unverified", "deleted, but the request names nothing to check the screen for")

@@ -16,6 +16,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from ...agents.grounding import parse_goal
 from ...agents.reflection import recovery_action
@@ -123,6 +124,10 @@ class FaultyDevice(Device):
         if self.trigger is not None and self.actions == self.trigger_after:
             await self.trigger()
         return outcome
+
+    async def today(self) -> date:
+        """The wrapped device's own day."""
+        return await self.inner.today()
 
     async def close(self) -> None:
         """Close the phone."""
