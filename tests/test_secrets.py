@@ -18,6 +18,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from scripted import Answers
 
 from fleetmind.agents.host import DeviceAgentHost
 from fleetmind.agents.loop import GuiAgent, LoopResult, StepRecord, SubtaskSpec
@@ -152,19 +153,9 @@ def test_requests_name_secrets_and_names_normalise() -> None:
 # -- the agent on the device host ----------------------------------------------------------
 
 
-class User:
-    """Answers each question from a script and records it."""
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.asked: list[PendingQuestion] = []
-
-    async def __call__(self, question: PendingQuestion) -> str:
-        self.asked.append(question)
-        return self.replies.pop(0) if self.replies else ""
-
-
-async def run_with(keeper: SecretKeeper, user: User, goal: str = REQUEST) -> tuple[LoopResult, list[StepRecord], Any]:
+async def run_with(
+    keeper: SecretKeeper, user: Answers, goal: str = REQUEST
+) -> tuple[LoopResult, list[StepRecord], Any]:
     phone = VirtualPhone(seed=5)
     steps: list[StepRecord] = []
 
@@ -180,7 +171,7 @@ async def run_with(keeper: SecretKeeper, user: User, goal: str = REQUEST) -> tup
 
 async def test_a_missing_named_secret_is_asked_once_and_saved_when_the_user_says_yes(tmp_path: Path) -> None:
     store = FileStore(tmp_path, passphrase="p")
-    user = User(PIN, "yes")
+    user = Answers(PIN, "yes")
     result, steps, phone = await run_with(SecretKeeper(store), user)
     assert [q.purpose for q in user.asked] == ["secret", "confirm"]
     assert 'secret "bank-pin"' in user.asked[0].text and user.asked[1].text.startswith(SAVE_QUESTION)
@@ -188,7 +179,7 @@ async def test_a_missing_named_secret_is_asked_once_and_saved_when_the_user_says
     assert store.get("bank-pin") == PIN
     assert not any(PIN in repr(s) for s in steps)
 
-    again = User()  # next time the store answers: nobody is asked
+    again = Answers()  # next time the store answers: nobody is asked
     result, _, phone = await run_with(SecretKeeper(store), again)
     assert again.asked == [] and result.status == "succeeded" and phone.state.bank.logged_in
 
@@ -196,7 +187,7 @@ async def test_a_missing_named_secret_is_asked_once_and_saved_when_the_user_says
 async def test_an_answer_the_user_does_not_save_is_typed_once_and_forgotten(tmp_path: Path) -> None:
     store = FileStore(tmp_path, passphrase="p")
     keeper = SecretKeeper(store, offer_save="always")
-    user = User(PIN, "no")
+    user = Answers(PIN, "no")
     result, _, phone = await run_with(keeper, user, "Log in to the Bank and tell me my balance")
     assert user.asked[1].text.startswith(f'{SAVE_QUESTION} "bank-password"')  # unnamed: app and field name it
     assert result.status == "succeeded" and phone.state.bank.logged_in
@@ -206,10 +197,10 @@ async def test_an_answer_the_user_does_not_save_is_typed_once_and_forgotten(tmp_
 async def test_a_saved_answer_to_an_unnamed_question_fills_the_next_one(tmp_path: Path) -> None:
     store = FileStore(tmp_path, passphrase="p")
     keeper = SecretKeeper(store, offer_save="always")
-    first = User(PIN, "yes")
+    first = Answers(PIN, "yes")
     await run_with(keeper, first, "Log in to the Bank and tell me my balance")
     assert store.names() == ["bank-password"] and store.get("bank-password") == PIN
-    again = User()
+    again = Answers()
     result, _, phone = await run_with(keeper, again, "Log in to the Bank and tell me my balance")
     assert again.asked == [] and result.status == "succeeded" and phone.state.bank.logged_in
 
@@ -217,7 +208,7 @@ async def test_a_saved_answer_to_an_unnamed_question_fills_the_next_one(tmp_path
 async def test_the_configured_app_secret_fills_a_request_that_names_none(tmp_path: Path) -> None:
     store = FileStore(tmp_path, passphrase="p")
     store.set("bank-pin", PIN)
-    user = User()
+    user = Answers()
     keeper = SecretKeeper(store, apps={"Bank": "Bank PIN"})
     result, _, phone = await run_with(keeper, user, "Log in to the Bank and tell me my balance")
     assert user.asked == [] and result.status == "succeeded" and phone.state.bank.logged_in
@@ -261,7 +252,7 @@ async def test_a_secret_is_typed_only_into_a_password_field_and_only_when_given(
     refused = await device.act(into["pw"])  # no question gave it to this device's subtask
     assert not refused.ok and "not given" in (refused.error or "")
     question = PendingQuestion("?", "secret", key="password", secret="bank-pin", save_as="bank-pin", app="Bank")
-    nobody = User()
+    nobody = Answers()
     assert await keeper.asker(nobody, "form")(question) == placeholder("bank-pin")  # what the loop keeps
     assert nobody.asked == []
     copied = await device.act(into["msg"])  # e.g. a model copying the placeholder into a message

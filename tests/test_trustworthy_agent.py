@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from scripted import Answers
 
 from fleetmind.agents.grounding import parse_goal, target_value
 from fleetmind.agents.loop import GuiAgent, LoopResult, StepRecord, SubtaskSpec
 from fleetmind.agents.models import ChatModel, Completion, Ranking
-from fleetmind.agents.questions import PendingQuestion
 from fleetmind.agents.safety import effect_of
 from fleetmind.devices.base import LaunchApp, PressKey, Scroll, Tap, Target, TypeText
 from fleetmind.devices.virtual import VirtualPhone
@@ -22,18 +22,6 @@ def phone(*contacts: tuple[str, str]) -> VirtualPhone:
     p = VirtualPhone(seed=5)
     p.seed(contacts=[{"name": n, "phone": ph} for n, ph in contacts or (("Ada Lovelace", "555 0100"),)])
     return p
-
-
-class Answers:
-    """A user at the other end: answers each question from a script and records it."""
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.asked: list[PendingQuestion] = []
-
-    async def __call__(self, question: PendingQuestion) -> str:
-        self.asked.append(question)
-        return self.replies.pop(0) if self.replies else ""
 
 
 async def run(
