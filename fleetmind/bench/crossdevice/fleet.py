@@ -25,6 +25,8 @@ from ...devices.virtual.web import VirtualWeb
 from ...embedded import EmbeddedFleet, UsageError, parse_devices
 from ...orchestrator.graph import GraphPatch, TaskGraph
 from ...orchestrator.planner import Planner
+from ...orchestrator.runs import TaskRun
+from ...orchestrator.server import Orchestrator
 from ...orchestrator.store import Event
 from ...protocol.messages import Budget, DeviceProfile
 from ..android.oracle import replay
@@ -189,6 +191,17 @@ async def run_task(task: XTask, *, policy: str, local: ChatModel | None, cloud: 
         return outcome
 
 
+async def run_to_end(orch: Orchestrator, run: TaskRun, timeout_s: float) -> tuple[str, str | None]:
+    """A submitted task's status and error once it ends; past `timeout_s` it is cancelled and "timed out"."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await run.done
+        return run.status, run.error
+    except TimeoutError:
+        await orch.cancel(run.id, "the bench's time for this task ran out")
+        return "timed out", f"no end after {timeout_s:.0f}s"
+
+
 async def _follow(fleet: EmbeddedFleet, task: XTask, timeout_s: float) -> TaskOutcome:
     """Submit the request and follow the task to its end; the bench has no user, so a question ends it."""
     from ...orchestrator.planner import PlanningFailed
@@ -215,12 +228,7 @@ async def _follow(fleet: EmbeddedFleet, task: XTask, timeout_s: float) -> TaskOu
 
         watcher = asyncio.create_task(watch(), name=f"watch-{task.id}")
         try:
-            async with asyncio.timeout(timeout_s):
-                await run.done
-            status, error = run.status, run.error
-        except TimeoutError:
-            await orch.cancel(run.id, "the bench's time for this task ran out")
-            status, error = "timed out", f"no end after {timeout_s:.0f}s"
+            status, error = await run_to_end(orch, run, timeout_s)
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -27,7 +27,7 @@ from ...embedded import parse_devices
 from ...orchestrator.planner import RetryReplanner
 from ...orchestrator.server import Orchestrator
 from ...protocol.messages import Budget
-from ..crossdevice.fleet import OracleAgent, ReferencePlanner
+from ..crossdevice.fleet import OracleAgent, ReferencePlanner, run_to_end
 from ..crossdevice.spec import Fleet, RefSubtask, XTask
 from .devices import FaultyDevice, Phones, device_rows, open_popup, virtual_phones
 from .relay import FaultyRelay, Injected
@@ -162,13 +162,7 @@ async def run_in_process(task: XTask, scenario: Scenario, *, seed: int, timeout_
                 injected.append(Injected("slow", target.device, time.time(), f"+{scenario.latency_s}s per action"))
             run = await orch.submit(task.request, budget=Budget(max_steps=20), confirm="allow")
             began = time.monotonic()
-            try:
-                async with asyncio.timeout(timeout_s):
-                    await run.done
-                status, error = run.status, run.error
-            except TimeoutError:
-                await orch.cancel(run.id, "the bench's time for this task ran out")
-                status, error = "timed out", f"no end after {timeout_s:.0f}s"
+            status, error = await run_to_end(orch, run, timeout_s)
             seconds = time.monotonic() - began
             events = [e.model_dump() for e in orch.store.events(run.id)]
         finally:
