@@ -213,6 +213,12 @@ def phone_area(text: str, apps: dict[str, str] | None = None) -> str | None:
     return min(hits)[1] if hits else None
 
 
+def area_term(text: str, area: str) -> str | None:
+    """The first word or phrase of `area` the text uses, as written ("Wi-Fi" for settings), or None."""
+    m = _AREA_RE[area].search(text)
+    return m.group(0) if m else None
+
+
 def about_mine(text: str) -> bool:
     """Whether the text is about the user's own things ("my balance", "how many ... do I have")."""
     return bool(_MINE.search(text))

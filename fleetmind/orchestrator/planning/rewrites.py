@@ -52,18 +52,10 @@ def name_the_thing(goal: str, previous: str) -> str:
     return _UI_IT.sub(lambda m: m.group(1) + name, goal, count=1)
 
 
-_SETTINGS = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(re.escape(w) for w in sorted(lexicon.PHONE_AREAS["settings"], key=len, reverse=True))
-    + r")(?![\w-])",
-    re.I,
-)
-
-
 def _setting_in(remark: str) -> str | None:
     """The phone setting a remark talks about ("I don't need Wi-Fi right now" -> "Wi-Fi"), if any."""
-    m = _SETTINGS.search(remark)
-    return m.group(0) if m and m.group(0).lower() not in ("settings", "setting") else None
+    term = lexicon.area_term(remark, "settings")
+    return term if term is not None and term.lower() not in ("settings", "setting") else None
 
 
 _SEND_ABOUT = re.compile(
