@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ...secrets.names import referenced_secret
 from .fields import FIELD_CUES, field_key
 from .spoken import spoken_times
-from .vocabulary import APP_HINTS, EDIT_WORDS, STOP, content_words, words
+from .vocabulary import APP_HINTS, EDIT_WORDS, LANGUAGES, STOP, content_words, words
 
 _ON = re.compile(
     r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on"
@@ -352,17 +352,13 @@ _THE_DEVICE = re.compile(
     r"\b(?:my|the|this|your|our)\s+phone(?:['’]s)?\b(?!\s+(?:number|numbers|book|call|calls)\b)", re.I
 )
 """The phone itself ("put the phone in airplane mode", "my phone in French"), not a phone number."""
-_LANGUAGES = frozenset(
-    {"english", "french", "german", "spanish", "italian", "portuguese", "dutch", "polish", "swedish", "turkish",
-     "japanese", "chinese", "russian", "arabic", "hindi"}
-)  # fmt: skip
 
 
 def goal_words(text: str) -> set[str]:
     """The goal's content words, as the screen is matched against them: the phone itself is no
     contact's number, and a language named is the language setting."""
     found = content_words(_THE_DEVICE.sub(" ", text))
-    return found | {"language"} if found & _LANGUAGES else found
+    return found | {"language"} if found & LANGUAGES else found
 
 
 def overlap(goal: Goal, label: str) -> float:

@@ -22,6 +22,13 @@ QUERY_SUBMIT = re.compile(r"^(?:search|find|get|show|look up|check|see|go)\b(?!\
 """Buttons that send a query form ("Get forecast", "Search"): a submit for a goal that gives a query."""
 QUERY_KEYS = frozenset({"search", "city", "text", "location", "query"})
 """Values that are a query to look something up with, not a record to keep."""
+_AUTONYMS = {
+    "english": "english", "french": "français", "german": "deutsch", "spanish": "español",
+    "italian": "italiano", "portuguese": "português", "dutch": "nederlands", "polish": "polski",
+    "swedish": "svenska", "turkish": "türkçe", "japanese": "日本語", "chinese": "中文", "russian": "русский",
+    "arabic": "arabic", "hindi": "hindi",
+}
+"""Languages by their English names and the names settings menus list them under (their own)."""
 _SYNONYMS = {
     "add": {"create", "new", "add"}, "create": {"create", "new", "add"}, "new": {"create", "new", "add"},
     "wifi": {"wi-fi", "wifi", "wlan"}, "wi-fi": {"wi-fi", "wifi", "wlan"},
@@ -34,11 +41,10 @@ _SYNONYMS = {
     "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
     "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "money": {"transfer"}, "wire": {"transfer"},
     "mute": {"volume", "decrease"}, "silence": {"volume", "decrease"},
-    # languages by the names settings menus list them under (their own)
-    "french": {"français"}, "german": {"deutsch"}, "spanish": {"español"}, "italian": {"italiano"},
-    "portuguese": {"português"}, "dutch": {"nederlands"}, "polish": {"polski"}, "swedish": {"svenska"},
-    "turkish": {"türkçe"}, "japanese": {"日本語"}, "chinese": {"中文"}, "russian": {"русский"},
+    **{language: {own} for language, own in _AUTONYMS.items() if own != language},
 }
+LANGUAGES = frozenset(_AUTONYMS)
+"""Languages a goal may name in English ("my phone in French"): the phone's language setting."""
 # General Android knowledge: where a setting or a kind of data lives.
 APP_HINTS = {
     "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume", "language",
