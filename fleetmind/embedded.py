@@ -195,7 +195,7 @@ def load_local_model(spec: str | None, *, threads: int | None = None) -> tuple[C
     """The local tier, loaded now (on `threads` CPU threads; default: the cores); or None and
     the reason it is unavailable."""
     try:
-        from .agents.local import LocalModel
+        from .agents.models.local import LocalModel
 
         model = LocalModel(spec, n_threads=threads)
         model.load()

@@ -18,7 +18,7 @@ os.environ["FLEETMIND_DATA_DIR"] = tempfile.mkdtemp(prefix="fleetmind-test-data-
 @pytest.fixture(scope="session")
 def local_model() -> Iterator[Any]:
     """The shipped Gemma 3 270M behind ChatModel (make test installs it)."""
-    from fleetmind.agents.local import LocalModel
+    from fleetmind.agents.models.local import LocalModel
 
     model = LocalModel()
     model.load()

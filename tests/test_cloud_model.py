@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from fleetmind.agents.cloud import LiteLLMModel
 from fleetmind.agents.loop import CloudStep, GuiAgent, SubtaskSpec
 from fleetmind.agents.models import ModelError, ModelUnavailable
+from fleetmind.agents.models.cloud import LiteLLMModel
 from fleetmind.devices.virtual import VirtualPhone
 
 

@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from fleetmind.agents.grounding import Candidate, parse_goal
 from fleetmind.agents.loop import GuiAgent
 from fleetmind.agents.models import ChatModel, Completion, ModelUnavailable, Ranking, ScriptedModel
+from fleetmind.agents.models.tiers import StepContext, Tiers
 from fleetmind.agents.records import CloudStep, SubtaskSpec
-from fleetmind.agents.tiers import StepContext, Tiers
 from fleetmind.devices.base import Observation, PressKey, Tap, Target, TypeText
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.orchestrator.graph import GraphPatch, SubtaskResult, TaskGraph

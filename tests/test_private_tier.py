@@ -27,8 +27,8 @@ import pytest
 
 from fleetmind.agents.grounding import Candidate, parse_goal
 from fleetmind.agents.models import ModelOutputError, ModelUnavailable, ScriptedModel
+from fleetmind.agents.models.tiers import StepContext
 from fleetmind.agents.records import CloudStep, SubtaskSpec
-from fleetmind.agents.tiers import StepContext
 from fleetmind.config import Endpoint, Settings
 from fleetmind.config.runtime import agent_factory, build_models, endpoint_model
 from fleetmind.devices.base import Tap, Target

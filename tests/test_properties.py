@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fleetmind.agents.router import Step, route
+from fleetmind.agents.models.router import Step, route
 from fleetmind.protocol.messages import Ack, Progress
 from fleetmind.protocol.session import Session
 

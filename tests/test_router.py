@@ -2,7 +2,7 @@
 
 import pytest
 
-from fleetmind.agents.router import Step, route, sensitive_reason
+from fleetmind.agents.models.router import Step, route, sensitive_reason
 
 
 @pytest.mark.parametrize(

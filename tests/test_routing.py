@@ -17,10 +17,10 @@ from pydantic import BaseModel
 from fleetmind.agents.grounding import Candidate, parse_goal
 from fleetmind.agents.host.wire import progress_of
 from fleetmind.agents.models import ChatModel, Completion, ModelUnavailable, Ranking, ScriptedModel
+from fleetmind.agents.models.router import PrivacyRules, Step, route, sensitive_reason
+from fleetmind.agents.models.spend import DailySpend, MeteredModel
+from fleetmind.agents.models.tiers import StepContext, Tiers
 from fleetmind.agents.records import CloudStep, SubtaskSpec
-from fleetmind.agents.router import PrivacyRules, Step, route, sensitive_reason
-from fleetmind.agents.spend import DailySpend, MeteredModel
-from fleetmind.agents.tiers import StepContext, Tiers
 from fleetmind.devices.base import Observation, PressKey, Tap, Target
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.protocol.messages import Budget

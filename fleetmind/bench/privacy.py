@@ -21,7 +21,7 @@ from ..privacy.screen import screen_reason
 
 __all__ = ["DETECTORS", "Score", "score", "word_gate", "exact_gate"]
 
-_WORDS = [  # the gate as it was (agents/router.py before #11), kept here to measure against
+_WORDS = [  # the gate as it was (agents/models/router.py before #11), kept here to measure against
     re.compile(r"\b(?:\d[ -]?){13,19}\b"),
     re.compile(r"\b(?:otp|one[- ]time|verification|security) code\b", re.I),
     re.compile(r"\b(?:password|passcode|pin code|cvv|iban)\b", re.I),

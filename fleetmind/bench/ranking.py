@@ -2,7 +2,7 @@
 
 Decision points are real VirtualPhone screens where text grounding alone cannot
 decide (the goal does not name the element) and the right next action is clear to
-a person. Each ranking method of `agents.ranking` is scored on the same points in
+a person. Each ranking method of `agents.models.ranking` is scored on the same points in
 the same run, against the baseline of the text-match prior alone.
 
 These points were also used while choosing the default method, so treat the
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..agents.grounding import candidates, parse_goal
 from ..agents.models import ChatModel
-from ..agents.ranking import Method, rank_candidates
+from ..agents.models.ranking import Method, rank_candidates
 from ..devices.base import Done
 from ..devices.virtual import VirtualPhone
 

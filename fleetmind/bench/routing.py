@@ -80,7 +80,7 @@ class ReferenceOracle(ChatModel):
 
 def _price(tokens_in: int, tokens_out: int) -> float:
     try:
-        from ..agents.cloud import _litellm
+        from ..agents.models.cloud import _litellm
 
         cost_in, cost_out = _litellm().cost_per_token(
             model=PRICED_AS, prompt_tokens=tokens_in, completion_tokens=tokens_out

@@ -55,7 +55,7 @@ def cloud_model(name: str | None) -> Any:
     """
     if not name:
         return None
-    from ..agents.cloud import LiteLLMModel
+    from ..agents.models.cloud import LiteLLMModel
 
     return LiteLLMModel(name, mock_response=os.environ.get("FLEETMIND_MOCK_RESPONSE"))
 

@@ -11,13 +11,13 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..agents.cloud import LiteLLMModel
 from ..agents.loop import GuiAgent
 from ..agents.memory import AppCards, ExplorationMemory
 from ..agents.models import ChatModel, ModelError
-from ..agents.router import PrivacyRules
+from ..agents.models.cloud import LiteLLMModel
+from ..agents.models.router import PrivacyRules
+from ..agents.models.spend import DailySpend, MeteredModel
 from ..agents.skills import SkillStore
-from ..agents.spend import DailySpend, MeteredModel
 from ..devices.base import Device
 from ..orchestrator.graph import GraphPatch
 from ..orchestrator.planning import ClausePlanner, ModelPlanner, ModelReplanner, Planner, Replanner, RetryReplanner

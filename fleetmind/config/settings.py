@@ -156,7 +156,7 @@ class ModelsSettings(Section):
 
 
 class RoutingSettings(Section):
-    """Which tier decides each step (see agents/router.py)."""
+    """Which tier decides each step (see agents/models/router.py)."""
 
     policy: Literal["auto", "local-only", "cloud-only"] = "auto"
     confidence_threshold: Fraction = Field(

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from ...devices.base import TERMINAL_KINDS
 from ..grounding import SECRET
-from ..prompts import cloud_messages
+from ..models.prompts import cloud_messages
+from ..models.tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE
 from ..records import CloudStep, LoopResult, StepRecord, SubtaskSpec
-from ..tiers import RULE_MIN_MARGIN, RULE_MIN_SCORE
 from .agent import GuiAgent, OnStep
 from .asking import AskFn, unanswered
 

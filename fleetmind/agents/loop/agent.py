@@ -20,16 +20,16 @@ from ..checkpoints import memory_checkpointer
 from ..grounding import Candidate, Goal, candidates, goal_apps, history_entry
 from ..memory import ExplorationMemory, guide
 from ..models import ChatModel
+from ..models.ranking import Method
+from ..models.tiers import StepContext, Tiers
 from ..perception import OcrEnricher, resolve_ocr_targets
 from ..questions import PendingQuestion
-from ..ranking import Method
 from ..records import LoopResult, LoopState, StepRecord, SubtaskSpec
 from ..reflection import MAX_RECOVERIES, Pattern, StepLog, check_step, recovery_action, trajectory_pattern
 from ..reflection.judge import off_the_way
 from ..safety import confirmation_text, effect_of
 from ..skills import SkillStore
 from ..skills.learning import SkillLearning
-from ..tiers import StepContext, Tiers
 from .asking import AskFn, take_answer
 from .checks import verify
 from .edges import after_act, after_ask, after_decide, after_reflect, after_verify

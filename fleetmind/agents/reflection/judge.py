@@ -26,7 +26,7 @@ from ..models import ChatModel, ModelError
 from ..records import SubtaskSpec
 
 if TYPE_CHECKING:
-    from ..tiers import Tiers
+    from ..models.tiers import Tiers
 
 __all__ = ["LOCAL_MARGIN", "Judgement", "inconclusive", "judge_screen", "off_the_way"]
 

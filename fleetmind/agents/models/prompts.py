@@ -6,9 +6,9 @@ notes) has its sensitive values replaced by placeholders (privacy/redaction.py).
 
 from __future__ import annotations
 
-from ..devices.base import Observation
-from ..privacy.redaction import Redactor
-from .records import SubtaskSpec
+from ...devices.base import Observation
+from ...privacy.redaction import Redactor
+from ..records import SubtaskSpec
 
 __all__ = ["cloud_messages"]
 

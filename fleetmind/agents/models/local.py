@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..local_models.errors import LocalModelError, LocalModelUnavailable
-from ..local_models.llama import LlamaModel
-from .models import ChatModel, Completion, ModelError, ModelUnavailable, Ranking, parse_json_as
+from ...local_models.errors import LocalModelError, LocalModelUnavailable
+from ...local_models.llama import LlamaModel
+from .base import ChatModel, Completion, ModelError, ModelUnavailable, Ranking, parse_json_as
 
 
 class LocalModel(ChatModel):

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from ..devices.base import Observation
-from .grounding import Candidate
-from .models import ChatModel, Ranking
+from ...devices.base import Observation
+from ..grounding import Candidate
+from .base import ChatModel, Ranking
 
 Method = Literal["channel", "direct", "pmi"]
 PRIOR_WEIGHT = 0.5

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .models import ChatModel, Completion, ModelUnavailable, Ranking
+from .base import ChatModel, Completion, ModelUnavailable, Ranking
 
 __all__ = ["DailySpend", "MeteredModel", "daily_spent_message"]
 

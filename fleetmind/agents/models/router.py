@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..privacy.rules import NO_RULES, PrivacyRules
-from ..privacy.screen import text_reason
-from ..protocol.messages import TierPolicy
+from ...privacy.rules import NO_RULES, PrivacyRules
+from ...privacy.screen import text_reason
+from ...protocol.messages import TierPolicy
 
 __all__ = ["NO_RULES", "Decision", "PrivacyRules", "RouteTier", "Step", "route", "sensitive_reason"]
 

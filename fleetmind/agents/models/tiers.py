@@ -29,15 +29,15 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from ..devices.base import Action, Done, Fail, Observation, describe_action
-from ..privacy.audit import audit_redactions
-from ..privacy.redaction import Redactor
-from ..privacy.screen import screen_reason
-from .grounding import Candidate, Goal
-from .models import ChatModel, ModelError, ModelUnavailable
+from ...devices.base import Action, Done, Fail, Observation, describe_action
+from ...privacy.audit import audit_redactions
+from ...privacy.redaction import Redactor
+from ...privacy.screen import screen_reason
+from ..grounding import Candidate, Goal
+from ..records import CloudStep, StepRecord, SubtaskSpec
+from .base import ChatModel, ModelError, ModelUnavailable
 from .prompts import cloud_messages
 from .ranking import Method, rank_candidates
-from .records import CloudStep, StepRecord, SubtaskSpec
 from .router import NO_RULES, Decision, PrivacyRules, Step, route
 from .spend import DailySpend
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .models import ChatModel, Completion, ModelError, ModelTier, ModelUnavailable, parse_json_as
+from .base import ChatModel, Completion, ModelError, ModelTier, ModelUnavailable, parse_json_as
 
 Structured = Literal["auto", "json_schema", "json_object"]
 
