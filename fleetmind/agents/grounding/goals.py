@@ -26,6 +26,10 @@ _OFF = re.compile(
 
 
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\W|$)", re.I)
+_HEDGE = (
+    r"(?:(?:like|about|around|roughly|maybe|approximately|approx\.?|say|just|somewhere around|more or less)[\s,]+)*"
+)
+"""Words people put between "to" and a number without changing it ("brightness to, like, 30 percent")."""
 _VALUE_SHAPES = {
     "phone": re.compile(r"\+?\d[\d\s().-]{2,}\d"),
     "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
@@ -98,8 +102,8 @@ def extract_values(text: str) -> dict[str, str]:
             values[unit] = str(amount)
         values.pop("phone", None)
         return values
-    time_hit = re.search(r"\b(?:at|for|from)\s+" + _TIME.pattern, timed, re.I)
-    if time_hit is None and (moved := re.search(r"\b(?:to|until)\s+" + _TIME.pattern, timed, re.I)):
+    time_hit = re.search(r"\b(?:at|for|from)[\s,]+" + _HEDGE + _TIME.pattern, timed, re.I)
+    if time_hit is None and (moved := re.search(r"\b(?:to|until)[\s,]+" + _HEDGE + _TIME.pattern, timed, re.I)):
         time_hit = moved if moved.group(2) or moved.group(3) else None  # "move my alarm to 7:15", not "volume to 10"
     if time_hit:
         hour, minute = _clock(time_hit)
@@ -369,7 +373,8 @@ def overlap(goal: Goal, label: str) -> float:
 
 
 _TARGET = re.compile(
-    r"\b(?:to|at)\s+(\d{1,3})(?:\s*(?:%|percent\b)|(?![\d:]|\.\d|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes?|"
+    r"\b(?:to|at)[\s,]+" + _HEDGE + r"(\d{1,3})(?:\s*(?:%|percent\b)|(?![\d:]|\.\d|\s*(?:am|pm|a\.m|p\.m|o'?clock|"
+    r"mins?|minutes?|"
     r"hours?|hrs?|h|seconds?|secs?|s|days?|weeks?|people|times|[ap])\b))",
     re.I,
 )

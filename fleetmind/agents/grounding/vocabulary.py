@@ -43,6 +43,13 @@ _SYNONYMS = {
     "mute": {"volume", "decrease"}, "silence": {"volume", "decrease"},
     **{language: {own} for language, own in _AUTONYMS.items() if own != language},
 }
+_PHRASES = {
+    "dark mode": "dark theme", "light mode": "light theme",
+    "flight mode": "airplane mode", "aeroplane mode": "airplane mode", "plane mode": "airplane mode",
+}
+"""Settings people call by another name than the phone's ("dark mode" is Dark theme): the phone's words join in,
+wherever a text is read (a request to change the setting or a question about it)."""
+_PHRASE = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.I)
 LANGUAGES = frozenset(_AUTONYMS)
 """Languages a goal may name in English ("my phone in French"): the phone's language setting."""
 # General Android knowledge: where a setting or a kind of data lives.
@@ -82,7 +89,10 @@ def words(text: str) -> list[str]:
 def content_words(text: str) -> set[str]:
     """Words that carry meaning, with synonyms folded in."""
     out: set[str] = set()
-    for w in words(text):
+    said = words(text)
+    for phrase in _PHRASE.findall(text):  # "dark mode" -> dark theme
+        said += [w for w in words(_PHRASES[phrase.lower()]) if w not in said]
+    for w in said:
         if w in STOP:
             continue
         out.add(w)

@@ -151,6 +151,8 @@ def _switch_state(goal: Goal, obs: Observation) -> str | None:
     if not re.search(r"\b(on|off|enabled|disabled)\b", goal.text, re.I):
         return None
     switches = [e for e in obs.elements if toggle_matches(goal, e)]
+    best = max((overlap(goal, e.label) for e in switches), default=0.0)
+    switches = [e for e in switches if overlap(goal, e.label) == best]  # "dark mode": Dark theme, not Airplane mode
     if len(switches) != 1:
         return None
     return f"{switches[0].label} is {'on' if switches[0].checked else 'off'}"
