@@ -19,7 +19,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from ..devices import base
 from .questions import PendingQuestion
-from .records import LoopResult, StepRecord
+from .records import LoopResult, StepRecord, Subgoal
 from .reflection import StepLog, Verdict
 
 __all__ = ["STATE_TYPES", "memory_checkpointer", "serializer", "sqlite_checkpointer"]
@@ -47,6 +47,7 @@ STATE_TYPES: tuple[type, ...] = (
     base.RightClick,
     base.Hotkey,
     StepRecord,
+    Subgoal,
     LoopResult,
     PendingQuestion,
     Verdict,

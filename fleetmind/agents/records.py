@@ -14,7 +14,7 @@ from ..privacy.screen import screen_reason
 from ..protocol.messages import Budget, ConfirmPolicy, FailureKind, FailureReport, Privacy, TierPolicy
 from .questions import PendingQuestion
 
-__all__ = ["CloudStep", "LoopResult", "LoopState", "StepRecord", "SubtaskSpec", "failure_report"]
+__all__ = ["CloudStep", "LoopResult", "LoopState", "StepRecord", "Subgoal", "SubtaskSpec", "failure_report"]
 
 MASK = "•••"
 """What stands for a value that may not leave the device (the loop's REDACTED)."""
@@ -42,6 +42,21 @@ class StepRecord:
     """Grounding, a confident model or the user settled this action; unsettled steps may only look around."""
     thumbnail_png: bytes | None = None
     """A small screenshot of the screen the step was taken on; only on steps that may leave the device."""
+    plan: list[str] = field(default_factory=list)
+    """A chat model's steps from here to the goal, when it was asked for them (loop/subgoals.py)."""
+    subgoal: str = ""
+    """The subgoal of the plan this step served (the first one not reached yet)."""
+
+
+@dataclass(frozen=True)
+class Subgoal:
+    """One part of a subtask's plan (loop/subgoals.py). key: the app (open) or the kinds of field,
+    comma-separated, that take its value (fill: "name,title,label")."""
+
+    text: str
+    kind: Literal["open", "step", "fill", "change", "read", "finish"]
+    key: str = ""
+    done: bool = False
 
 
 @dataclass
@@ -70,6 +85,11 @@ class CloudStep(BaseModel):
 
     thought: str = Field("", description="One sentence: why this action.")
     action: Action
+    plan: list[str] = Field(
+        default_factory=list,
+        description="Only when the prompt asks for it: up to 6 short steps from here to the goal,"
+        " each naming a screen, tab or control to reach.",
+    )
 
 
 @dataclass
@@ -138,6 +158,10 @@ class LoopState(TypedDict, total=False):
     """The last action was a model's unsure choice: the reflector may look at where it led."""
     """The retry hint's fresh start (home, relaunch) is behind us."""
     """The skill being replayed (skills.replay): its name, values, next step, and why it ended."""
+    subgoals: list[Subgoal]
+    """The subgoal planner's plan, judged again at each observation (loop/subgoals.py)."""
+    notes: dict[str, str]
+    """What the notetaker read on screens so far, by output name (loop/notes.py)."""
     recorded: list[dict[str, Any]]
     """Each step taken as a skill step (skills.record) with the screen's digest: what a verified run teaches."""
 

@@ -96,7 +96,7 @@ def steps_table(steps: Sequence[Mapping[str, Any]]) -> Table:
             str(st.get("subtask", "")),
             str(st.get("step", "")),
             Text(tier, style=TIER_STYLE.get(tier, "")),
-            Text(str(st.get("summary", ""))),
+            Text(str(st.get("summary", ""))).append(f" (for: {st['subgoal']})" if st.get("subgoal") else "", "dim"),
             Text(str(st.get("why", "")), style="dim"),
         )
     return table

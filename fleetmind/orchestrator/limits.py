@@ -153,6 +153,7 @@ def step_record(message: Progress, device: str, subtask: str, limits: Limits) ->
         "summary": clip(message.summary, limits.step_text_chars),
         "tier": message.tier,
         "why": clip(message.why, limits.step_text_chars),
+        "subgoal": clip(message.subgoal, limits.step_text_chars),
         "tokens": max(0, min(message.tokens, 10**9)),
         "cost_usd": finite(message.cost_usd, limits.max_cost_usd_per_step),
         "latency_ms": finite(message.latency_ms, 86_400_000.0),

@@ -116,6 +116,7 @@ class FailureReport(BaseModel):
     stuck_at: str = Field("", description="Where: the app and the screen's title.")
     app: str = Field("", description="The app it was in, or for missing_app the app the device lacks.")
     last_screen: str = Field("", description="The last screen's labels, bounded; empty when it may not leave.")
+    subgoal: str = Field("", description="The part of the subtask's plan it was on, and how many parts it reached.")
 
 
 class Reject(Envelope):
@@ -140,6 +141,7 @@ class Progress(Envelope):
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     thumbnail_png_b64: str | None = None
+    subgoal: str = Field("", description="The part of the subtask's plan this step served.")
 
 
 class Question(Envelope):

@@ -71,6 +71,8 @@ class StepProgress(Event):
     summary: str = ""
     tier: str = ""
     why: str = ""
+    subgoal: str = ""
+    """The part of the subtask's plan the step served ("fill in the phone")."""
     tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0

@@ -37,6 +37,7 @@ def progress_of(subtask_id: str, record: StepRecord) -> Progress:
         cost_usd=record.cost_usd,
         latency_ms=round(record.latency_ms, 1),
         thumbnail_png_b64=base64.b64encode(record.thumbnail_png).decode() if record.thumbnail_png else None,
+        subgoal=record.subgoal,
     )
 
 

@@ -1,7 +1,12 @@
 """The GUI agent loop for one subtask on one device, as a langgraph graph:
 
-    observe -> verify -> reflect -> (recover | decide) -> act -> observe ... -> finish
-                  \\-> ask -> (act | decide | finish)
+    observe -> (plan, the first time) -> note -> verify -> reflect -> (recover | decide) -> act -> observe ...
+    verify, recover, decide -> ask -> (act | decide); a node that ends the run -> finish
+
+Its roles: the subgoal planner (`plan`: the goal as a short plan, each part with a check),
+the notetaker (`note`: facts the screen shows for the subtask's outputs, and how far the
+plan has got), the verifier (`verify`), the reflector (`reflect`, `recover`) and the
+operator (`decide`, `act`).
 
 `verify` asks the verifier whether the screen shows the goal done (or the app
 refused it, or the user must say something first); `reflect` checks the last step
@@ -18,7 +23,8 @@ with a persistent checkpointer a run can be resumed after its host restarts.
 
 - `agent`: `GuiAgent`, the graph wired together, run/resume, and the nodes that use its device and models;
 - `goal`: the goal as the request, the user's answers and the device's day give it; goals out of scope;
-- `checks`: the verify node;
+- `subgoals`: the subgoal planner and its progress; `notes`: the notetaker;
+- `checks`: the verify node; `reflect`: the reflect node;
 - `gate`: the safety gate between deciding and acting;
 - `asking`: what an answer to a question does to the run;
 - `results`: success, failure and each step as it may leave the device;

@@ -17,7 +17,7 @@ from langgraph.types import Command, interrupt
 
 from ...devices.base import Device, Done, Fail, LaunchApp, Observation, TypeText, describe_action
 from ..checkpoints import memory_checkpointer
-from ..grounding import Candidate, Goal, candidates, goal_apps, history_entry
+from ..grounding import Candidate, Goal, candidates, history_entry
 from ..memory import ExplorationMemory, guide
 from ..models import ChatModel
 from ..models.ranking import Method
@@ -25,22 +25,22 @@ from ..models.tiers import StepContext, Tiers
 from ..perception import OcrEnricher, resolve_ocr_targets
 from ..questions import PendingQuestion
 from ..records import LoopResult, LoopState, StepRecord, SubtaskSpec
-from ..reflection import MAX_RECOVERIES, Pattern, StepLog, check_step, recovery_action, trajectory_pattern
-from ..reflection.judge import off_the_way
+from ..reflection import StepLog, recovery_action
 from ..safety import confirmation_text, effect_of
 from ..skills import SkillStore
 from ..skills.learning import SkillLearning
 from .asking import AskFn, take_answer
 from .checks import verify
-from .edges import after_act, after_ask, after_decide, after_reflect, after_verify
+from .edges import after_act, after_ask, after_decide, after_observe, after_reflect, after_verify
 from .gate import gate
 from .goal import fresh_start, read_goal
+from .notes import take_notes
+from .reflect import reflect
 from .results import failed, failure_result, reportable, seen_done, success
+from .subgoals import current, plan, progress, summary, with_steps
 
 log = logging.getLogger(__name__)
 
-MAX_VISITS = 3
-"""Seeing the same screen more often than this, with no cloud to escalate to, ends the run."""
 OnStep = Callable[[StepRecord], Awaitable[None]]
 
 
@@ -108,6 +108,8 @@ class GuiAgent:
     def _build(self) -> Any:
         g: StateGraph[LoopState] = StateGraph(LoopState)
         g.add_node("observe", self._observe)
+        g.add_node("plan", self._plan)
+        g.add_node("note", self._note)
         g.add_node("verify", self._verify)
         g.add_node("reflect", self._reflect)
         g.add_node("recover", self._recover)
@@ -115,7 +117,9 @@ class GuiAgent:
         g.add_node("ask", self._ask_user)
         g.add_node("act", self._act)
         g.add_edge(START, "observe")
-        g.add_edge("observe", "verify")
+        g.add_conditional_edges("observe", after_observe, {"plan": "plan", "note": "note"})
+        g.add_edge("plan", "note")
+        g.add_edge("note", "verify")
         g.add_conditional_edges(
             "verify", after_verify, {"act": "act", "ask": "ask", "reflect": "reflect", "finish": END}
         )
@@ -192,7 +196,7 @@ class GuiAgent:
     # every node: a question still survives a restart, and a step costs no serialisation.
     @staticmethod
     def _config(spec: SubtaskSpec, thread_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": thread_id}, "recursion_limit": spec.budget.max_steps * 4 + 20}
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": spec.budget.max_steps * 7 + 20}
 
     async def _drive(self, out: dict[str, Any], config: dict[str, Any]) -> LoopResult:
         while interrupts := out.get("__interrupt__"):
@@ -259,30 +263,19 @@ class GuiAgent:
         return verify(state, self.goal_of(state), self._spec, self.device.info, can_ask=can_ask, failed=self._failed)
 
     async def _reflect(self, state: LoopState) -> LoopState:
-        """Cheap checks of the last step and the trajectory: go on, recover, escalate, or stop."""
-        obs, logs = state["obs"], state.get("logs", [])
-        cloud_usable = self.tiers.cloud_reachable() and self._spec.privacy != "private"
-        cause = None
-        # On a phone an app coming to the front unasked is a wrong turn; a browser's pages are one app.
-        if logs and state.get("last_action") is not None and self.device.info.kind == "phone":
-            check = check_step(logs[-1], state["last_action"], goal_apps(self.goal_of(state), self.device.info.apps))
-            if check.outcome == "wrong_app":
-                cause = check
-        pattern = trajectory_pattern(logs)
-        visits = state.get("visits", {}).get(obs.digest, 0)
-        if pattern is None and visits > MAX_VISITS:
-            pattern = Pattern("oscillation", f"back on the same {obs.foreground_app or 'home'} screen {visits} times")
-        if pattern is not None and cloud_usable:
-            return {"escalate": True, "recover": None}  # a stronger model takes the next step
-        reason = pattern.reason if pattern is not None else cause.reason if cause is not None else None
-        if reason is None and state.get("unsure_step"):  # the cheap checks saw nothing wrong: are they sure?
-            reason = await off_the_way(self.goal_of(state), obs, self.tiers, self._spec)
-        if reason is None:
-            return {"escalate": False, "recover": None}
-        if state.get("recoveries", 0) >= MAX_RECOVERIES:
-            return self._failed(state, f"stuck: {reason}; {MAX_RECOVERIES} recoveries did not help")
-        kind = pattern.name if pattern is not None else "wrong_app"
-        return {"recover": kind, "escalate": False, "reflection": reason}
+        """Cheap checks of the last step and the trajectory: go on, recover, escalate, or stop (reflect.py)."""
+        info, goal = self.device.info, self.goal_of(state)
+        return await reflect(state, goal, self._spec, info, self.tiers, failed=self._failed)
+
+    async def _plan(self, state: LoopState) -> LoopState:
+        """The subgoal planner: the goal as a short plan, each part with its check (subgoals.py)."""
+        return {"subgoals": plan(self.goal_of(state), self.device.info)}
+
+    async def _note(self, state: LoopState) -> LoopState:
+        """The notetaker: what this screen shows for the outputs, and how far the plan has got (notes.py)."""
+        goal, obs, history = self.goal_of(state), state["obs"], state["history"]
+        notes = take_notes(goal, self._spec, obs, history, state.get("notes", {}))
+        return {"notes": notes, "subgoals": progress(state.get("subgoals", []), obs, history, notes, goal)}
 
     async def _recover(self, state: LoopState) -> LoopState:
         """One read-only step back to where the goal can go on: dismiss, go back, reopen, start over."""
@@ -318,12 +311,18 @@ class GuiAgent:
             guide(goal, obs, cands, self.memory, self.memory.card(obs.foreground_app))
         cands.sort(key=lambda c: c.score, reverse=True)
         stuck = state["unchanged"] >= 2 or state["failures"] >= 2 or bool(state.get("escalate"))
-        ctx = StepContext(step, state["history"], state["cost_usd"], stuck)
+        subgoals = state.get("subgoals", [])
+        asks_plan = not any(s.kind == "step" for s in subgoals)  # a chat model may add the in-between screens
+        ctx = StepContext(step, state["history"], state["cost_usd"], stuck, summary(subgoals), asks_plan)
+        ctx.noted = state.get("notes", {})
         record = await self.tiers.decide_step(spec, goal, obs, cands, ctx)
         record.latency_ms = (time.perf_counter() - start) * 1000
         if note := next((c.note for c in cands if c.action is record.action and c.note), ""):
             record.why = f"{record.why}; {note}"
-        return {**self._gate(record, goal, cands, state), "replay": replay, "fresh_done": True}
+        update: LoopState = {**self._gate(record, goal, cands, state), "replay": replay, "fresh_done": True}
+        if record.plan:  # a chat model said which screens lie between here and the goal
+            update["subgoals"] = with_steps(subgoals, record.plan)
+        return update
 
     def _gate(self, record: StepRecord, goal: Goal, cands: list[Candidate], state: LoopState) -> LoopState:
         """The safety gate between deciding an action and taking it (gate.py)."""
@@ -338,6 +337,8 @@ class GuiAgent:
     async def _act(self, state: LoopState) -> LoopState:
         record, obs = state["pending"], state["obs"]
         assert record is not None
+        if (now := current(state.get("subgoals", []))) is not None:
+            record.subgoal = now.text
         reportable = self._reportable(record, obs)
         if self._on_step:
             await self._on_step(reportable)

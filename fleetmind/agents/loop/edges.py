@@ -7,6 +7,10 @@ from typing import Literal
 from ..records import LoopState
 
 
+def after_observe(state: LoopState) -> Literal["plan", "note"]:
+    return "note" if "subgoals" in state else "plan"  # the plan is made once, on the first screen
+
+
 def after_verify(state: LoopState) -> Literal["act", "ask", "reflect", "finish"]:
     if state.get("result") is not None:
         return "finish"

@@ -14,6 +14,8 @@ from ..grounding import Goal, extract_answer, parse_goal
 from ..records import LoopResult, LoopState, StepRecord, SubtaskSpec, failure_report
 from ..reflection import Verdict, check_goal, checkable
 from ..thumbnails import thumbnail
+from .notes import noted_outputs
+from .subgoals import current
 
 REDACTED = "•••"
 
@@ -41,7 +43,13 @@ def success(
         )
     answer = action.answer if record.tier != "rule" or not goal.asks_answer else verdict.reason
     answer = answer or extract_answer(goal, obs, state["history"])
-    outputs = {name: answer for name in spec.outputs if answer}
+    notes = noted_outputs(spec, state.get("notes", {}))
+    # what the last screen shows first; a fact the notetaker read on the way fills the rest
+    outputs = {
+        name: value
+        for i, name in enumerate(spec.outputs)
+        if (value := (answer or notes.get(name, "")) if i == 0 else notes.get(name, answer))
+    }
     outputs.update(action.outputs)
     if verdict.outcome == "verified":
         summary, verified = answer or verdict.reason, True
@@ -58,7 +66,12 @@ def failed(spec: SubtaskSpec, state: LoopState, why: str, *, final: bool = False
     """
     result = failure_result(why, state)
     result.final = final
+    result.outputs = noted_outputs(spec, state.get("notes", {}))  # facts read before it failed are kept
     result.report = failure_report(why, state.get("obs"), state.get("trail", []), spec.privacy)
+    subgoals = state.get("subgoals", [])
+    if (now := current(subgoals)) is not None:
+        reached = sum(s.done for s in subgoals)
+        result.report.subgoal = f"{now.text} ({reached} of {len(subgoals)} subgoals reached)"
     return {"result": result, "pending": None}
 
 

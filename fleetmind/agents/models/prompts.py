@@ -14,10 +14,23 @@ __all__ = ["cloud_messages"]
 
 
 def cloud_messages(
-    spec: SubtaskSpec, obs: Observation, history: list[str], notes: str = "", redactor: Redactor | None = None
+    spec: SubtaskSpec,
+    obs: Observation,
+    history: list[str],
+    notes: str = "",
+    redactor: Redactor | None = None,
+    *,
+    plan: str = "",
+    ask_plan: bool = False,
+    noted: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
-    """The chat a cloud model sees for one step: goal, screen as text, history; and the user's
-    card for the app in front (`notes`), when there is one. `redactor` replaces sensitive values."""
+    """The chat a cloud model sees for one step: goal, screen as text, history; the user's card
+    for the app in front (`notes`), when there is one; the subgoal plan with what is done
+    (`plan`) and the facts noted so far (`noted`). `redactor` replaces sensitive values.
+
+    `ask_plan` asks the model for the steps between opening the app and the goal's own parts
+    (`CloudStep.plan`): text rules cannot know an app's screens.
+    """
 
     def r(text: str, where: str) -> str:
         return redactor.redact(text, where) if redactor is not None else text
@@ -51,4 +64,10 @@ def cloud_messages(
     )
     if notes:
         user += f"\nThe user's notes on {obs.foreground_app or 'this app'}:\n{r(notes, 'notes')}"
+    if plan:
+        user += f"\nPlan ([x] reached): {r(plan, 'plan')}"
+    if ask_plan:
+        user += "\nAlso answer plan: up to 6 short steps from here to the goal (screens or controls to reach)."
+    if noted:
+        user += f"\nNoted on earlier screens: {', '.join(f'{k}: {r(v, k)}' for k, v in noted.items())}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

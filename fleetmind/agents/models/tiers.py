@@ -61,6 +61,12 @@ class StepContext:
     history: list[str]
     cost_usd: float
     stuck: bool
+    plan: str = ""
+    """The subgoal plan with what is done (loop/subgoals.py): what a chat model is shown."""
+    ask_plan: bool = False
+    """The plan has no steps of a model's yet: a chat model asked for this step is asked for them too."""
+    noted: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Facts noted on earlier screens (loop/notes.py)."""
 
 
 class Tiers:
@@ -156,15 +162,14 @@ class Tiers:
             if confident.tier not in ("cloud", "private"):
                 return proposal
             decision = confident
-        return await self._escalate(decision, spec, step, obs, ctx.history, cands, proposal)
+        return await self._escalate(decision, spec, obs, ctx, cands, proposal)
 
     async def _escalate(
         self,
         decision: Decision,
         spec: SubtaskSpec,
-        step: int,
         obs: Observation,
-        history: list[str],
+        ctx: StepContext,
         cands: list[Candidate],
         proposal: StepRecord | None,
     ) -> StepRecord:
@@ -173,9 +178,10 @@ class Tiers:
         private = decision.tier == "private"
         model = self.private if private else self.cloud
         who = f"private endpoint {model.name}" if private and model is not None else "cloud"
+        step = ctx.step
         try:
             assert model is not None
-            return await self._structured(model, private, spec, step, obs, history, decision.reason)
+            return await self._structured(model, private, spec, obs, ctx, decision.reason)
         except ModelError as exc:
             if isinstance(exc, ModelUnavailable):  # do not wait on a dead server at every step
                 until = time.monotonic() + self.retry_after_s
@@ -230,15 +236,18 @@ class Tiers:
         model: ChatModel,
         private: bool,
         spec: SubtaskSpec,
-        step: int,
         obs: Observation,
-        history: list[str],
+        ctx: StepContext,
         why: str,
     ) -> StepRecord:
         """One step written by a chat model as a `CloudStep` (the cloud, or the private endpoint)."""
         notes = self.app_notes(obs.foreground_app) if self.app_notes is not None else ""
         redactor = None if private else Redactor(self.privacy)  # the private endpoint is on-device
-        completion = await model.complete(cloud_messages(spec, obs, history, notes, redactor), schema=CloudStep)
+        messages = cloud_messages(
+            spec, obs, ctx.history, notes, redactor, plan=ctx.plan, ask_plan=ctx.ask_plan, noted=ctx.noted
+        )
+        completion = await model.complete(messages, schema=CloudStep)
+        step = ctx.step
         try:
             parsed = (
                 completion.parsed
@@ -266,6 +275,7 @@ class Tiers:
             tokens=completion.tokens_in + completion.tokens_out,
             cost_usd=0.0 if private else completion.cost_usd,
             latency_ms=completion.latency_ms,
+            plan=parsed.plan,  # as written: placeholders stay placeholders in what is reported
         )
 
 

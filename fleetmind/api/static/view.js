@@ -143,6 +143,7 @@ export function renderSubtask(panel, detail, sid) {
     h("div", { class: "muted" }, steps.length ? `${steps.length} steps` : "No steps yet."),
     h("ol", { class: "steps" }, steps.map((s) => h("li", {},
       h("span", { class: "muted" }, `${s.step}.`), tier(s.tier), h("span", {}, s.summary || s.action.kind),
+      s.subgoal ? h("span", { class: "muted" }, ` (for: ${s.subgoal})`) : null,
       s.why ? h("span", { class: "why" }, s.why) : null))),
   );
 }
@@ -164,6 +165,7 @@ export function renderDevices(container, devices) {
       screen,
       h("div", { class: "muted" }, d.busy ? `on ${d.busy}` : `${d.kind}${d.platform ? " · " + d.platform : ""}`),
       latest ? h("div", { class: "step" }, tier(latest.tier), ` ${latest.step}. ${latest.summary}`) : null,
+      latest?.subgoal ? h("div", { class: "muted" }, `for: ${latest.subgoal}`) : null,
       latest?.why ? h("div", { class: "why" }, latest.why) : null);
   }));
 }
