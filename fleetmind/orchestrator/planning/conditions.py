@@ -1,9 +1,18 @@
 """Conditions on a branch: "check the weather, then if it's raining, text Ada ...".
 
-The clause planner cuts "if/when <condition>, " out of a request where a clause starts
-(`cut_conditions`) and gives the clause after it that condition. It depends on the step
-before it, whose outputs the condition is about. Only that form is read: "text Ada if it
-rains" and "if it rains text Ada" (no comma) are planned as before, without a condition.
+The clause planner cuts conditions out of a request (`cut_conditions`) and gives each to the
+clause it governs, which then depends on the step before it, whose outputs the condition is
+about. The forms read:
+
+- "if/when/in case/unless <condition>, <clause>" where a clause starts, and the same with
+  "then" instead of the comma ("... and if it rains then text Ada ...");
+- "<clause> if/unless <condition>" at the end of a sentence ("check the weather, then text
+  Ada 'take a coat' if it's raining"), when a step before it finds something out and the
+  clause carries no message of its own in plain words: in "text Ada saying call me if you
+  need anything" the "if" is the message's, and "turn on Wi-Fi if it's off" is the agent's
+  to see, not a branch. A quoted message is safe: its words are masked first.
+
+"unless" turns the condition round, as "not" does.
 
 A subtask may carry a `condition` about what the subtask it depends on finds. When that
 subtask succeeds, the condition is judged against its outputs with simple checks, no model:
@@ -32,7 +41,7 @@ from .lexicon import word_set
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-_NEGATION = word_set("not no isn't isnt aren't arent wasn't won't doesn't don't didn't never without")
+_NEGATION = word_set("not no isn't isnt aren't arent wasn't won't doesn't don't didn't never without unless")
 _FILLER = word_set(
     """it it's its is are was were be been will would there there's the a an to of in on at for from
     going gonna outside today tonight tomorrow still currently now already any some my me i you we they
@@ -48,7 +57,16 @@ _GREATER = ("above", "over", "more than", "greater than", "higher than", "warmer
 _LESS = ("below", "under", "less than", "lower than", "colder than", "fewer than")
 
 
-_CONDITION = re.compile(r"\b(?:only if|if|when|in case)\s+([^,;.!?\x00]{2,80}?)\s*,\s*(?=\S)", re.I)
+_CONDITION = re.compile(
+    r"\b((?:only if|if|when|in case|unless)\s+)([^,;.!?\x00]{2,80}?)(?:\s*,\s*|\s+then\s+)(?=\S)", re.I
+)
+_TRAILING = re.compile(r"\s+((?:only if|if|in case|unless)\s+)([^,;.!?\x00]{2,80}?)\s*(?=[.!?]|$)", re.I)
+"""A condition that ends its sentence: "... text Ada 'take a coat' if it's raining"."""
+_BOUNDARY = re.compile(r"(?:^|[,;.!?]|\bthen\b|\band\b|\bbut\b)\s*", re.I)
+_OWN_WORDS = re.compile(r"\b(?:saying|say|says|that|to|telling|tell|asking|ask|about)\b|:", re.I)
+"""What starts a message given in plain words; an "if" after it may be the message's."""
+_LOOKUP = re.compile(r"\b(?:check|find|look|see|read|get|what|what's|whats|how|is|are|tell me)\b", re.I)
+"""A step before the clause that finds something out, which a trailing condition can be about."""
 _CLAUSE_START = re.compile(r"(?:^|[,;.!?]|\bthen|\band|\bbut)\s*$", re.I)
 _NOT_A_CONDITION = re.compile(r"^(?:that's|that is|it's|it is|you're|you are|you've|you have) (?:done|finished)$", re.I)
 """"when that's done, ..." says when, not whether: a stage separator."""
@@ -71,11 +89,12 @@ class Cut:
 
 
 def cut_conditions(text: str) -> tuple[str, list[Cut]]:
-    """`text` without its "if <condition>, " phrases, and the conditions cut, in order."""
+    """`text` without its conditions (leading "if <condition>, " and trailing "... if <condition>"
+    phrases), and the conditions cut, in order."""
     cuts: list[Cut] = []
     out, last = [], 0
     for m in _CONDITION.finditer(text):
-        condition = m.group(1).strip()
+        condition = _phrase(m)
         if not _CLAUSE_START.search(text[: m.start()]) or _NOT_A_CONDITION.match(condition) or _POLITE.match(condition):
             continue
         out.append(text[last : m.start()])
@@ -85,7 +104,26 @@ def cut_conditions(text: str) -> tuple[str, list[Cut]]:
         else:
             last = m.end()
         cuts.append(Cut(condition, " ".join(text[m.end() :].split()[:3]).lower()))
+    text = "".join(out) + text[last:]
+    out, last = [], 0
+    for m in _TRAILING.finditer(text):
+        condition = _phrase(m)
+        start = [b.end() for b in _BOUNDARY.finditer(text, 0, m.start())][-1]
+        clause, before = text[start : m.start()], text[:start]
+        if not clause.strip() or _OWN_WORDS.search(clause) or _POLITE.match(condition):
+            continue
+        if not _LOOKUP.search(before):  # "turn on Wi-Fi if it's off": the agent's to see, not a branch
+            continue
+        out.append(text[last : m.start()])
+        last = m.end()
+        cuts.append(Cut(condition, " ".join(clause.split()[:3]).lower()))
     return "".join(out) + text[last:], cuts
+
+
+def _phrase(m: re.Match[str]) -> str:
+    """The condition as cut: "unless" stays, as it turns the condition round; "if"/"when" go."""
+    condition = m.group(2).strip()
+    return f"unless {condition}" if m.group(1).lower().startswith("unless") else condition
 
 
 def governs(cut: Cut, clause_text: str) -> bool:
@@ -149,7 +187,7 @@ def judge(condition: str, found: str, subject: str = "") -> bool | None:
     subject: the goal that found it; its words name what was looked up, not what must hold.
     """
     words = _WORD.findall(condition.lower())
-    negated = any(w in _NEGATION or w.endswith("n't") for w in words)
+    negated = sum(w in _NEGATION or w.endswith("n't") for w in words) % 2 == 1  # "unless it isn't": twice round
     if (m := _COMPARE.search(condition)) is not None:
         numbers = _NUMBER.findall(found)
         if not numbers:
