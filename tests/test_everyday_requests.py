@@ -82,3 +82,38 @@ async def test_a_question_reads_the_setting_its_everyday_name_means(question: st
     assert result.status == "succeeded" and result.verified, result.summary
     assert result.outputs["result"] == f"{label} is on"
     assert p.state.settings == before  # a question changes nothing
+
+
+# -- a value given after the request belongs to it -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "Whats my bank balance? pin is 4321",
+        "What is my balance: My PIN is 4321",
+        "How much money do I have in the bank? password's 4321",
+        "Check my balance. PIN: 4321",
+    ],
+)
+async def test_a_pin_given_after_the_question_logs_in_and_the_balance_is_read(goal: str) -> None:
+    p = VirtualPhone(seed=5)
+    p.state.bank.balance = 1234.5
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert "1,234.50" in result.outputs["result"]
+    assert p.state.bank.transactions == VirtualPhone(seed=5).state.bank.transactions  # nothing sent
+
+
+@pytest.mark.parametrize(
+    ("goal", "password"),
+    [
+        ("whats my bank balance? pin is 4321", "4321"),
+        ("Log into the bank app, pin 4321, and check my balance", "4321"),
+        ("how much is in my account? password's hunter2", "hunter2"),
+        ("PIN: 2468", "2468"),
+    ],
+)
+def test_a_pin_is_read_whatever_stands_between_its_name_and_it(goal: str, password: str) -> None:
+    values = parse_goal(goal).values
+    assert values.get("password") == password and "phone" not in values

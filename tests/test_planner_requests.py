@@ -586,3 +586,26 @@ ONE_RECORD = [
 @pytest.mark.parametrize("case", ONE_RECORD, ids=lambda c: c.request)
 async def test_values_fields_and_amounts_of_one_thing_stay_one_subtask(case: Case) -> None:
     await check(case)
+
+
+TRAILING_VALUES = [
+    Case("whats my bank balance? pin is 4321", [("Whats my bank balance? pin is 4321", "phone")]),
+    Case("What is my balance? My PIN is 4321.", [("What is my balance: My PIN is 4321", "phone")]),
+    Case("Check my balance; my pin is 4321", [("Check my balance: my pin is 4321", "phone")]),
+    Case(
+        "Send 20 dollars to Maya Okafor from my bank. The PIN is 4321.",
+        [("Send 20 dollars to Maya Okafor from my bank. The PIN is 4321", "phone")],
+    ),
+    Case(
+        "Add Ada Byron to my contacts. Her number is 555 0101.",
+        [("Add Ada Byron to my contacts. Her number is 555 0101", "phone")],
+    ),
+    # a remark with no value after the request is still only why: nothing is added to the goal
+    Case("Turn the volume down. It's too loud.", [("Turn the volume down", "phone")]),
+]
+
+
+@pytest.mark.parametrize("case", TRAILING_VALUES, ids=lambda c: c.request)
+async def test_a_value_given_after_the_request_belongs_to_it(case: Case) -> None:
+    graph = await plan(case.request, [DeviceProfile(id="phone-1", kind="phone")])
+    assert [s.goal for s in graph.subtasks()] == [goal for goal, _ in case.subtasks]

@@ -39,6 +39,7 @@ _VALUE_SHAPES = {
     "city": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+[A-Z][\w'-]*){0,2}"),
     "date": re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
     "location": re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'-]*|\d+))*"),
+    "password": re.compile(r"[^\s,;]+"),  # one word: "pin 4321 and check my balance" is not all a PIN
 }
 
 
@@ -54,7 +55,7 @@ def extract_values(text: str) -> dict[str, str]:
     Times ("at 7:30 pm") fill hour and minute.
     """
     cues = sorted(((c, k) for k, cs in FIELD_CUES.items() for c in cs), key=lambda t: -len(t[0]))
-    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cues) + r")\b\s+", re.I)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cues) + r")\b(?::|['’]s)?\s+", re.I)  # "PIN: 4321"
     keys_of: dict[str, list[str]] = {}
     for cue, key in cues:  # one cue may introduce several kinds ("for Paris": a city, a search)
         keys_of.setdefault(cue, []).append(key)
@@ -69,6 +70,7 @@ def extract_values(text: str) -> dict[str, str]:
             raw = raw.split(": ", 1)[0]  # "titled Gift ideas: scarf for Mum": the title ends at the colon
         quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
         raw = quoted.group(1) if quoted else re.sub(r"\s+(?:and|with|then|by \w+)$", "", raw)
+        raw = re.sub(r"^(?:is|was|=)\s+", "", raw, flags=re.I)  # "pin is 4321": the value is after "is"
         for key in keys_of[cue]:
             shape = _VALUE_SHAPES.get(key)
             value = raw
@@ -298,6 +300,9 @@ _NOT_NAMES = frozenset(
         "Notes",
         "Files",
         "Bank",
+        "Pin",
+        "Password",
+        "Passcode",
     }
 )
 """Capitalised words that are not the name of a person or thing the goal is about."""
@@ -329,7 +334,7 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             key = field_key(name) or ("message" if "message" not in values else None)
             if key:
                 values.setdefault(key, value)
-    asks = bool(re.search(r"\b(find|what|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
+    asks = bool(re.search(r"\b(find|whats?|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
     if _STATE_QUESTION.search(text) or _QUESTION_START.match(text):
         asks = True
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")

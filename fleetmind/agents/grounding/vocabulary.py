@@ -39,7 +39,8 @@ _SYNONYMS = {
     "brighter": {"brightness", "increase"}, "dimmer": {"brightness", "decrease"}, "dim": {"brightness", "decrease"},
     "louder": {"volume", "increase"}, "quieter": {"volume", "decrease"}, "softer": {"volume", "decrease"},
     "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
-    "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "money": {"transfer"}, "wire": {"transfer"},
+    "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "wire": {"transfer"},
+    "money": {"transfer", "balance"},
     "mute": {"volume", "decrease"}, "silence": {"volume", "decrease"},
     **{language: {own} for language, own in _AUTONYMS.items() if own != language},
 }
@@ -64,6 +65,7 @@ APP_HINTS = {
     "calendar": {"event", "events", "calendar", "meeting", "meetings", "appointment", "appointments", "schedule",
                  "agenda", "diary", "sync", "standup", "stand-up", "interview", "lunch", "dinner", "haircut",
                  "class", "lesson", "party", "wedding", "reservation", "booked"},
+    "bank": {"balance", "transfer", "transfers", "transaction", "transactions", "savings"},
     "files": {"file", "files", "download", "downloads", "downloaded", "document", "documents", "pdf", "photo",
               "photos", "jpg", "png"},
 }

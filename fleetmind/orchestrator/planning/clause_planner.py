@@ -29,7 +29,7 @@ from ...protocol.messages import DeviceProfile
 from ..graph import DeviceKind, DeviceRequirement, EdgeKind, GraphPatch, InputValue, Ref, SubtaskSpec
 from . import lexicon, references
 from .base import BadRequest, fleet_help
-from .clauses import AddressShape, Clause, Masked, split, strip_polite
+from .clauses import AddressShape, Clause, Masked, gives_value, split, strip_polite
 from .conditions import Cut, cut_conditions, governs
 from .devices import Address, Fleet, content_kind, default_kind, strip_address
 from .rewrites import between_devices, embedded_lookup, name_the_thing
@@ -106,10 +106,6 @@ class ClausePlanner:
         return _build(steps, masked, fleet)
 
 
-_VALUE = re.compile(r"\d|\x00|@")
-"""A remark that gives a value (a number, quoted text, an address) passes it to the clause after it."""
-
-
 def _address_shape(piece: str, fleet: Fleet) -> AddressShape:
     """ "only" if `piece` is nothing but a device address ("on phone-2", "the other one"),
     "some" if it has one, else None."""
@@ -166,9 +162,13 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
             clause = Clause(clause.text, clause.stage, clause.verb, joiner="and")
         goal, person = references.resolve_people(goal, people)
         people += references.persons(goal)
-        if context and _VALUE.search(context):
+        if context and gives_value(context):  # a remark that gives a value passes it to the clause after it
             goal = f"{goal}: {context}"  # "Update his contact: Tom got a new number, 555 0199"
         steps.append(_step(clause, goal, address, fleet, person))
+    if remark and gives_value(remark) and steps:  # nothing after it: the value is for the clause before
+        last = steps[-1]
+        last.question = f"{last.goal}: {remark}" if last.question == last.goal else last.question
+        last.goal = f"{last.goal}: {remark}"  # "What's my balance? PIN is 4321"
     return steps
 
 

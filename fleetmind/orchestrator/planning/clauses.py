@@ -66,6 +66,7 @@ _CLAUSE_SEP = re.compile(r"(\s*,\s*and\s+|\s*,\s*as well as\s+|\s+as well as\s+|
 _ABBREVIATION = re.compile(r"\b(?:dr|mr|mrs|ms|st|vs|etc|e\.g|i\.e|a\.m|p\.m|no)\.$", re.I)
 _LEADING_ADDRESS = re.compile(r"^(?:(?:on|from|using|in|via|with)\s+[^,:]{1,40}?[,:]\s*|[\w#-]{1,30}:\s*)", re.I)
 _PARTICLES = ("on", "off", "up", "down", "in", "into", "out")
+_COPULAS = frozenset({"is", "was", "are", "were", "=", "'s", "’s"})
 
 
 _FIELD_NOUNS = (
@@ -81,6 +82,14 @@ _SAME_RECORD = re.compile(r"(?:put|add|include|set|save|enter)\s+(?:his|her|thei
 """A clause that fills one more field of the record the clause before it makes ("put his email in too")."""
 _GIVEN = re.compile(r"^(?:using|with|via|by)\s+(?:my\s+|the\s+)?\S.*[\d\x00@]", re.I)
 """A leading phrase that only gives a value to use ("Using PIN 4321, send ..."): context for the clause after it."""
+
+
+_VALUE = re.compile(r"\d|\x00|@")
+
+
+def gives_value(clause: str) -> bool:
+    """Whether a clause holds a value (a number, quoted text, an address) another clause may use."""
+    return bool(_VALUE.search(clause))
 
 
 def _late_particle(clause: str, verb: str | None) -> str | None:
@@ -147,6 +156,8 @@ def leading_verb(clause: str) -> str | None:
         return None
     if first == "pin" and len(words) > 1 and words[1][:1].isdigit():
         return None  # "PIN 4321" gives a value; it pins nothing
+    if len(words) > 1 and words[1].lower() in _COPULAS:
+        return None  # "pin is 4321", "text is fine": the word is what the sentence is about, not an order
     if len(words) > 1 and words[1].lower() in _PARTICLES:
         return f"{first} {words[1].lower()}"
     return first
@@ -260,6 +271,8 @@ def split(request: Masked, address_of: Callable[[str], AddressShape]) -> list[Cl
         tells = _is_remark(c.text) or bool(lexicon.STATEMENT.match(bare) or _GIVEN.match(bare))
         if opens_stage and c.verb is None and not (c.borrowed or c.repeat) and acts_later and not address_of(c.text):
             c.remark = tells and not lexicon.asks(strip_polite(c.text))  # "Tom got a new number, 555 0199. Update ..."
+        elif opens_stage and c.verb is None and i and not acts_later and gives_value(c.text) and not address_of(c.text):
+            c.remark = tells and not lexicon.asks(bare)  # "what's my balance? pin is 4321": for the clause before
     for c in clauses:
         c.text = c.text.strip(" ,;")
         c.text = re.sub(r"[.!?]+$", "", c.text) if not c.text.endswith("\x00") else c.text
