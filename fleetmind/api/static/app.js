@@ -28,8 +28,17 @@ const refreshTasks = later(async () => {
   renderTaskList($("task-list"), state.tasks, state.current, select);
 }, 100);
 
+// A subtask that runs in a blink (a rule step or two) still shows its device busy this long,
+// so the tile says what ran there instead of flicking from idle to idle.
+const SHOW_BUSY_MS = 800;
+const startedOn = new Map(); // device id -> { subtask, until } from the event stream
+
 const refreshDevices = later(async () => {
-  const { devices } = await api("/api/devices");
+  const now = Date.now();
+  const devices = (await api("/api/devices")).devices.map((d) => {
+    const started = startedOn.get(d.id);
+    return !d.busy && started && started.until > now ? { ...d, busy: started.subtask } : d;
+  });
   renderDevices($("devices"), devices);
   const busy = devices.filter((d) => d.busy).length;
   $("device-count").textContent = devices.length ? `${devices.length} attached · ${busy} busy` : "";
@@ -49,6 +58,11 @@ function remember(event) {
 
 function onEvent(event) {
   remember(event);
+  const d = event.data || {};
+  if (event.kind === "subtask_state" && d.status === "running" && d.device) {
+    startedOn.set(d.device, { subtask: d.subtask, until: Date.now() + SHOW_BUSY_MS });
+    setTimeout(refreshDevices, SHOW_BUSY_MS + 50); // and then shows what the device does now
+  }
   if (event.kind === "graph_created" || event.kind === "task_finished") refreshTasks();
   if (event.kind === "step_progress" || event.kind === "subtask_state" || event.kind === "task_finished") {
     refreshDevices();
