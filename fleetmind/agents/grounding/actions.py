@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...devices.base import (
-    Action,
     Done,
     Focus,
     LaunchApp,
@@ -19,6 +17,7 @@ from ...devices.base import (
     TypeText,
     UIElement,
 )
+from .candidate import Candidate
 from .fields import ROW_SEP, field_cue, field_name, is_empty_field, readable_label, row_label, row_title
 from .goals import Goal, goal_apps, is_about, overlap, target_value
 from .history import typed_fields
@@ -36,19 +35,6 @@ from .vocabulary import (
     VALUE_APPS,
     content_words,
 )
-
-
-@dataclass
-class Candidate:
-    """One action the agent could take, its words for a model, and a text-match score."""
-
-    action: Action
-    text: str
-    score: float
-    note: str = ""
-    """Why memory or an app card moved its score (the step's why says it when it is chosen)."""
-    veto: str = ""
-    """Why this action must not be taken for this goal at all (no model may pick it either)."""
 
 
 def _toward(label: str, target: int, obs: Observation, score: float) -> float:
