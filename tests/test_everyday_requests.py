@@ -117,3 +117,67 @@ async def test_a_pin_given_after_the_question_logs_in_and_the_balance_is_read(go
 def test_a_pin_is_read_whatever_stands_between_its_name_and_it(goal: str, password: str) -> None:
     values = parse_goal(goal).values
     assert values.get("password") == password and "phone" not in values
+
+
+# -- a reminder keeps what it is for ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("goal", "said", "time"),
+    [
+        ("Remind me to call the plumber at 5pm", "call the plumber", ("17", "00")),
+        ("remind me at 7:30 am to take my pills", "take my pills", ("7", "30")),
+        ("Set a reminder for 6pm: water the plants", "water the plants", ("18", "00")),
+        ("remind me to call Ada at half past six please", "call Ada", ("6", "30")),
+        ("Remind me tomorrow morning at 8 that the car needs gas", "the car needs gas", ("8", "00")),
+    ],
+)
+def test_a_reminder_says_what_it_is_for_without_when(goal: str, said: str, time: tuple[str, str]) -> None:
+    values = parse_goal(goal).values
+    assert values["label"] == said and (values["hour"], values["minute"]) == time
+    assert "to" not in values and "message" not in values  # nobody is texted, nothing is a message
+
+
+def test_reminding_someone_else_is_a_message_to_them_not_a_reminder() -> None:
+    goal = parse_goal("Remind Ada to bring the cake")
+    assert goal.values.get("to") == "Ada" and "label" not in goal.values and "reminder" not in goal.words
+
+
+@pytest.mark.parametrize(
+    ("goal", "hour", "minute", "label"),
+    [
+        ("Remind me to call the plumber at 5pm", 17, 0, "call the plumber"),
+        ("remind me at 7:30 am to take my pills", 7, 30, "take my pills"),
+        ("can you set a reminder at 9:15 pm to lock the back door", 21, 15, "lock the back door"),
+    ],
+)
+async def test_a_reminder_at_a_time_is_an_alarm_labelled_with_its_text(
+    goal: str, hour: int, minute: int, label: str
+) -> None:
+    p = VirtualPhone(seed=5)
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(a.hour, a.minute, a.label) for a in p.state.alarms] == [(hour, minute, label)]
+    assert p.state.messages == VirtualPhone(seed=5).state.messages  # nobody was texted
+
+
+async def test_a_reminder_in_a_while_is_a_timer_named_for_it() -> None:
+    p = VirtualPhone(seed=5)
+    result = await run(p, "Remind me in 20 minutes to take the pizza out")
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(t.duration, t.label) for t in p.state.timers] == [(20 * 60, "take the pizza out")]
+
+
+async def test_an_alarm_saved_without_the_reminders_text_is_not_the_reminder() -> None:
+    from fleetmind.agents.reflection.verify import check_goal
+    from fleetmind.devices.virtual.state import Alarm
+
+    p = VirtualPhone(seed=5)
+    p.state.alarms.append(Alarm(hour=17, minute=0))  # what a save without the label leaves
+    p.launch("Clock")
+    obs = await p.observe()
+    history = ["typed:hour:17", "typed:minute:00", "submit:Save"]
+    assert check_goal(parse_goal("Remind me to call the plumber at 5pm"), obs, history) is None
+    p.state.alarms[-1].label = "call the plumber"
+    verdict = check_goal(parse_goal("Remind me to call the plumber at 5pm"), await p.observe(), history)
+    assert verdict is not None and verdict.outcome == "verified"

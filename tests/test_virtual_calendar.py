@@ -196,7 +196,7 @@ async def test_one_minute_timer_counts_down_with_the_virtual_clock_and_cancels()
     phone.launch("Clock")
     await tap(phone, label="Timer")
     obs = await phone.observe()
-    assert [e.description for e in obs.elements if e.editable] == ["Minutes", "Seconds"]
+    assert [e.description for e in obs.elements if e.editable] == ["Minutes", "Seconds", "Label"]
     await fill(phone, {"Minutes": "1"})
     started_at = phone.state.now
     await tap(phone, label="Start")

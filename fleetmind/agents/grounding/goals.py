@@ -171,6 +171,35 @@ def money_value(amount: str) -> str:
     return amount.replace(",", ".")
 
 
+_REMINDER = re.compile(r"\bremind\s+me\b|\breminder\b", re.I)
+"""A reminder for the user ("remind me to ...", "set a reminder ..."), not a message to someone ("remind Ada")."""
+_DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_WHEN = re.compile(
+    rf"\b(?:at|by|around|about|before|after|for|from|until)[\s,]+{_HEDGE}\d{{1,2}}(?::\d{{2}})?\s*"
+    r"(?:am|pm|a\.m\.|p\.m\.|o'?clock)?(?=\W|$)"
+    r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)(?=\W|$)"
+    r"|\b(?:in|for)\s+(?:about\s+)?\d+\s*(?:min(?:ute)?s?|hours?|hrs?|sec(?:ond)?s?)\b"
+    rf"|\b(?:at\s+)?(?:noon|midnight)\b|\b(?:on\s+|next\s+|this\s+|every\s+)?{_DAYS}\b"
+    r"|\b(?:tomorrow|today|tonight)(?:\s+(?:morning|afternoon|evening|night))?\b"
+    r"|\b(?:this|every)\s+(?:morning|afternoon|evening|night|day|week)\b",
+    re.I,
+)
+"""When a reminder is for ("at 5pm", "in 20 minutes", "tomorrow morning"): not part of what it says."""
+
+
+def reminder_text(text: str) -> str | None:
+    """What a reminder for the user says ("remind me to call the plumber at 5pm" -> "call the plumber"),
+    with when it is for left out; None when the text asks for no reminder or says nothing to remember."""
+    m = _REMINDER.search(text)
+    if m is None:
+        return None
+    rest = _WHEN.sub(" ", spoken_times(text[m.end() :]))
+    rest = re.sub(r"^[\s,:]*(?:(?:me|to|about|that|of|for|saying)\b[\s,:]*)+", "", rest, flags=re.I)
+    rest = re.sub(r"(?:[\s,]+(?:please|thanks|thank you))?[\s,.!?;:]*$", "", rest, flags=re.I)
+    said = re.sub(r"\s+", " ", rest).strip(" ,:")
+    return said[:1].lower() + said[1:] if said and len(said) <= 80 else None
+
+
 def _uncued_values(text: str, values: dict[str, str]) -> None:
     """Values people give without cue words: "Ada Byron, 555 0101", "text Ada 'on my way'"."""
     quoted = re.search(r"[\"“]([^\"”]+)[\"”]", text) or re.search(r"(?:^|(?<=\s))['‘]([^'’]+)['’](?=\W|$)", text)
@@ -181,7 +210,7 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
             values["message"] = quoted.group(1)
         else:
             values.setdefault("text", quoted.group(1))
-    colon = re.search(r":\s*(\S.*)$", text)
+    colon = re.search(r"(?<!\d):\s*(\S.*)$", text)  # not the colon of a time ("at 7:30 am to ...")
     if colon and _MESSAGE_WORDS.search(text[: colon.start()]) and not _TIME.fullmatch(colon.group(1)):
         values.setdefault("message", colon.group(1).strip(" ."))  # "jot down a note: buy milk"
     pair = _NAME_AND_NUMBER.search(text)
@@ -216,8 +245,12 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     if said:
         values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"
     to = _TO_VERB.search(text) or _SEND_PERSON.search(text)
-    if to and to.group(1).split()[0].lower() not in STOP | {"i"}:
-        values.setdefault("to", to.group(1).strip())
+    reminder = reminder_text(text)
+    if to and to.group(1).split()[0].lower() not in STOP | {"i"} and not (reminder and to.group(1) in reminder):
+        values.setdefault("to", to.group(1).strip())  # not in "remind me to call Ada": Ada is what to remember
+    if reminder:  # "remind me to call the plumber at 5pm": an alarm's label, an event's title
+        values.setdefault("label", reminder)
+        values.setdefault("title", reminder)
 
 
 def _clock(m: re.Match[str]) -> tuple[int, int]:
@@ -354,7 +387,10 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         values["name"] = signed.group(1)  # "post it through the contact form as Chris Wu"
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
-    return Goal(text=text, words=goal_words(text), want_on=want, values=values, asks_answer=asks, entities=entities)
+    found = goal_words(text)
+    if "reminder" in found:  # a reminder at a time of day is an alarm; one in a while, a timer
+        found |= {"alarm"} if "hour" in values else {"timer"} if values.keys() & {"minutes", "seconds"} else set()
+    return Goal(text=text, words=found, want_on=want, values=values, asks_answer=asks, entities=entities)
 
 
 _THE_DEVICE = re.compile(
@@ -365,8 +401,10 @@ _THE_DEVICE = re.compile(
 
 def goal_words(text: str) -> set[str]:
     """The goal's content words, as the screen is matched against them: the phone itself is no
-    contact's number, and a language named is the language setting."""
+    contact's number, a language named is the language setting, "remind me" asks for a reminder."""
     found = content_words(_THE_DEVICE.sub(" ", text))
+    if _REMINDER.search(text):
+        found.add("reminder")  # "remind me to ...": a reminder (the clock's alarms), not a message to send
     return found | {"language"} if found & LANGUAGES else found
 
 

@@ -158,6 +158,13 @@ def _switch_state(goal: Goal, obs: Observation) -> str | None:
     return f"{switches[0].label} is {'on' if switches[0].checked else 'off'}"
 
 
+def _unsaid_reminder(goal: Goal, shown: str) -> bool:
+    """A reminder ("remind me to call the plumber at 5pm") saved without its text: the time alone reminds
+    nobody of anything, so the save is not the reminder asked for."""
+    said = goal.values.get("label") if "reminder" in goal.words else None
+    return bool(said) and not appears(said or "", shown)
+
+
 def _submitted(history: list[str]) -> bool:
     typed_at = [i for i, h in enumerate(history) if h.startswith("typed:")]
     return bool(typed_at) and any(h.startswith("submit:") for h in history[typed_at[-1] :])
@@ -250,6 +257,8 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
         entered = entered_values(history)
         if not entered:  # only a secret went in (a login): the work the goal names is still ahead
             return None
+        if _unsaid_reminder(goal, shown):
+            return None  # saved without what it should remind of: not done (the label can still be added)
         if all(appears(v, shown) for v in entered):
             sent = any(h.lower().startswith(("submit:send", "irreversible:submit:send")) for h in history)
             verb = "sent" if sent else "saved"

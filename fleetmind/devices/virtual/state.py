@@ -108,6 +108,7 @@ class Timer(_Model):
     duration: int = Field(ge=1, le=100 * 3600, description="Seconds it was set for.")
     started_at: float = Field(START_TIME, description="Virtual-clock time (`PhoneState.now`) it started.")
     running: bool = Field(True, description="False once cancelled; a timer that ran out stays True until then.")
+    label: str = Field("", description="What the timer is for, as Android's Clock lets one name a timer.")
 
     def remaining(self, now: float) -> int:
         """Whole seconds left at virtual time `now`, rounded up; 0 once run out or cancelled."""

@@ -1,4 +1,5 @@
-"""The Clock app's Timer screen: set Minutes and Seconds, Start, watch it count down, Cancel.
+"""The Clock app's Timer screen: set Minutes and Seconds (and a Label, as Android's Clock has), Start,
+watch it count down, Cancel.
 
 Time left is computed from the virtual clock (`PhoneState.now`), which moves on a
 second per action, so a running timer's text changes from one observation to the next.
@@ -17,6 +18,7 @@ __all__ = ["ACTIVITY", "clock_text", "running_timers", "timer_screen"]
 
 ACTIVITY = ".DeskClock"  # the timer is a tab of the Clock's one activity
 FORM_FIELDS = (("minutes", "Minutes", 99), ("seconds", "Seconds", 59))  # (key, label, maximum)
+LABEL = ("label", "Label")
 TIMER_ROW_H = 220
 
 
@@ -67,7 +69,8 @@ def _start(state: PhoneState) -> str:
     if total == 0:
         ref.error = "Set Minutes or Seconds above 0"
         return "not started: the timer is set to 0 seconds"
-    state.timers.append(Timer(duration=total, started_at=state.now))
+    label = ref.fields.get(LABEL[0], "").strip()
+    state.timers.append(Timer(duration=total, started_at=state.now, label=label))
     ref.fields.clear()
     ref.params["adding"] = False
     state.nav.focus = None
@@ -79,6 +82,7 @@ def _timer_row(v: View, index: int) -> RowBuilder:
     timer = v.state.timers[index]
     left = timer.remaining(v.state.now)
     caption = "Time's up" if left == 0 else f"{clock_text(timer.duration)} timer"
+    caption = f"{timer.label} · {caption}" if timer.label else caption
 
     def build(b: Bounds) -> Node:
         t = b.top
@@ -114,9 +118,9 @@ def timer_screen(v: View) -> Screen:
         return _running_screen(v, order)
     nodes = app_bar(v, "Timer")
     top = v.top + 40
-    for key, label, _ in FORM_FIELDS:
+    for key, label in [(k, lab) for k, lab, _ in FORM_FIELDS] + [LABEL]:
         nodes.append(field(v, key, label, top, name=key))
         top += FIELD_H + FIELD_GAP
     nodes.append(button("Start", box(PAD, top, SCREEN_W - PAD, top + 140), _start, rid=v.rid("start")))
     nodes += error_text(v, top + 140 + FIELD_GAP)
-    return Screen("Timer", nodes, activity=ACTIVITY, fields=tuple(k for k, _, _ in FORM_FIELDS), submit=_start)
+    return Screen("Timer", nodes, activity=ACTIVITY, fields=(*(k for k, _, _ in FORM_FIELDS), LABEL[0]), submit=_start)
