@@ -158,15 +158,16 @@ def test_a_state_directory_from_before_secret_questions_opens_and_gains_the_colu
 
 
 async def ask_at_the_cli(question: PendingQuestion) -> str:
-    """The CLI's way of asking (`fleetmind run` and `submit`), as the agent's `ask`."""
-    return await follow.ask_user("bank", question.text, question.options, secret=question.purpose == "secret")
+    """The CLI's way of asking (`fleetmind run`), as the agent's `ask`."""
+    answer = await follow.ask_user("bank", question.text, question.options, secret=question.purpose == "secret")
+    return answer or ""
 
 
 async def test_without_a_terminal_a_secret_question_is_declined_and_nothing_is_typed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    assert await follow.ask_user("s1", "Which report?") == follow.NO_ANSWER  # other questions: as before
+    assert await follow.ask_user("s1", "Which report?") is None  # nobody can answer any question
     phone = bank_phone()
     keeper = SecretKeeper(FileStore(tmp_path, passphrase="p"))
     spec = SubtaskSpec(goal=REQUEST, outputs=["balance"], budget=Budget(max_steps=14))
@@ -175,7 +176,7 @@ async def test_without_a_terminal_a_secret_question_is_declined_and_nothing_is_t
     assert result.status == "failed" and result.final, result
     assert result.report is not None and result.report.kind == "needs_user", result.report
     assert phone.typed == [] and not phone.state.bank.logged_in  # no placeholder typed as the PIN
-    assert follow.NO_ANSWER not in repr(result)
+    assert follow.NO_TERMINAL not in repr(result)
 
 
 async def test_at_a_terminal_a_secret_is_read_hidden(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,11 +62,11 @@ async def test_submit_follows_a_task_to_the_end(fleet: LocalFleet) -> None:
 
 async def test_submit_exit_codes_and_questions_without_a_terminal(fleet: LocalFleet) -> None:
     assert fleet.token
-    # Sending asks for confirmation; without a terminal the question is answered "no answer", so nothing is sent.
+    # Sending asks for confirmation; without a terminal nobody answers it, so nothing is sent.
     code, out, err = await cli("submit", "--url", fleet.url, "--token", fleet.token,
                                "Send an SMS to 555 0100 saying hello")
     assert code == 1, err
-    assert "asks: Send SMS" in err and "[yes / no]" in err and "no answer" in err
+    assert "asks: Send SMS" in err and "[yes / no]" in err and "not answered" in err
     code, _, err = await cli("submit", "--url", fleet.url, "--token", "wrong", "Turn on Bluetooth")
     assert code == 2 and "wrong or missing token: pass token= or set FLEETMIND_TOKEN" in err
     with socket.socket() as s:

@@ -141,25 +141,24 @@ def summary_view(
     return Group(steps_table(steps), Text(""), t)
 
 
-NO_ANSWER = "(no answer: fleetmind runs without a terminal; decide without the user)"
-NO_SECRET = "(not answered: a password or PIN is typed only at a terminal; the subtask stops, typing nothing)"
+NO_TERMINAL = "(not answered: nobody can answer without a terminal; the subtask stops, doing nothing more)"
 
 
-async def ask_user(subtask: str, question: str, options: Sequence[str] = (), *, secret: bool = False) -> str:
-    """Ask at the terminal; without one, say so instead of waiting forever.
+async def ask_user(subtask: str, question: str, options: Sequence[str] = (), *, secret: bool = False) -> str | None:
+    """Ask at the terminal; without one, None: nobody here can answer.
 
-    secret: the answer is a password or PIN: typed hidden, and without a terminal answered
-    empty (the agent then stops, saying it needs the user): a placeholder like NO_ANSWER
-    would be typed into the password field.
+    A placeholder must never stand in for an answer: it would be typed as the message, the
+    note or the PIN the question asked for. `fleetmind run` and `submit` then answer with
+    nothing, and the agent stops, saying it needs the user and naming the question.
+    secret: the answer is a password or PIN, typed hidden.
     """
     # The agent's words are text, not markup: "[yes / no]" must print as it is.
     asked = escape(question + (f" [{' / '.join(options)}]" if options else ""))
     if not sys.stdin.isatty():
-        unanswered = NO_SECRET if secret else NO_ANSWER
-        console.print(f"[yellow]{escape(subtask)} asks: {asked}[/] {escape(unanswered)}")
-        return "" if secret else NO_ANSWER
+        console.print(f"[yellow]{escape(subtask)} asks: {asked}[/] {escape(NO_TERMINAL)}")
+        return None
     prompt = f"[bold]{escape(subtask)} asks:[/] {asked} "
     return await asyncio.to_thread(console.input, prompt, password=secret)
 
 
-__all__ = ["NO_ANSWER", "NO_SECRET", "DagView", "EventLike", "ask_user", "steps_table", "summary_view"]
+__all__ = ["NO_TERMINAL", "DagView", "EventLike", "ask_user", "steps_table", "summary_view"]

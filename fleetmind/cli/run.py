@@ -98,7 +98,8 @@ async def _run(
                             event.data.get("options", []),
                             secret=bool(event.data.get("secret")),
                         )
-                        await orch.answer(event.data["wire_id"], answer, event.data["id"])
+                        # nobody at a terminal: an empty answer, so the subtask stops naming the question
+                        await orch.answer(event.data["wire_id"], answer or "", event.data["id"])
                         live.start()
                 else:
                     getter.cancel()

@@ -44,8 +44,8 @@ async def _follow(
                 if isinstance(event, QuestionAsked):
                     live.stop()  # the prompt needs the terminal
                     answer = await ask_user(event.subtask, event.question, event.options, secret=event.secret)
-                    try:
-                        await run.answer(answer, event.question_id)
+                    try:  # nobody at a terminal: an empty answer, so the subtask stops naming the question
+                        await run.answer(answer or "", event.question_id)
                     except ApiError as exc:  # answered meanwhile elsewhere (web UI), or the subtask moved on
                         console.print(f"[yellow]answer not taken: {exc}[/]")
                     live.start()
