@@ -31,6 +31,10 @@ __all__ = ["MAX_MODEL_SUBGOALS", "Subgoal", "current", "plan", "progress", "summ
 MAX_MODEL_SUBGOALS = 6
 """How many in-between steps a model's plan may add (more is a plan for another task)."""
 
+_SAID = {"to": "recipient", "start": "start time", "end": "end time", "password": "password or PIN"}
+"""How a plan names a field kind whose key reads oddly on its own ("fill in the to")."""
+
+
 def plan(goal: Goal, info: DeviceInfo) -> list[Subgoal]:
     """The plan the goal's own words give: each part has a check (`progress`)."""
     subgoals: list[Subgoal] = []
@@ -43,7 +47,7 @@ def plan(goal: Goal, info: DeviceInfo) -> list[Subgoal]:
         cues_of.setdefault(value, []).append(cue)
     for cues in cues_of.values():
         # the text names the field only: a value given for it (a PIN, a message) stays in the goal
-        text = f"fill in the {cues[0]}" if cues[0] != "search" else "search for it"
+        text = "search for it" if cues[0] == "search" else f"fill in the {_SAID.get(cues[0], cues[0])}"
         subgoals.append(Subgoal(text, "fill", ",".join(cues)))
     if goal.want_on is not None:
         subgoals.append(Subgoal(f"switch it {'on' if goal.want_on else 'off'}", "change"))
