@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...devices.base import Done, Observation, describe_action
+from ...devices.base import Done, Observation, UIElement, describe_action
 from ..grounding import Candidate, history_entry
 from ..questions import unsure_pick
 from ..records import LoopState, StepRecord
@@ -63,7 +63,8 @@ def explore_or_ask(
             confidence=record.confidence,
         )
         return {"pending": step, "step": record.step, "explored": explored + 1}
-    changing = [c for c in cands if not c.veto and is_state_changing(effect_of(c.action, obs))][:MAX_OPTIONS]
+    changing = _one_per_control([c for c in cands if not c.veto and is_state_changing(effect_of(c.action, obs))], obs)
+    changing = changing[:MAX_OPTIONS]
     if can_ask and changing:
         return {"question": unsure_pick(obs, changing), "explored": 0}
     if not changing:
@@ -75,3 +76,19 @@ def explore_or_ask(
         f"not sure what the request means here ({record.why}): it could be {options}; nothing was changed on a guess",
         final=True,
     )
+
+
+def _one_per_control(cands: list[Candidate], obs: Observation) -> list[Candidate]:
+    """A list row and the switch inside it are one choice to a person ("Wi-Fi · On" and "Wi-Fi"):
+    the switch stays, the row holding it goes."""
+
+    def element(c: Candidate) -> UIElement | None:
+        target = getattr(c.action, "target", None)
+        return obs.element(target.element) if target is not None and target.element else None
+
+    inner = {el.id for c in cands if (el := element(c)) is not None}
+    return [
+        c
+        for c in cands
+        if (el := element(c)) is None or not any(e.id in inner for e in obs.inside(el) if e.checkable)
+    ]
