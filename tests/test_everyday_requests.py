@@ -181,3 +181,43 @@ async def test_an_alarm_saved_without_the_reminders_text_is_not_the_reminder() -
     p.state.alarms[-1].label = "call the plumber"
     verdict = check_goal(parse_goal("Remind me to call the plumber at 5pm"), await p.observe(), history)
     assert verdict is not None and verdict.outcome == "verified"
+
+
+# -- an event moved, a running timer stopped ------------------------------------------------
+
+AGENDA = [
+    {"title": "Standup", "date": "2025-06-03", "start": "09:00", "end": "09:15"},
+    {"title": "Lunch with Bo", "date": "2025-06-03", "start": "12:00", "end": "13:00"},
+]
+
+
+@pytest.mark.parametrize(
+    ("goal", "start", "end"),
+    [
+        ("Move the standup to 10:00 until 10:30", "10:00", "10:30"),
+        ("can you push my standup to 10:30", "10:30", "10:45"),  # its length kept, as Android's Calendar does
+        ("reschedule the standup meeting to 2pm", "14:00", "14:15"),
+    ],
+)
+async def test_an_event_is_moved_by_editing_it_not_by_adding_another(goal: str, start: str, end: str) -> None:
+    p = VirtualPhone(seed=5).seed(events=AGENDA)
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(e.title, e.start, e.end) for e in p.state.events] == [
+        ("Standup", start, end),
+        ("Lunch with Bo", "12:00", "13:00"),
+    ]
+
+
+@pytest.mark.parametrize("goal", ["Stop the timer that's running", "cancel my timer", "stop the countdown"])
+async def test_a_running_timer_is_stopped_and_seen_stopped(goal: str) -> None:
+    p = VirtualPhone(seed=5).seed(timers=[{"duration": 600}])
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(t.duration, t.running) for t in p.state.timers] == [(600, False)]
+
+
+async def test_stopping_a_timer_when_none_runs_is_never_reported_done() -> None:
+    p = VirtualPhone(seed=5)
+    result = await run(p, "Stop the timer that's running")
+    assert result.status != "succeeded" and p.state.timers == []

@@ -41,6 +41,9 @@ _SYNONYMS = {
     "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
     "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "wire": {"transfer"},
     "money": {"transfer", "balance"},
+    "stop": {"stop", "cancel"}, "end": {"stop", "cancel"}, "kill": {"stop", "cancel"},
+    "move": {"edit"}, "reschedule": {"edit"}, "postpone": {"edit"}, "push": {"edit"}, "shift": {"edit"},
+    "delay": {"edit"}, "change": {"edit"}, "update": {"edit"},
     "mute": {"volume", "decrease"}, "silence": {"volume", "decrease"},
     **{language: {own} for language, own in _AUTONYMS.items() if own != language},
 }

@@ -31,6 +31,7 @@ from ..grounding import (
     current_value,
     extract_answer,
     field_name,
+    is_about,
     overlap,
     pending_fill,
     row_title,
@@ -38,6 +39,8 @@ from ..grounding import (
     toggle_matches,
     typed_fields,
 )
+from ..grounding.screens import on_web
+from ..grounding.web_actions import web_work_left
 
 __all__ = ["SECRET", "Verdict", "appears", "check_goal", "checkable", "entered_values", "screen_error"]
 
@@ -146,6 +149,33 @@ def _removed(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None
     return Verdict("verified", f"{gone} no longer shown in {obs.foreground_app or 'the app'}")
 
 
+_RUNNING = frozenset({"timer", "timers", "stopwatch", "countdown", "alarm", "ringing", "running", "recording"})
+"""Things that run until stopped: "cancel the timer" stops one (it deletes nothing)."""
+_HALT = re.compile(r"^(?:stop|cancel|dismiss|end|pause|turn off)\b", re.I)
+"""Controls that stop something running: a timer's Cancel, an alarm's Dismiss, a recording's Stop."""
+
+
+def _halts(goal: Goal, el: UIElement) -> bool:
+    """Whether `el` stops the thing the goal names ("Cancel 10:00 timer" for "stop the timer")."""
+    said = f"{el.text} {el.description}".strip()
+    return el.clickable and bool(_HALT.match(el.text or el.description)) and bool(
+        goal.words & content_words(said) - content_words("stop cancel dismiss end pause turn off")
+    )
+
+
+def _halted(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
+    """A goal that stops something running ("stop the timer that's running"): done once a stop control
+    was tapped and the app shows none left for the thing the goal names (nothing of it is running)."""
+    stops = goal.want_on is False or bool(goal.words & {"cancel", "dismiss"} and goal.words & _RUNNING)
+    if not stops or not any(_HALT.match(h.removeprefix("tap:")) for h in history[-3:]):
+        return None
+    if not is_about(goal, obs.foreground_app):
+        return None  # a Cancel somewhere else stopped nothing the goal names
+    if any(_halts(goal, e) for e in obs.elements) or any(toggle_matches(goal, e) for e in obs.elements):
+        return None
+    return Verdict("verified", f"{obs.foreground_app or 'the app'} shows nothing of it running any more")
+
+
 def _switch_state(goal: Goal, obs: Observation) -> str | None:
     """For "is Bluetooth on?": the state of the switch the question names, read off the screen."""
     if not re.search(r"\b(on|off|enabled|disabled)\b", goal.text, re.I):
@@ -222,6 +252,8 @@ def checkable(goal: Goal) -> bool:
 
 def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | None:
     """The verdict on `goal` given the current screen and the steps taken, or None while not done."""
+    if on_web(obs) and web_work_left(goal, obs, history) is not None:
+        return None  # a box the goal names is unticked, or the button it presses is still to press
     destination = goal.words - _NAVIGATE
     if goal.words & _NAVIGATE and destination and destination <= content_words(obs.foreground_app):
         return Verdict("verified", f"{obs.foreground_app} is open")
@@ -233,6 +265,9 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
     adjusted = _adjusted(goal, obs, history)
     if adjusted is not None:
         return adjusted
+    halted = _halted(goal, obs, history)
+    if halted is not None:
+        return halted
     removed = _removed(goal, obs, history)
     if removed is not None:
         return removed

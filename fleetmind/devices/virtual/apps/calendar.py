@@ -135,10 +135,27 @@ def _event_from(fields: dict[str, str], today: date) -> Event:
     return Event(title=title, date=day.isoformat(), start=start, end=end, location=fields.get("location", "").strip())
 
 
+def _keep_length(fields: dict[str, str], before: Event) -> dict[str, str]:
+    """An edit that moves the start and leaves the end as it was keeps the event's length, as
+    Android's Calendar moves the end time along with the start."""
+    start, end = fields.get("start", "").strip(), fields.get("end", "").strip()
+    try:
+        times = (parse_time(start), before.start, before.end)
+        moved, old_start, old_end = (datetime.strptime(t, "%H:%M") for t in times)
+    except ValueError:
+        return fields  # the form says what is wrong with the time when it is saved
+    if moved == old_start or end != before.end:
+        return fields
+    later = moved + (old_end - old_start)
+    return {**fields, "end": "23:59" if later.day > moved.day else f"{later:%H:%M}"}
+
+
 def _save(state: PhoneState) -> str:
     ref = state.nav.stack[-1]
+    index = record_index(ref)
+    fields = _keep_length(ref.fields, state.events[index]) if 0 <= index < len(state.events) else ref.fields
     try:
-        event = _event_from(ref.fields, state.today)
+        event = _event_from(fields, state.today)
     except ValueError as exc:
         ref.error = str(exc)
         return f"not saved: {exc}"
