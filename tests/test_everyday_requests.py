@@ -221,3 +221,49 @@ async def test_stopping_a_timer_when_none_runs_is_never_reported_done() -> None:
     p = VirtualPhone(seed=5)
     result = await run(p, "Stop the timer that's running")
     assert result.status != "succeeded" and p.state.timers == []
+
+
+# -- a contact's name as people say it -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("goal", "name"),
+    [
+        ("I need Dr. Lee's clinic saved, the number is 555 0190", "Dr. Lee's clinic"),
+        ("Save Joe's Pizza to my contacts: 555 0144", "Joe's Pizza"),
+        ("please store Mrs. Patel's number, 555 0122", "Mrs. Patel"),  # "number" says which detail
+        ("Save Dr. Kim's office as a contact, 555 0160", "Dr. Kim's office"),
+        ("save Sean O'Brien, sean@ob.example", "Sean O'Brien"),
+    ],
+)
+def test_a_saved_name_keeps_its_title_and_what_of_theirs_it_is(goal: str, name: str) -> None:
+    assert parse_goal(goal).values["name"] == name
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "Send Bob Smith an email at bob@x.example",  # uses a detail, saves nothing
+        "Update Tom's contact with 555 0199",  # Tom says whose contact, not a new name
+    ],
+)
+def test_a_goal_that_saves_no_contact_gets_no_name_from_its_capitals(goal: str) -> None:
+    assert "name" not in parse_goal(goal).values
+
+
+@pytest.mark.parametrize(
+    ("goal", "name", "phone", "email"),
+    [
+        ("I need Dr. Lee's clinic saved, the number is 555 0190", "Dr. Lee's clinic", "555 0190", ""),
+        ("Save a new contact for me: Lena Park, lena.park@example.org", "Lena Park", "", "lena.park@example.org"),
+        ("add Sam Ortiz to my contacts, his email is sam@ortiz.example", "Sam Ortiz", "", "sam@ortiz.example"),
+    ],
+)
+async def test_a_contact_is_saved_with_the_name_and_details_given(goal: str, name: str, phone: str, email: str) -> None:
+    p = VirtualPhone(seed=5).seed(contacts=[{"name": "Ada Lovelace", "phone": "555 0100"}])
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(c.name, c.phone, c.email) for c in p.state.contacts] == [
+        ("Ada Lovelace", "555 0100", ""),
+        (name, phone, email),
+    ]

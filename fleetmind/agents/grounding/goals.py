@@ -79,7 +79,9 @@ def extract_values(text: str) -> dict[str, str]:
                 if not m:
                     continue
                 value = m.group(0).strip()
-            value = re.sub(r"^(?:the|a|an|is|was|=|:)\s+", "", value, flags=re.I)
+            # a message keeps its words as said ("saying the alarm is broken"); a name loses "the"
+            lead = r"^(?:=|:)\s*" if cue in _FREE_TEXT_CUES else r"^(?:the|a|an|is|was|=|:)\s+"
+            value = re.sub(lead, "", value, flags=re.I)
             if value and value.lower() not in STOP and key not in values:
                 values[key] = value
     _uncued_values(text, values)
@@ -348,18 +350,58 @@ _QUESTION_START = re.compile(
 """A goal that opens as a question ("When is my team sync?", "Did Mum text me?") asks to be told."""
 
 
+_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof|Rev|St)\.?\s+)"
+_CAPITAL = r"[A-Z][\w-]*(?:['’](?![sS]\b)[\w-]+)?"  # "O'Brien", not the "'s" of "Kim's"
+_SAVED_NAME = re.compile(
+    rf"(?<![\w'])((?:{_TITLE}|{_CAPITAL}\s+)*{_CAPITAL})(?:['’]s\s+([a-z][a-z-]+|(?:[A-Z][\w-]*\s+)*[A-Z][\w-]*))?"
+)
+"""A name as people save it: "Dr. Kim's office", "Joe's Pizza", "Mrs. Patel" (a title, capitalised words, and
+what of theirs it is)."""
+_DETAILS = frozenset(
+    {"number", "phone", "mobile", "cell", "landline", "email", "e-mail", "address", "contact", "details"}
+)
+_SENTENCE_VERBS = frozenset(
+    {"add", "save", "store", "put", "keep", "new", "please", "can", "could", "i", "i'd", "create"}
+)
+
+
+_SAVES = re.compile(r"\b(?:save|saved|store|stored|keep|add|contacts?|address book)\b", re.I)
+"""Words of a goal that keeps someone's details (a contact), not one that uses them (a text, a call)."""
+
+
+def _saved_name(text: str) -> str | None:
+    """The name a contact is saved under when the goal gives it without a cue ("I need Dr. Kim's office
+    saved", "Save Joe's Pizza, 555 0144"), or None: the first capitalised phrase that is not a sentence's
+    verb, an app or a day, with what of theirs it is ("office"; "number" only says which detail)."""
+    for m in _SAVED_NAME.finditer(_QUOTED.sub(lambda q: " " * len(q.group(0)), text)):
+        parts = m.group(1).split()
+        while parts and parts[0].lower() in _SENTENCE_VERBS:
+            parts.pop(0)  # "Save Dr. Kim": the sentence's first word is capitalised, not part of the name
+        if not parts or parts[0] in _NOT_NAMES or m.group(1).isupper():
+            continue
+        name = " ".join(parts)
+        owned = m.group(2)
+        return f"{name}'s {owned}" if owned and owned.lower() not in _DETAILS else name
+    return None
+
+
 def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
-    """Read toggles, values to type and whether an answer is wanted."""
-    want: bool | None = None
-    if _ON.search(text):
-        want = True
-    if _OFF.search(text):
-        want = False
-    if (sure := _MAKE_SURE.search(text)) is not None:
-        want = sure.group(1).lower() == "on"  # "make sure Wi-Fi is on"
-    elif _STATE_QUESTION.search(text) and not _IMPERATIVE_TOGGLE.search(text):
-        want = None  # "is Bluetooth on?", "check whether Wi-Fi is off": read it, change nothing
+    """Read toggles, values to type and whether an answer is wanted.
+
+    A message's own words ("text Ada saying turn off the oven, check the calendar") are the
+    message's: they do not make the goal a toggle, a question, or about another app.
+    """
     values = extract_values(text)
+    said = _unsaid(text, values.get("message", ""))
+    want: bool | None = None
+    if _ON.search(said):
+        want = True
+    if _OFF.search(said):
+        want = False
+    if (sure := _MAKE_SURE.search(said)) is not None:
+        want = sure.group(1).lower() == "on"  # "make sure Wi-Fi is on"
+    elif _STATE_QUESTION.search(said) and not _IMPERATIVE_TOGGLE.search(said):
+        want = None  # "is Bluetooth on?", "check whether Wi-Fi is off": read it, change nothing
     if referenced_secret(text):  # secrets hook: "with my bank PIN and ..." names a stored secret, no value
         values.pop("password", None)
     for name, value in (inputs or {}).items():
@@ -367,8 +409,8 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             key = field_key(name) or ("message" if "message" not in values else None)
             if key:
                 values.setdefault(key, value)
-    asks = bool(re.search(r"\b(find|whats?|which|who|read|get|look up|tell|how many|check|search)\b", text, re.I))
-    if _STATE_QUESTION.search(text) or _QUESTION_START.match(text):
+    asks = bool(re.search(r"\b(find|whats?|which|who|read|get|look up|tell|how many|check|search)\b", said, re.I))
+    if _STATE_QUESTION.search(said) or _QUESTION_START.match(said):
         asks = True
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
     entities = [
@@ -378,6 +420,9 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     ]
     entities = [e for e in entities if e.split()[0] not in _NOT_NAMES]
     editing = bool(content_words(text) & EDIT_WORDS)  # "update Tom's contact": Tom says whose, not a new name
+    saves = "name" not in values and values.keys() & {"phone", "email"} and _SAVES.search(text)
+    if saves and not (asks or editing) and (named := _saved_name(text)) is not None:
+        values["name"] = named  # "I need Dr. Kim's office saved, the number is 555 0160"
     if "name" not in values and entities and _CONTACT_WORDS.search(text) and not asks and not editing:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
     if "name" not in values and (mine := re.search(r"\bmy name is\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})", text)):
@@ -387,10 +432,18 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         values["name"] = signed.group(1)  # "post it through the contact form as Chris Wu"
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
-    found = goal_words(text)
+    found = goal_words(said)
     if "reminder" in found:  # a reminder at a time of day is an alarm; one in a while, a timer
         found |= {"alarm"} if "hour" in values else {"timer"} if values.keys() & {"minutes", "seconds"} else set()
     return Goal(text=text, words=found, want_on=want, values=values, asks_answer=asks, entities=entities)
+
+
+def _unsaid(text: str, message: str) -> str:
+    """The goal without the words of the message it passes on: "text Ada saying I left the notes
+    at home" is about Messages and Ada, not Notes; those words are the message's to carry."""
+    if len(message) < 2:
+        return text
+    return re.sub(re.escape(message), " ", text, count=1, flags=re.I)
 
 
 _THE_DEVICE = re.compile(

@@ -69,7 +69,7 @@ APP_HINTS = {
     "calendar": {"event", "events", "calendar", "meeting", "meetings", "appointment", "appointments", "schedule",
                  "agenda", "diary", "sync", "standup", "stand-up", "interview", "lunch", "dinner", "haircut",
                  "class", "lesson", "party", "wedding", "reservation", "booked"},
-    "bank": {"balance", "transfer", "transfers", "transaction", "transactions", "savings"},
+    "bank": {"balance", "transaction", "transactions", "savings"},  # not "transfer": "send" means it too
     "files": {"file", "files", "download", "downloads", "downloaded", "document", "documents", "pdf", "photo",
               "photos", "jpg", "png"},
 }
