@@ -16,8 +16,9 @@ what text matching cannot settle. Nothing here knows any particular task.
 
 from __future__ import annotations
 
-from .actions import Candidate, candidates, pending_fill, toggle_matches
+from .actions import candidates, pending_fill, toggle_matches
 from .answers import extract_answer
+from .candidate import Candidate
 from .fields import field_key, field_name, is_empty_field, readable_label, row_label, row_title
 from .goals import Goal, extract_values, goal_apps, is_about, overlap, parse_goal, target_value
 from .history import SECRET, history_entry, typed_fields, typed_values

@@ -35,6 +35,8 @@ from .vocabulary import (
     VALUE_APPS,
     content_words,
 )
+from .web import web_field_value
+from .web_actions import web_candidates
 
 
 def _toward(label: str, target: int, obs: Observation, score: float) -> float:
@@ -54,14 +56,20 @@ def toggle_matches(goal: Goal, el: UIElement) -> bool:
     return el.checkable and overlap(goal, el.label) >= 0.5
 
 
-def _field_value(goal: Goal, el: UIElement) -> str | None:
-    """The value the goal gives for this editable field, if any."""
+def _cued_value(goal: Goal, el: UIElement) -> str | None:
+    """The value the goal gives for this editable field by its cue words, if any."""
     cue = field_cue(el)
     if cue is not None:
         if cue in ("title", "name") and cue not in goal.values and "text" in goal.values:
             return goal.values["text"]  # "add 'Book club' on ...": quoted words name what is made
         return goal.values.get(cue)
     return goal.values.get("text")
+
+
+def _field_value(goal: Goal, el: UIElement) -> str | None:
+    """The value the goal gives for this editable field: as a web form request names it, else by its cue."""
+    named = web_field_value(goal.text, el)
+    return named if named is not None else _cued_value(goal, el)
 
 
 def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
@@ -180,6 +188,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     if not at_home:
         out.append(Candidate(PressKey(key="back", why="go back"), "go back to the previous screen", 0.0))
     out.append(Candidate(Done(why="the goal looks complete"), "stop because the goal is already done", -0.5))
+    if on_web(obs):  # positions, boxes to tick and the button the goal presses (web_actions)
+        out = web_candidates(goal, obs, history, out, pending=pending_fill(goal, obs, history))
     return out
 
 

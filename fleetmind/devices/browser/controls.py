@@ -3,7 +3,9 @@
 `choose_option` picks a drop-down's option by its text or value: a native
 `<select>` through Playwright's `select_option` (which fires input and change
 as a person's choice does); a drawn drop-down (role combobox or listbox) by
-opening it and clicking the option that appears. `playwright_chord` turns a
+opening it and clicking the option that appears. `native_value` writes a date
+or time as people do ("05/20/2010", "9:37 PM") in the form a date or time
+field takes it ("2010-05-20", "21:37"). `playwright_chord` turns a
 `Hotkey`'s canonical chord into Playwright's key names.
 """
 
@@ -16,7 +18,7 @@ from playwright.async_api import Locator, Page
 from .page_scripts import SELECT_INFO_JS
 from .rejection import Rejected
 
-__all__ = ["choose_option", "playwright_chord"]
+__all__ = ["choose_option", "native_value", "playwright_chord"]
 
 _PW_MODIFIERS = {"ctrl": "Control", "alt": "Alt", "shift": "Shift", "meta": "Meta"}
 _PW_KEYS = {
@@ -32,6 +34,54 @@ def playwright_chord(keys: str) -> str:
     *mods, key = keys[:-2].split("+") + ["+"] if keys.endswith("++") or keys == "+" else keys.split("+")
     mods = [m for m in mods if m]
     return "+".join([*(_PW_MODIFIERS[m] for m in mods), _PW_KEYS.get(key, key)])
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+
+
+def _iso_date(text: str) -> str | None:
+    """"05/20/2010" (month first, as US forms write it), "2010-05-20", "May 20, 2010", "20 May 2010"."""
+    t = text.strip()
+    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", t):
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", t):
+        mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if mo > 12 >= d:  # 20/05/2010: the day came first
+            mo, d = d, mo
+    elif m := re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", t):
+        mo, d, y = _MONTHS.get(m.group(1).lower(), 0), int(m.group(2)), int(m.group(3))
+    elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})", t):
+        d, mo, y = int(m.group(1)), _MONTHS.get(m.group(2).lower(), 0), int(m.group(3))
+    else:
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def _clock_time(text: str) -> str | None:
+    """"9:37 PM" -> "21:37", "12:05 am" -> "00:05", "21:37" stays."""
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*m?\.?", text.strip(), re.I)
+    if m is None or (m.group(2) is None and m.group(4) is None):
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    half = (m.group(4) or "").lower()
+    if half == "p" and hour < 12:
+        hour += 12
+    if half == "a" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}" + (f":{m.group(3)}" if m.group(3) else "")
+
+
+def native_value(input_type: str, text: str) -> str:
+    """`text` as a field of this `<input type>` takes it: a date field ISO dates, a time field 24-hour
+    times; anything else (or text that is no date or time) unchanged."""
+    if input_type == "date":
+        return _iso_date(text) or text
+    if input_type == "time":
+        return _clock_time(text) or text
+    return text
 
 
 def _fold(text: str) -> str:

@@ -13,7 +13,7 @@ from playwright.async_api import Page
 
 from fleetmind.devices.base import Target
 
-from .controls import choose_option, playwright_chord
+from .controls import choose_option, native_value, playwright_chord
 from .gestures import drag, focused_field_takes_text, type_into_focused, wheel
 from .page_scripts import FOCUS_POINT_JS, SCROLL_ELEMENT_JS, SCROLL_PAGE_JS
 from .rejection import Rejected
@@ -69,8 +69,9 @@ async def type_text(page: Page, targets: Targets, text: str, t: Target | None, c
     """Type into the target field (focused first) or the focused one; `clear` replaces, `submit` presses Enter."""
     if t is not None and t.element is not None:
         field = await targets.locate(page, t.element)
-        if clear:
-            await field.fill(text)
+        if clear:  # a date or time field takes its own form of the value ("2010-05-20", "21:37")
+            kind = await field.evaluate("(el) => el.tagName === 'INPUT' ? (el.type || '').toLowerCase() : ''")
+            await field.fill(native_value(str(kind), text))
         else:
             await field.click()
             await _require_focused_field(page, describe_target(t))

@@ -69,6 +69,7 @@ SNAPSHOT_JS = r"""
   const SHOWN_ROLES = new Set(['heading', 'img', 'alert', 'status', 'tooltip']);
   const TEXT_INPUTS = new Set(['text', 'search', 'email', 'url', 'tel', 'password', 'number', 'date', 'time',
     'datetime-local', 'month', 'week', '']);
+  const NAMED_TYPES = new Set(['date', 'time', 'datetime-local', 'month', 'week', 'email', 'tel', 'url']);
   const INPUT_ROLES = {checkbox: 'checkbox', radio: 'radio', button: 'button', submit: 'button', reset: 'button',
     image: 'button', file: 'button', color: 'button', range: 'slider', number: 'spinbutton', search: 'searchbox'};
   const CLICK_ATTRS = ['onclick', 'onmousedown', 'onmouseup', 'onpointerdown', 'ng-click', 'data-ng-click',
@@ -134,7 +135,16 @@ SNAPSHOT_JS = r"""
       const t = Array.from(el.children).find((c) => c.localName === 'title');
       if (t) return norm(t.textContent);
     }
-    return norm(el.getAttribute('placeholder') || el.getAttribute('title') || el.getAttribute('alt'));
+    const given = norm(el.getAttribute('placeholder') || el.getAttribute('title') || el.getAttribute('alt'));
+    if (given || !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) return given;
+    // A label written just before the field without `for` ("<label>Username</label><input>"), as people read it.
+    const prev = el.previousElementSibling;
+    if (prev && prev.tagName === 'LABEL' && !prev.htmlFor && !prev.querySelector('input, select, textarea')) {
+      const said = norm(prev.innerText);
+      if (said) return said;
+    }
+    // A date or time field with no name shows its kind (mm/dd/yyyy, --:-- --): call it that.
+    return el.tagName === 'INPUT' && NAMED_TYPES.has(inputType(el)) ? inputType(el) : '';
   };
   const textOf = (el, editable) => {
     const tag = el.tagName;

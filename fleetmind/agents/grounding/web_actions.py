@@ -1,0 +1,286 @@
+"""Candidate actions web pages need beyond those of any screen (`actions`), from `web.read_request`:
+
+- the items a goal ticks ("Select A, B and C"): each named box ticked once; no other box touched;
+  a box the goal names and that is ticked already is left alone (its label beside it too);
+- a position ("the 3rd checkbox", "the 2nd textbox", "the 7th search result", "the last link"):
+  the element it counts to, in page order; a result on a later page of results: that page first;
+- the button the goal presses ("and press Login", 'click "Search"', "then hit Submit"): last,
+  once what comes before it in the goal is done; held back while a field, a box or a
+  position the goal names before it is still to do;
+- a list box (a `<select>`) is chosen in, never tapped: a tap replaces what is chosen.
+
+Pure: the goal, the screen and the history in, the adjusted candidate list out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...devices.base import Observation, SelectOption, Tap, Target, TypeText, UIElement
+from .candidate import Candidate
+from .fields import field_name, row_label
+from .goals import Goal
+from .history import typed_fields
+from .web import Ordinal, WebRequest, read_request
+
+__all__ = ["named_button", "web_candidates", "web_work_left"]
+
+_PAGER = re.compile(
+    r"^(?:\d{1,3}|[<>«»‹›\s]*(?:next|prev|previous|more|older|newer|first|last)(?:\s+page)?[<>«»‹›\s]*"
+    r"|[<>«»‹›]+)$",
+    re.I,
+)
+"""Labels of a list's page links: not results."""
+_UNTICK = re.compile(r"\b(?:uncheck|untick|unselect|deselect|clear|unmark)\b", re.I)
+
+
+def _press_pattern(label: str) -> re.Pattern[str]:
+    name = re.escape(label)
+    return re.compile(
+        rf"\b(?:press|click|hit|tap|push)\s+(?:on\s+)?(?:the\s+)?"
+        rf"(?:button\s+(?:labell?ed|named|called|that says)\s+)?[\"“']?{name}[\"”']?(?!\w)",
+        re.I,
+    )
+
+
+def named_button(goal: Goal, obs: Observation) -> tuple[UIElement, int] | None:
+    """The button the goal presses ("press Login", 'click "Search"', "and submit") and where the goal says so."""
+    found: list[tuple[int, UIElement]] = []
+    boxes = {_checkable_name(e) for e in obs.elements if e.checkable}
+    for el in obs.elements:
+        label = el.label.strip()
+        if not (el.clickable and el.enabled) or el.editable or el.checkable or not label or len(label.split()) > 4:
+            continue
+        if label.casefold() in boxes or el.options:
+            continue  # a box's own label, a list box: ticked or chosen, not pressed
+        m = _press_pattern(label).search(goal.text)
+        if m is None and label.lower() == "submit":
+            m = re.search(r"\bsubmit\b", goal.text, re.I)  # "... and submit", "submit when done"
+        if m is not None:
+            found.append((m.start(), el))
+    if not found:
+        return None
+    at, el = min(found, key=lambda f: f[0])
+    return el, at
+
+
+def _checkable_name(el: UIElement) -> str:
+    return (el.description or el.text).strip().casefold()
+
+
+def _results(obs: Observation) -> list[UIElement]:
+    """What a list of results or items is made of, in page order: its links, else its clickable rows."""
+    links = [e for e in obs.elements if e.cls == "link" and e.label.strip() and not _PAGER.match(e.label.strip())]
+    if links:
+        return links
+    return [
+        e
+        for e in obs.elements
+        if e.clickable and not (e.editable or e.checkable or e.options) and e.cls not in ("button", "textbox")
+        and e.label.strip() and not _PAGER.match(e.label.strip())
+    ]
+
+
+def _counted(kind: str, obs: Observation) -> list[UIElement]:
+    els = obs.elements
+    if kind == "checkbox":
+        return [e for e in els if e.checkable and e.cls != "radio"]
+    if kind == "radio":
+        return [e for e in els if e.checkable and e.cls == "radio"]
+    if kind == "field":
+        return [e for e in els if e.editable and not e.options]
+    if kind in ("link", "button", "tab"):
+        return [e for e in els if e.cls == kind and e.clickable]
+    if kind == "option":
+        radios = [e for e in els if e.checkable and e.cls == "radio"]
+        return radios or _results(obs)
+    return _results(obs)
+
+
+def _current_page(history: list[str]) -> int:
+    """Which page of results is shown: the last page number tapped (1 before any)."""
+    for h in reversed(history):
+        if h.startswith("tap:") and h[4:].strip().isdigit():
+            return int(h[4:].strip())
+    return 1
+
+
+def _ordinal_step(o: Ordinal, obs: Observation, history: list[str]) -> tuple[UIElement, bool] | None:
+    """The element the position names (or the page link that leads to it) and whether it is done."""
+    counted = _counted(o.kind, obs)
+    if not counted:
+        return None
+    if o.kind in ("result", "item", "link") and o.index > 0:
+        per = len(counted)
+        page = (o.index - 1) // per + 1 if _current_page(history) == 1 else _current_page(history)
+        if page != _current_page(history) and o.index > per:
+            pager = [e for e in obs.elements if e.clickable and e.label.strip() == str(page)]
+            nxt = [e for e in obs.elements if e.clickable and re.match(r"^(?:next\b.*|>|»|›)$", e.label.strip(), re.I)]
+            ways = pager or nxt
+            return (ways[0], False) if ways else None
+        index = (o.index - 1) % per if page > 1 or o.index > per else o.index - 1
+        target = counted[index] if index < per else None
+    else:
+        target = counted[o.index - 1] if 0 < o.index <= len(counted) else counted[-1] if o.index == -1 else None
+    if target is None:
+        return None
+    if o.kind == "field":
+        done = field_name(target) in typed_fields(history) or (bool(o.value) and target.text == o.value)
+    elif target.checkable:
+        done = target.checked
+    else:
+        label = row_label(target, obs)
+        done = any(h.split(":", 1)[-1] == label for h in history)
+    return target, done
+
+
+def _ordinal_candidate(o: Ordinal, target: UIElement, obs: Observation, score: float) -> Candidate:
+    label = row_label(target, obs) or target.label or target.id
+    if o.kind == "field":
+        what = f"the field number {o.index}" if o.index > 0 else "the last field"
+        action = TypeText(text=o.value, target=Target(element=target.id), clear=True, why=f"fill {what}")
+        return Candidate(action, f"type {o.value} into {what}", score)
+    return Candidate(Tap(target=Target(element=target.id), why=f"tap {label}"), f"tap {label}", score)
+
+
+def _tap_target(c: Candidate, obs: Observation) -> UIElement | None:
+    a = c.action
+    if isinstance(a, Tap) and a.target.element is not None:
+        return obs.element(a.target.element)
+    return None
+
+
+def _ticks(req: WebRequest, goal: Goal, obs: Observation, out: list[Candidate]) -> tuple[list[Candidate], bool]:
+    """Tick the boxes the goal names and no other; whether some named box is still unticked."""
+    named = {i.casefold() for i in req.items}
+    boxes = [e for e in obs.elements if e.checkable and e.enabled and _checkable_name(e)]
+    ticks = [e for e in boxes if _checkable_name(e) in named]
+    if not ticks:
+        return out, False
+    by_name = {_checkable_name(e): e for e in boxes}
+    untick = bool(_UNTICK.search(goal.text))
+    kept: list[Candidate] = []
+    for c in out:
+        el = _tap_target(c, obs)
+        name = el.label.strip().casefold() if el is not None else ""
+        box = el if el is not None and el.checkable else by_name.get(name) if el is not None else None
+        if box is None:
+            kept.append(c)
+            continue
+        if _checkable_name(box) in named:
+            if box.checked and box.cls != "radio":
+                c.score, c.veto = -1.0, "the goal names it and it is ticked already"
+                kept.append(c)
+            elif box.checked:
+                c.score, c.veto = -1.0, "the goal names it and it is chosen already"
+                kept.append(c)
+            # an unticked box the goal names is ticked below, on the box itself
+        elif not untick:
+            c.score, c.veto = -1.0, "the goal does not name this box"
+            kept.append(c)
+        else:
+            kept.append(c)
+    for i, box in enumerate(e for e in ticks if not e.checked):
+        label = box.description or box.text
+        score = 3.2 if i == 0 else 2.6 - 0.01 * i  # any order will do: the first clearly, so no model is asked
+        kept.append(Candidate(Tap(target=Target(element=box.id), why=f"tick {label}"), f"tick {label}", score))
+    return kept, any(not e.checked for e in ticks)
+
+
+def _options_left(req: WebRequest, obs: Observation) -> list[tuple[UIElement, str]]:
+    """The options the goal names ("Select A and B from the list") that a list box has not chosen yet."""
+    named = {i.casefold() for i in req.items}
+    left = []
+    for el in obs.elements:
+        if not el.options or not el.enabled:
+            continue
+        chosen = {t.strip().casefold() for t in el.text.split(", ")}
+        left += [(el, o.strip()) for o in el.options if o.strip().casefold() in named - chosen]
+    return left
+
+
+def _choices(left: list[tuple[UIElement, str]], out: list[Candidate]) -> list[Candidate]:
+    """Choose each named option a list box lacks (a list box keeps what it has chosen)."""
+    have = {(c.action.target.element, c.action.option) for c in out if isinstance(c.action, SelectOption)}
+    for i, (el, option) in enumerate(left):
+        if (el.id, option) in have:
+            continue
+        why = f"choose {option} in {el.description or el.text or 'the list'}"
+        score = 3.0 if i == 0 else 2.4 - 0.01 * i
+        out.append(Candidate(SelectOption(target=Target(element=el.id), option=option, why=why), why, score))
+    return out
+
+
+def _pressed_since_work(label: str, history: list[str]) -> bool:
+    """Whether the button (or Enter in a field) was pressed after the last thing typed or ticked."""
+    last_work = max((i for i, h in enumerate(history) if h.startswith(("typed:", "choose:"))), default=-1)
+    after = history[last_work + 1 :]
+    return any(h in (f"submit:{label}", f"tap:{label}", "submit:enter") for h in after)
+
+
+def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | None:
+    """What the goal still asks of this page, in words (a box to tick, the button it presses), or None."""
+    req = read_request(goal.text)
+    named = {i.casefold() for i in req.items}
+    boxes = [e for e in obs.elements if e.checkable and not e.checked]
+    left = [e.description or e.text for e in boxes if _checkable_name(e) in named]
+    if left:
+        return f"{', '.join(left)} still to tick"
+    button = named_button(goal, obs)
+    if button is not None and not _pressed_since_work(button[0].label.strip(), history):
+        return f"{button[0].label.strip()} still to press"
+    return None
+
+
+def web_candidates(
+    goal: Goal, obs: Observation, history: list[str], out: list[Candidate], *, pending: bool
+) -> list[Candidate]:
+    """`out` (the candidates of any screen) adjusted for a web page; `pending`: a named field is still empty."""
+    req = read_request(goal.text)
+    for c in out:
+        el = _tap_target(c, obs)
+        if el is not None and el.options:
+            c.score, c.veto = -1.0, "a list box is chosen in (select_option); a tap would replace its choice"
+    out, ticks_left = _ticks(req, goal, obs, out)
+    options_left = _options_left(req, obs)
+    out = _choices(options_left, out)
+    button = named_button(goal, obs)
+    pressed = button is not None and _pressed_since_work(button[0].label.strip(), history)
+    ordinals_left_before = False
+    for i, o in enumerate(req.ordinals):
+        step = _ordinal_step(o, obs, history)
+        if step is None:
+            continue
+        target, done = step
+        before_button = button is None or o.at < button[1]
+        if done:
+            continue
+        if before_button:
+            ordinals_left_before = True
+        elif not pressed:
+            continue  # "press Search, then click the 7th result": after the button
+        if o.kind == "field" and not o.value:
+            continue
+        out.append(_ordinal_candidate(o, target, obs, 3.6 - 0.6 * i))
+    if button is not None:
+        el, _ = button
+        for c in out:  # 'Click on the "okay" button': its name is pressed, not typed anywhere
+            if isinstance(c.action, TypeText) and c.action.text.strip().casefold() == el.label.strip().casefold():
+                c.score, c.veto = -1.0, f"{c.action.text} names the button to press, not a value to type"
+        work_left = pending or ticks_left or ordinals_left_before or bool(options_left)
+        did_something = any(h.startswith(("typed:", "choose:", "tap:")) for h in history)
+        given = {v.casefold() for v in goal.values.values()} - {el.label.strip().casefold()}
+        asks_more = bool(req.fields or req.items or req.ordinals or given)
+        ready = not work_left and not pressed and (did_something or not asks_more)
+        mine = [c for c in out if (t := _tap_target(c, obs)) is not None and t.id == el.id]
+        if not mine:
+            label = el.label.strip()
+            mine = [Candidate(Tap(target=Target(element=el.id), why=f"tap {label}"), f"tap {label}", 0.0)]
+            out.append(mine[0])
+        for c in mine:
+            if ready:
+                c.score = max(c.score, 3.5)
+            elif work_left:
+                c.score = min(c.score, 0.2)
+    return out
+
