@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...devices.base import TERMINAL_KINDS, AskUser, Done
-from ..grounding import Candidate, Goal
+from ..grounding import SECRET, Candidate, Goal, history_entry
+from ..grounding.history import typed_values
 from ..questions import PendingQuestion, missing_message
 from ..records import LoopState, StepRecord, SubtaskSpec
 from ..reflection import MAX_WANDER, explore_or_ask
@@ -39,6 +40,13 @@ def gate(
         return explore_or_ask(record, obs, cands, state, can_ask=can_ask, failed=failed)
     if is_state_changing(effect) and can_ask and (empty := missing_message(goal, obs, state.get("answers", {}))):
         return {"question": empty}  # never send a message with nothing in it
+    if effect == "irreversible" and (again := _repeats(record, state)) is not None:
+        return failed(
+            state,
+            f"not done again: {again} was done once in this run (the same text typed), but the screen does not"
+            " show it done; an action that cannot be undone is not repeated on a guess",
+            final=True,
+        )
     if effect == "irreversible" and spec.confirm == "ask":
         text = confirmation_text(action, obs)
         if text not in state.get("confirmed", []):
@@ -53,3 +61,20 @@ def gate(
             )
     explored = 0 if record.settled else state.get("explored", 0) + 1
     return {"pending": record, "step": record.step, "explored": explored}
+
+
+def _repeats(record: StepRecord, state: LoopState) -> str | None:
+    """The action, in words, when `record` would do again what an earlier irreversible step of
+    this run did: the same button after the same text was typed again (a message sent twice
+    because its thread did not show it). A second delete of another row types nothing, so it
+    is no repeat; nor is a send with another text."""
+    history, obs = state["history"], state["obs"]
+    entry = history_entry(record.action, obs)
+    marks = [i for i, h in enumerate(history) if h.startswith("irreversible:")]
+    same = [i for i in marks if history[i] == f"irreversible:{entry}"]
+    if not same:
+        return None
+    last = same[-1]
+    before = max((i for i in marks if i < last), default=-1)
+    sent, now = typed_values(history[before + 1 : last]), typed_values(history[last + 1 :])
+    return f"“{record.summary}”" if sent & now - {SECRET} else None

@@ -1,0 +1,89 @@
+"""A message's own words are the message's: they do not choose the app, make the goal a toggle
+or a question; and an action that cannot be undone is never repeated on a guess."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from fleetmind.agents.grounding import parse_goal
+from fleetmind.agents.loop import GuiAgent, StepRecord, SubtaskSpec
+from fleetmind.agents.loop.gate import gate
+from fleetmind.agents.records import LoopState
+from fleetmind.devices.base import Bounds, Observation, Tap, Target, UIElement, describe_action
+from fleetmind.devices.virtual import VirtualPhone
+
+CONTACTS = [{"name": "Ada Lovelace", "phone": "555 0100"}, {"name": "Alan Turing", "phone": "555 0142"}]
+
+
+def phone() -> VirtualPhone:
+    p = VirtualPhone(seed=3)
+    p.seed(contacts=CONTACTS)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("goal", "body"),
+    [
+        ("Text Ada Lovelace saying I left the notes at your place", "I left the notes at your place"),
+        ("Send Ada Lovelace a message saying the alarm in the office is broken", "the alarm in the office is broken"),
+        ("Send an SMS to Alan Turing saying check your calendar", "check your calendar"),
+        ("Text Alan Turing saying turn off the oven please", "turn off the oven please"),
+        ("Text Ada Lovelace that my bank balance is fine", "my bank balance is fine"),
+    ],
+)
+async def test_a_message_mentioning_other_apps_is_sent_once_and_nothing_else_changes(goal: str, body: str) -> None:
+    p = phone()
+    settings = p.state.settings.model_copy()
+    steps: list[StepRecord] = []
+
+    async def on_step(r: StepRecord) -> None:
+        steps.append(r)
+
+    async with asyncio.timeout(30):
+        result = await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"), on_step=on_step)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [m.body for m in p.state.messages] == [body]
+    assert p.state.notes == [] and p.state.settings == settings
+    assert all(s.action.kind != "launch_app" or s.action.app == "Messages" for s in steps)  # type: ignore[union-attr]
+
+
+def test_a_message_does_not_make_the_goal_a_toggle_or_a_question() -> None:
+    oven = parse_goal("Text Ada saying turn off the oven")
+    assert oven.want_on is None and not oven.asks_answer and "oven" not in oven.words
+    calendar = parse_goal("Send an SMS to Alan Turing saying check your calendar")
+    assert not calendar.asks_answer and "calendar" not in calendar.words
+    assert parse_goal("Turn off Wi-Fi").want_on is False  # the request's own words still count
+
+
+def _send_screen() -> Observation:
+    box = Bounds(left=0, top=0, right=800, bottom=80)
+    text = UIElement(id="e0", text="see you at noon", description="Text message", editable=True, bounds=box)
+    send = UIElement(id="e1", text="Send", clickable=True, bounds=Bounds(left=820, top=0, right=1000, bottom=80))
+    return Observation(
+        device_id="p", screen_width=1080, screen_height=2400, foreground_app="Messages", elements=[text, send]
+    )
+
+
+def _gate(history: list[str]) -> LoopState:
+    obs = _send_screen()
+    tap = Tap(target=Target(element="e1"))
+    record = StepRecord(9, tap, describe_action(tap, obs), "rule", "the goal names it")
+    state: LoopState = {"obs": obs, "history": history, "step": 8, "trail": [], "confirmed": []}
+    spec = SubtaskSpec(goal="Text Alan Turing saying see you at noon", confirm="allow")
+    goal = parse_goal(spec.goal)
+    return gate(record, goal, [], state, spec=spec, can_ask=True, failed=lambda s, why, **_: {"why": why})
+
+
+SENT = ["launch_app", "typed:To:Alan Turing", "typed:Message:see you at noon", "submit:Send"]
+SENT.append("irreversible:submit:Send")
+
+
+def test_an_irreversible_step_is_not_repeated_with_the_same_text() -> None:
+    again = _gate([*SENT, "typed:Text message:see you at noon"])
+    assert "not done again" in again["why"] and "Send" in again["why"]  # type: ignore[typeddict-item]
+    other = _gate([*SENT, "typed:Text message:and bring the cake"])
+    assert other.get("pending") is not None  # another text is another message
+    first = _gate(SENT[:3])
+    assert first.get("pending") is not None
