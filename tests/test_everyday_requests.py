@@ -267,3 +267,31 @@ async def test_a_contact_is_saved_with_the_name_and_details_given(goal: str, nam
         ("Ada Lovelace", "555 0100", ""),
         (name, phone, email),
     ]
+
+
+# -- the bank's recent transfers are read, newest first ----------------------------------------
+
+SENT = [{"to": "Ben Ito", "amount": 40.0}, {"to": "Corner Garage", "amount": 310.0}]
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "With PIN 1111, what was my last bank transfer?",
+        "who did I last send money to? pin 1111",
+        "How much was my most recent bank transfer? PIN 1111",
+    ],
+)
+async def test_the_last_transfer_is_read_off_the_bank(goal: str) -> None:
+    p = VirtualPhone(seed=5).seed(bank={"transactions": SENT})
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert "Corner Garage" in result.outputs["result"] and "310" in result.outputs["result"]
+    assert [(t.to, t.amount) for t in p.state.bank.transactions] == [(t["to"], t["amount"]) for t in SENT]
+
+
+async def test_money_one_has_is_the_balance_not_a_transfer() -> None:
+    p = VirtualPhone(seed=5).seed(bank={"transactions": SENT})
+    result = await run(p, "How much money do I have in the bank? password's 4321")
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert result.outputs["result"] == "Balance: $2,450.75"

@@ -40,7 +40,7 @@ _SYNONYMS = {
     "louder": {"volume", "increase"}, "quieter": {"volume", "decrease"}, "softer": {"volume", "decrease"},
     "down": {"decrease"}, "lower": {"decrease"}, "raise": {"increase"}, "reduce": {"decrease"},
     "send": {"send", "transfer"}, "pay": {"pay", "transfer", "send"}, "wire": {"transfer"},
-    "money": {"transfer", "balance"},
+    "money": {"balance"},  # "how much money do I have"; sending it says "send", "pay" or "transfer"
     "stop": {"stop", "cancel"}, "end": {"stop", "cancel"}, "kill": {"stop", "cancel"},
     "move": {"edit"}, "reschedule": {"edit"}, "postpone": {"edit"}, "push": {"edit"}, "shift": {"edit"},
     "delay": {"edit"}, "change": {"edit"}, "update": {"edit"},

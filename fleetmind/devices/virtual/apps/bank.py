@@ -73,7 +73,7 @@ def login_screen(v: View) -> Screen:
 
 
 def account_screen(v: View) -> Screen:
-    """Balance, recent transfers, Transfer and Log out."""
+    """Balance, Transfer, the recent transfers (newest first) and Log out."""
     bank = v.state.bank
     nodes = app_bar(v, "Bank", up=False, actions=[("Log out", "Log out", _log_out)])
     top = v.top + 40
@@ -92,10 +92,12 @@ def account_screen(v: View) -> Screen:
     top += 180
     nodes.append(button("Transfer", box(PAD, top, 520, top + 140), _open_transfer, rid=v.rid("transfer")))
     top += 200
+    if bank.transactions:  # newest first, each saying what it was, as banking apps list recent activity
+        nodes.append(text_view("Recent transfers", box(PAD, top, SCREEN_W - PAD, top + 80), rid=v.rid("recent")))
+        top += 90
     for t in reversed(bank.transactions[-5:]):
-        nodes.append(
-            text_view(f"-{money(t.amount)}  {t.to}", box(PAD, top, SCREEN_W - PAD, top + 100), rid=v.rid("transaction"))
-        )
+        line = f"Transfer to {t.to} \u00b7 -{money(t.amount)}"
+        nodes.append(text_view(line, box(PAD, top, SCREEN_W - PAD, top + 100), rid=v.rid("transaction")))
         top += 110
     return Screen("Bank", nodes, activity=".AccountActivity", secure=True)
 
