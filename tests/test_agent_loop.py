@@ -153,7 +153,7 @@ async def test_ask_user_pauses_for_the_answer() -> None:
         return "Ada"
 
     result = await GuiAgent(p, cloud=ScriptedModel(spy)).run(
-        SubtaskSpec(goal="Call someone", tier_policy="cloud-only"), ask=ask
+        SubtaskSpec(goal="Look someone up", tier_policy="cloud-only"), ask=ask
     )
     assert asked == ["Which contact?"] and result.status == "succeeded"
     assert not result.verified and result.summary.startswith("done, unverified")  # nothing on screen shows it

@@ -11,7 +11,7 @@ from fleetmind.agents.grounding import parse_goal
 from fleetmind.agents.loop import GuiAgent, StepRecord, SubtaskSpec
 from fleetmind.agents.loop.gate import gate
 from fleetmind.agents.records import LoopState
-from fleetmind.devices.base import Bounds, Observation, Tap, Target, UIElement, describe_action
+from fleetmind.devices.base import Bounds, LaunchApp, Observation, Tap, Target, UIElement, describe_action
 from fleetmind.devices.virtual import VirtualPhone
 
 CONTACTS = [{"name": "Ada Lovelace", "phone": "555 0100"}, {"name": "Alan Turing", "phone": "555 0142"}]
@@ -87,3 +87,52 @@ def test_an_irreversible_step_is_not_repeated_with_the_same_text() -> None:
     assert other.get("pending") is not None  # another text is another message
     first = _gate(SENT[:3])
     assert first.get("pending") is not None
+
+
+@pytest.mark.parametrize(
+    ("goal", "kind"),
+    [
+        ("send Katherine an email saying thanks for the notes", "e-mail"),
+        ("Email Tim saying the report is late", "e-mail"),
+        ("Call Ada Lovelace", "phone-call"),
+        ("take a selfie", "camera"),
+    ],
+)
+async def test_a_kind_of_app_the_phone_lacks_is_refused_before_anything_is_touched(goal: str, kind: str) -> None:
+    p = phone()
+    before = p.state.model_copy(deep=True)
+    async with asyncio.timeout(30):
+        result = await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"))
+    assert result.status == "failed" and result.steps == 0
+    assert f"there is no {kind} app on" in result.summary and "Messages" in result.summary  # its apps are listed
+    assert p.state == before
+
+
+@pytest.mark.parametrize(
+    "goal",
+    ["Add Bob Stone with email bob@example.org", "Text Ada Lovelace saying call me when you land"],
+)
+def test_email_and_call_as_a_field_or_inside_a_message_need_no_such_app(goal: str) -> None:
+    from fleetmind.agents.scope import missing_kind
+
+    assert missing_kind(parse_goal(goal), ["Messages", "Contacts", "Notes"]) is None
+
+
+async def test_a_state_change_in_an_app_the_request_is_not_about_is_a_guess() -> None:
+    """Without the kind check, a local model that wandered into Notes must not save a note there."""
+    from fleetmind.agents.loop.gate import in_another_app
+
+    p = phone()
+    await p.act(LaunchApp(app="Notes"))
+    obs = await p.observe()
+    new = next(e for e in obs.elements if e.label == "New note")
+    tap = Tap(target=Target(element=new.id))
+    record = StepRecord(2, tap, describe_action(tap, obs), "rule", "the goal names it")
+    goal = parse_goal("Post on the forum saying the notes are up")
+    assert in_another_app(record, goal, obs, p.info) is None  # opening a form changes nothing yet
+    await p.act(tap)
+    form = await p.observe()
+    save = next(e for e in form.elements if e.label == "Save")
+    saving = StepRecord(3, Tap(target=Target(element=save.id)), "tap 'Save'", "rule", "the goal names it")
+    assert in_another_app(saving, goal, form, p.info) == "Notes is not an app the request is about"
+    assert in_another_app(saving, parse_goal("Write a note saying hi"), form, p.info) is None

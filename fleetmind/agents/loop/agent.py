@@ -32,7 +32,7 @@ from ..skills.learning import SkillLearning
 from .asking import AskFn, take_answer
 from .checks import verify
 from .edges import after_act, after_ask, after_decide, after_observe, after_reflect, after_verify
-from .gate import gate
+from .gate import gate, in_another_app
 from .goal import fresh_start, read_goal
 from .notes import take_notes
 from .reflect import reflect
@@ -319,6 +319,8 @@ class GuiAgent:
         record.latency_ms = (time.perf_counter() - start) * 1000
         if note := next((c.note for c in cands if c.action is record.action and c.note), ""):
             record.why = f"{record.why}; {note}"
+        if (guess := in_another_app(record, goal, obs, self.device.info)) is not None:
+            record.settled, record.why = False, f"{record.why}; but {guess}"
         update: LoopState = {**self._gate(record, goal, cands, state), "replay": replay, "fresh_done": True}
         if record.plan:  # a chat model said which screens lie between here and the goal
             update["subgoals"] = with_steps(subgoals, record.plan)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...devices.base import TERMINAL_KINDS, AskUser, Done
-from ..grounding import SECRET, Candidate, Goal, history_entry
+from ...devices.base import TERMINAL_KINDS, AskUser, DeviceInfo, Done, Observation
+from ..grounding import SECRET, Candidate, Goal, goal_apps, history_entry
 from ..grounding.history import typed_values
 from ..questions import PendingQuestion, missing_message
 from ..records import LoopState, StepRecord, SubtaskSpec
@@ -61,6 +61,18 @@ def gate(
             )
     explored = 0 if record.settled else state.get("explored", 0) + 1
     return {"pending": record, "step": record.step, "explored": explored}
+
+
+def in_another_app(record: StepRecord, goal: Goal, obs: Observation, info: DeviceInfo) -> str | None:
+    """Why a state change that grounding or the local model settled is still a guess: it is in
+    an app the request is not about ("send Katherine an email" on a phone without e-mail: a
+    Notes form also takes a message, and Save there would keep a note nobody asked for)."""
+    app = obs.foreground_app
+    if info.kind != "phone" or record.tier == "cloud" or not record.settled or app not in info.apps:
+        return None
+    if not is_state_changing(effect_of(record.action, obs)) or app.lower() in goal_apps(goal, info.apps):
+        return None
+    return f"{app} is not an app the request is about"
 
 
 def _repeats(record: StepRecord, state: LoopState) -> str | None:

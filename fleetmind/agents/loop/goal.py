@@ -10,7 +10,7 @@ from ...devices.base import Action, DeviceInfo, LaunchApp, Observation, PressKey
 from ..dates import day_named
 from ..grounding import Goal, extract_values, on_home, parse_goal
 from ..records import SubtaskSpec
-from ..scope import missing_app
+from ..scope import missing_app, missing_kind
 from .asking import SAID
 
 
@@ -39,7 +39,7 @@ def out_of_scope(goal: Goal, info: DeviceInfo) -> str | None:
     if info.kind != "phone" or goal.asks_answer and not goal.words - {"find", "tell", "check", "what"}:
         return None
     apps = ", ".join(info.apps)
-    if (app := missing_app(goal, info.apps)) is not None:
+    if (app := missing_app(goal, info.apps) or missing_kind(goal, info.apps)) is not None:
         return f"not done: there is no {app} app on {info.id} (its apps: {apps}); nothing was touched"
     return None
 
