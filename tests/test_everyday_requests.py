@@ -295,3 +295,60 @@ async def test_money_one_has_is_the_balance_not_a_transfer() -> None:
     result = await run(p, "How much money do I have in the bank? password's 4321")
     assert result.status == "succeeded" and result.verified, result.summary
     assert result.outputs["result"] == "Balance: $2,450.75"
+
+
+# -- adding to a note one has keeps what it says ----------------------------------------------
+
+NOTES = [{"title": "Groceries", "body": "milk, eggs"}, {"title": "Trip ideas", "body": "Lisbon"}]
+
+
+@pytest.mark.parametrize(
+    ("goal", "bodies"),
+    [
+        ("add butter to my groceries note", ["milk, eggs, butter", "Lisbon"]),
+        ("put bread on the groceries list", ["milk, eggs, bread", "Lisbon"]),
+        ("Add sunscreen to my trip ideas note", ["milk, eggs", "Lisbon, sunscreen"]),
+    ],
+)
+async def test_an_item_is_added_to_the_note_named_not_to_a_new_one(goal: str, bodies: list[str]) -> None:
+    p = VirtualPhone(seed=5).seed(notes=NOTES)
+    result = await run(p, goal)
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(n.title, n.body) for n in p.state.notes] == list(zip(["Groceries", "Trip ideas"], bodies, strict=True))
+
+
+async def test_adding_to_a_note_that_is_not_there_changes_no_other_note() -> None:
+    p = VirtualPhone(seed=5).seed(notes=NOTES)
+    result = await run(p, "add nails to my hardware store list")
+    assert result.status != "succeeded"
+    assert [(n.title, n.body) for n in p.state.notes] == [(n["title"], n["body"]) for n in NOTES]
+
+
+@pytest.mark.parametrize(
+    ("goal", "item"),
+    [
+        ("Add sunscreen to my packing list note", "sunscreen"),
+        ("jot down call mum in my to-do list", "call mum"),
+        ("add a charger to the packing list", "charger"),
+    ],
+)
+def test_an_item_for_a_list_is_read_and_makes_nothing_new(goal: str, item: str) -> None:
+    parsed = parse_goal(goal)
+    assert parsed.values == {"append": item} and not parsed.words & {"add", "new", "create"}
+
+
+@pytest.mark.parametrize(
+    "goal", ["add Ada to my contacts list", "Add lunch with Bo to my calendar", "add milk to my note"]
+)
+def test_adding_to_contacts_a_calendar_or_an_unnamed_note_is_no_append(goal: str) -> None:
+    assert "append" not in parse_goal(goal).values
+
+
+def test_an_item_joins_a_list_the_way_it_is_written() -> None:
+    from fleetmind.agents.grounding.goals import appended
+
+    assert appended("milk, eggs", "butter") == "milk, eggs, butter"
+    assert appended("Call the plumber about the leaking sink", "buy tape") == (
+        "Call the plumber about the leaking sink\nbuy tape"
+    )
+    assert appended("", "butter") is None  # nothing to add to: never a new note

@@ -19,7 +19,7 @@ from ...devices.base import (
 )
 from .candidate import Candidate
 from .fields import ROW_SEP, field_cue, field_name, is_empty_field, readable_label, row_label, row_title
-from .goals import Goal, goal_apps, is_about, overlap, target_value
+from .goals import Goal, appended, goal_apps, is_about, opened_list_named, overlap, target_value
 from .history import typed_fields
 from .screens import current_value, on_home, on_web
 from .vocabulary import (
@@ -59,6 +59,8 @@ def toggle_matches(goal: Goal, el: UIElement) -> bool:
 def _cued_value(goal: Goal, el: UIElement) -> str | None:
     """The value the goal gives for this editable field by its cue words, if any."""
     cue = field_cue(el)
+    if cue == "message" and "append" in goal.values:  # "add sunscreen to my packing list": keep what it says
+        return appended(el.text if not is_empty_field(el) else "", goal.values["append"])
     if cue is not None:
         if cue in ("title", "name") and cue not in goal.values and "text" in goal.values:
             return goal.values["text"]  # "add 'Book club' on ...": quoted words name what is made
@@ -90,6 +92,9 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
     suggested = _suggestions(obs, history)
     target = target_value(goal.text)
     removing = bool(goal.words & REMOVE_WORDS)
+    titles = [e.text for e in obs.elements if field_cue(e) == "title"]
+    if "append" in goal.values and not opened_list_named(goal, titles):
+        removing = True  # adding to a note: type nothing into another note's form (nor a new one)
     editing = bool(goal.words & EDIT_WORDS)
     for el in obs.elements:
         if el.editable:
