@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ...devices.base import UIElement
+from .fields import field_cue
 from .vocabulary import STOP
 
 __all__ = ["ANY_FIELD", "Ordinal", "WebRequest", "field_words", "read_request", "web_field_value"]
@@ -104,13 +105,14 @@ def _cased(value: str, after: str) -> str:
     return value.lower() if m.group(1).lower().startswith(("lower", "small")) else value.upper()
 
 
-def _words_before(text: str) -> frozenset[str]:
-    """The field a quoted value is the value of, named just before it: 'the username "ada"'."""
+def _words_before(text: str) -> frozenset[str] | None:
+    """The field a quoted value is the value of, named just before it: 'the username "ada"'; no words
+    for a field named only by what it holds ('with the text "..."'); None when nothing names a field."""
     m = re.search(r"\bthe\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:of\s+|is\s+|as\s+|=\s*|:\s*)?$", text, re.I)
     if m is None:
-        return frozenset()
+        return None
     named = _plain(m.group(1))
-    return frozenset() if named & _VERBS else frozenset(named - _GENERIC)
+    return None if named & _VERBS else frozenset(named - _GENERIC)
 
 
 def _field_after(clause: str) -> tuple[frozenset[str], bool] | None:
@@ -151,6 +153,8 @@ def _fields(text: str) -> list[tuple[frozenset[str], str]]:
                 out.append((named, value))
             elif not named and not before:
                 out.append((frozenset(), value))
+        elif before is not None and not before:
+            out.append((frozenset(), value))  # "reply with the text "...""
         elif not before and re.search(r"\b(?:textbox|text box|text field|field|input)\b", text[: q.start()], re.I):
             out.append((frozenset(), value))  # "Use the textbox to enter "Renda""
     for m in _UNQUOTED.finditer(text):
@@ -204,7 +208,8 @@ def field_words(el: UIElement) -> set[str]:
 
 def web_field_value(text: str, el: UIElement) -> str | None:
     """The value a web-form request gives for the field `el` (by its name, or as the unnamed field's
-    value, or for every field), or None when the request's web reading says nothing about it."""
+    value, or for every field); "" when the request names only other fields; None when its web
+    reading says nothing about fields (the field's cue words decide)."""
     fields = read_request(text).fields
     if not fields:
         return None
@@ -217,5 +222,10 @@ def web_field_value(text: str, el: UIElement) -> str | None:
         if ANY_FIELD in named:
             return value
     named_elsewhere = any(named and named & known for named, _ in fields)
-    return next((v for named, v in fields if not named), None) if not named_elsewhere else None
+    unnamed = next((v for named, v in fields if not named), None)
+    if unnamed is not None and not named_elsewhere:
+        return unnamed
+    # The request names its fields and this is none of them: no quoted value meant for another
+    # field goes here (a field with a cue of its own, "Email", still takes its value by that cue).
+    return "" if field_cue(el) is None else None
 

@@ -21,9 +21,10 @@ from .candidate import Candidate
 from .fields import field_name, row_label
 from .goals import Goal
 from .history import typed_fields
+from .vocabulary import SUBMIT
 from .web import Ordinal, WebRequest, read_request
 
-__all__ = ["named_button", "web_candidates", "web_work_left"]
+__all__ = ["named_button", "pressed_last", "web_candidates", "web_work_left"]
 
 _PAGER = re.compile(
     r"^(?:\d{1,3}|[<>«»‹›\s]*(?:next|prev|previous|more|older|newer|first|last)(?:\s+page)?[<>«»‹›\s]*"
@@ -218,6 +219,26 @@ def _pressed_since_work(label: str, history: list[str]) -> bool:
     return any(h in (f"submit:{label}", f"tap:{label}", "submit:enter") for h in after)
 
 
+def _sends(el: UIElement) -> bool:
+    """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
+    words = re.split(r"[-_\s]+", el.label.strip().lower())
+    return bool(words) and words[0] in SUBMIT and not el.editable and not el.checkable
+
+
+def _send_when_filled(obs: Observation, history: list[str], out: list[Candidate], *, pending: bool) -> list[Candidate]:
+    """A form the goal does not name a button of is sent by its one send control once it is filled."""
+    senders = {e.id for e in obs.elements if e.clickable and e.enabled and _sends(e)}
+    last_sent = max((i for i, h in enumerate(history) if h.startswith("submit:")
+                     or (h.startswith("tap:") and re.split(r"[-_\s]+", h[4:].lower())[0] in SUBMIT)), default=-1)
+    typed_now = any(h.startswith("typed:") for h in history[last_sent + 1 :])
+    if len(senders) != 1 or not typed_now or pending:
+        return out
+    for c in out:
+        if (el := _tap_target(c, obs)) is not None and el.id in senders:
+            c.score = max(c.score, 3.5)
+    return out
+
+
 def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | None:
     """What the goal still asks of this page, in words (a box to tick, the button it presses), or None."""
     req = read_request(goal.text)
@@ -226,10 +247,26 @@ def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | Non
     left = [e.description or e.text for e in boxes if _checkable_name(e) in named]
     if left:
         return f"{', '.join(left)} still to tick"
+    if left := [option for _, option in _options_left(req, obs)]:
+        return f"{', '.join(left)} still to choose"
     button = named_button(goal, obs)
     if button is not None and not _pressed_since_work(button[0].label.strip(), history):
         return f"{button[0].label.strip()} still to press"
     return None
+
+
+def pressed_last(goal: Goal, history: list[str]) -> str | None:
+    """The button the goal names, when pressing it was the last step and the goal asks nothing after it
+    ("... and press Login"; not "press Search, then open the 7th result"); None otherwise."""
+    if not history or not history[-1].startswith(("tap:", "submit:")):
+        return None
+    label = history[-1].split(":", 1)[1].strip()
+    m = _press_pattern(label).search(goal.text) if label else None
+    if m is None and label.lower() == "submit":
+        m = re.search(r"\bsubmit\b", goal.text, re.I)
+    if m is None or any(o.at > m.start() for o in read_request(goal.text).ordinals):
+        return None
+    return label
 
 
 def web_candidates(
@@ -262,6 +299,8 @@ def web_candidates(
         if o.kind == "field" and not o.value:
             continue
         out.append(_ordinal_candidate(o, target, obs, 3.6 - 0.6 * i))
+    if button is None:
+        out = _send_when_filled(obs, history, out, pending=pending or ticks_left or bool(options_left))
     if button is not None:
         el, _ = button
         for c in out:  # 'Click on the "okay" button': its name is pressed, not typed anywhere

@@ -40,7 +40,7 @@ from ..grounding import (
     typed_fields,
 )
 from ..grounding.screens import on_web
-from ..grounding.web_actions import web_work_left
+from ..grounding.web_actions import pressed_last, web_work_left
 
 __all__ = ["SECRET", "Verdict", "appears", "check_goal", "checkable", "entered_values", "screen_error"]
 
@@ -254,6 +254,10 @@ def check_goal(goal: Goal, obs: Observation, history: list[str]) -> Verdict | No
     """The verdict on `goal` given the current screen and the steps taken, or None while not done."""
     if on_web(obs) and web_work_left(goal, obs, history) is not None:
         return None  # a box the goal names is unticked, or the button it presses is still to press
+    if on_web(obs) and not goal.asks_answer and (pressed := pressed_last(goal, history)) is not None:
+        if error := screen_error(obs):
+            return Verdict("refused", f"{obs.foreground_app or 'the page'} says: {error}")
+        return Verdict("unverified", f"pressed {pressed} last, as asked; the page shows no error, nor what it did")
     destination = goal.words - _NAVIGATE
     if goal.words & _NAVIGATE and destination and destination <= content_words(obs.foreground_app):
         return Verdict("verified", f"{obs.foreground_app} is open")

@@ -128,8 +128,8 @@ SNAPSHOT_JS = r"""
     const aria = norm(el.getAttribute('aria-label'));
     if (aria) return aria;
     if (el.labels && el.labels.length) {
-      const s = norm(Array.from(el.labels).map((l) => l.innerText).join(' '));
-      if (s) return s;
+      const s = norm(Array.from(el.labels).map((l) => l.innerText).join(' ')).replace(/\s*:$/, '');
+      if (s) return s;  // "Name:" names the field Name
     }
     if (isSvg(el)) {
       const t = Array.from(el.children).find((c) => c.localName === 'title');
@@ -140,7 +140,7 @@ SNAPSHOT_JS = r"""
     // A label written just before the field without `for` ("<label>Username</label><input>"), as people read it.
     const prev = el.previousElementSibling;
     if (prev && prev.tagName === 'LABEL' && !prev.htmlFor && !prev.querySelector('input, select, textarea')) {
-      const said = norm(prev.innerText);
+      const said = norm(prev.innerText).replace(/\s*:$/, '');
       if (said) return said;
     }
     // A date or time field with no name shows its kind (mm/dd/yyyy, --:-- --): call it that.
@@ -174,6 +174,18 @@ SNAPSHOT_JS = r"""
     const marks = (el.ownerDocument.defaultView || window).__fmListened;
     return (marks && marks.has(el)) || typeof el.onclick === 'function' || typeof el.onmousedown === 'function'
       || CLICK_ATTRS.some((a) => el.hasAttribute(a));
+  };
+  const hasListeningChild = (el) => {
+    for (const c of el.children) if (listened(c)) return true;
+    return false;
+  };
+  const iconName = (el) => {
+    // An icon drawn by CSS (<span class="trash">, <i class="fa fa-star">) is known by its class.
+    const words = Array.from(el.classList || []).map((c) => c.toLowerCase()
+      .replace(/^(?:fa|fas|far|bi|glyphicon|icon|icons|material-icons|mdi|ion|ti)(?:-|$)/, '')
+      .replace(/[-_]+/g, ' ').trim())
+      .filter((w) => w && !/^(?:fa|icon|btn|button|clicked|active|selected|disabled|hidden|small|large|lg|sm|xs|\d.*)$/.test(w));
+    return norm(words.join(' '), 40);
   };
   const hasDirectText = (el) => {
     for (const n of el.childNodes) if (n.nodeType === 3 && n.data.trim()) return true;
@@ -257,10 +269,15 @@ SNAPSHOT_JS = r"""
         marked.push(el);
         let text = '';
         if (textLeaf) text = inlineOnly ? norm(el.innerText) : directText(el);
-        else if (weak && !inlineOnly) text = directText(el);
+        else if (weak && !inlineOnly) {
+          text = directText(el);
+          const inner = text ? '' : norm(el.innerText);
+          if (inner.length <= 40) text = text || inner;  // an icon button whose word sits in a child ("Reply")
+        }
         else if (control || shown) text = textOf(el, editable);
         let label = name();
         if (svgShape && !label) label = norm(`${colorName(style.fill) || colorName(style.stroke)} ${local}`);
+        if (!label && !text && !svg && (control || pointerStarts) && !editable && !el.id) label = iconName(el);
         const type = tag === 'INPUT' ? inputType(el) : '';
         const checkable = type === 'checkbox' || type === 'radio' || CHECKABLE_ROLES.has(role)
           || el.hasAttribute('aria-checked') || el.hasAttribute('aria-pressed');
@@ -297,7 +314,8 @@ SNAPSHOT_JS = r"""
       delegated: ctx.delegated || (hears && small),
       svgBox: local === 'svg' ? rect : ctx.svgBox,
       cursor: style.cursor,
-      inControl: ctx.inControl || strong || weak,
+      // A box that only shows a pointer does not own its children's own click handlers ("Reply", "Forward").
+      inControl: ctx.inControl || strong || (weak && (hears || !hasListeningChild(el))),
     };
     let childClip = clip;
     if (!svg && (style.overflowX !== 'visible' || style.overflowY !== 'visible')) childClip = clipBy(clip, rect);
