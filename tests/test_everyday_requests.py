@@ -352,3 +352,35 @@ def test_an_item_joins_a_list_the_way_it_is_written() -> None:
         "Call the plumber about the leaking sink\nbuy tape"
     )
     assert appended("", "butter") is None  # nothing to add to: never a new note
+
+
+# -- what a goal is about, from its values and its verbs -----------------------------------------
+
+
+def test_values_only_one_app_takes_make_the_goal_about_it() -> None:
+    from fleetmind.agents.grounding import goal_apps
+
+    apps = ["Settings", "Contacts", "Messages", "Clock", "Calendar", "Notes"]
+    assert goal_apps(parse_goal("Add 'Yoga' on 2025-07-01 from 18:00 to 19:00 at the gym"), apps) == {"calendar"}
+    assert "clock" in goal_apps(parse_goal("Remind me in 20 minutes to take the pizza out"), apps)
+
+
+async def test_an_event_given_only_by_its_values_is_saved_in_the_calendar() -> None:
+    p = VirtualPhone(seed=5)
+    result = await run(p, "Add 'Yoga' on 2025-07-01 from 18:00 to 19:00 at the gym")
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [(e.title, e.date, e.start, e.end, e.location) for e in p.state.events] == [
+        ("Yoga", "2025-07-01", "18:00", "19:00", "gym")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("goal", "makes"),
+    [
+        ("Save a new contact for me: Lena Park, lena.park@example.com", True),
+        ("store a contact: Bo Lin, 555 0101", True),
+        ("save his new number 555 0199", False),  # a change to a record, not a new one
+    ],
+)
+def test_saving_a_new_record_is_making_one(goal: str, makes: bool) -> None:
+    assert ("create" in parse_goal(goal).words) is makes

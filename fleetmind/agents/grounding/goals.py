@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ...secrets.names import referenced_secret
 from .fields import FIELD_CUES, field_key
 from .spoken import spoken_times
-from .vocabulary import APP_HINTS, EDIT_WORDS, LANGUAGES, STOP, content_words, words
+from .vocabulary import APP_HINTS, EDIT_WORDS, LANGUAGES, STOP, VALUE_APPS, content_words, words
 
 _ON = re.compile(
     r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on"
@@ -496,10 +496,16 @@ _THE_DEVICE = re.compile(
 """The phone itself ("put the phone in airplane mode", "my phone in French"), not a phone number."""
 
 
+_SAVE_A_NEW = re.compile(r"\b(?:save|store|keep|put)\s+(?:a|an|one more)\s+(?:new\s+)?|\b(?:save|store)\s+new\b", re.I)
+"""Saving a new record ("save a new contact for me"), not saving a change to one ("save his new number")."""
+
+
 def goal_words(text: str) -> set[str]:
     """The goal's content words, as the screen is matched against them: the phone itself is no
     contact's number, a language named is the language setting, "remind me" asks for a reminder."""
     found = content_words(_THE_DEVICE.sub(" ", text))
+    if _SAVE_A_NEW.search(text):
+        found |= content_words("add")  # "save a new contact": one is made, as "add a contact" says
     if _REMINDER.search(text):
         found.add("reminder")  # "remind me to ...": a reminder (the clock's alarms), not a message to send
     return found | {"language"} if found & LANGUAGES else found
@@ -530,8 +536,9 @@ def target_value(text: str) -> int | None:
 
 
 def is_about(goal: Goal, app: str) -> bool:
-    """True when the goal is about `app` (names it, or the kind of data it holds)."""
-    return bool(goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set())))
+    """True when the goal is about `app` (names it, the kind of data it holds, or values only it takes)."""
+    named = goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set()))
+    return bool(named or goal.values.keys() & VALUE_APPS.get(app.lower(), set()))  # a date and an end: an event
 
 
 def goal_apps(goal: Goal, apps: list[str]) -> set[str]:
