@@ -17,7 +17,9 @@ from fleetmind.devices.base import LaunchApp, Observation, Tap, Target, TypeText
 from fleetmind.devices.browser import BrowserDevice, find_chromium
 
 if find_chromium() is None:
-    pytest.skip("Debian's chromium is not installed (scripts/install-system-deps.sh installs it)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (scripts/install-system-deps.sh installs it)", allow_module_level=True
+    )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -32,7 +34,8 @@ FORM = """<!doctype html><title>Sign in</title>
 <span class="fa fa-trash" style="display:inline-block;width:16px;height:16px;background:#999"
   onclick="document.body.dataset.hit='trash'"></span>
 <p><button id="go" onclick="document.body.dataset.sent=document.getElementById('u').value + '/'
-  + document.getElementById('p').value">Login</button> <button onclick="document.body.dataset.sent='help'">Help</button></p>
+  + document.getElementById('p').value">Login</button>
+  <button onclick="document.body.dataset.sent='help'">Help</button></p>
 """
 
 

@@ -158,3 +158,39 @@ def test_a_list_box_is_chosen_in_never_tapped() -> None:
 def test_phone_requests_read_no_web_fields(goal: str) -> None:
     req = read_request(goal)
     assert not req.fields and not req.ordinals
+
+
+def calendar(month: str, year: str, days: list[tuple[int, int]]) -> Observation:
+    """A date picker: its field, month and year, paging links, day links at (day, row)."""
+    return page(
+        UIElement(id="f", cls="textbox", clickable=True, description="Check-in date",
+                  bounds=Bounds(left=0, top=0, right=100, bottom=20)),
+        UIElement(id="prev", cls="link", text="Prev", clickable=True,
+                  bounds=Bounds(left=0, top=30, right=20, bottom=40)),
+        UIElement(id="m", text=month, bounds=Bounds(left=30, top=30, right=80, bottom=40)),
+        UIElement(id="y", text=year, bounds=Bounds(left=85, top=31, right=110, bottom=40)),
+        UIElement(id="next", cls="link", text="Next", clickable=True,
+                  bounds=Bounds(left=120, top=30, right=140, bottom=40)),
+        *(UIElement(id=f"d{i}", cls="link", text=str(d), clickable=True,
+                    bounds=Bounds(left=20 * (i % 7), top=50 + 15 * row, right=20 * (i % 7) + 15, bottom=62 + 15 * row))
+          for i, (d, row) in enumerate(days)),
+        UIElement(id="save", cls="button", text="Save", clickable=True,
+                  bounds=Bounds(left=0, top=200, right=50, bottom=220)),
+    )  # fmt: skip
+
+
+def test_a_date_picker_is_paged_to_the_month_and_the_day_picked_before_the_button() -> None:
+    goal = "Choose March 30, 2024 as the check-in date, then click Save"
+    april = calendar("April", "2024", [(31, 0), (1, 0), (2, 0), (30, 4)])
+    assert tapped(best(goal, april)) == "prev"
+    assert next(c for c in ranked(goal, april) if c.text == "tap Save").score < 1.0  # not before the date
+    march = calendar("March", "2024", [(26, 0), (1, 0), (30, 4), (31, 4), (1, 5)])
+    assert tapped(best(goal, march)) == "d2"  # the 30th of March, not of February
+    picked = page(*(e.model_copy(update={"text": "03/30/2024"}) if e.id == "f" else e for e in march.elements))
+    assert tapped(best(goal, picked, ["tap:30"])) == "save"
+
+
+def test_a_number_set_with_a_named_control_is_typed_into_it() -> None:
+    form = page(el(1, cls="spinbutton", editable=True, clickable=True, text="0", resource_id="stepper"),
+                el(2, cls="button", text="OK", clickable=True))  # fmt: skip
+    assert typed(best("Set 12 with the stepper and press OK", form)) == ("12", "e1")

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from ...devices.base import UIElement
 from .fields import field_cue
 from .vocabulary import STOP
 
-__all__ = ["ANY_FIELD", "Ordinal", "WebRequest", "field_words", "read_request", "web_field_value"]
+__all__ = [
+    "ANY_FIELD", "Ordinal", "WebRequest", "field_words", "month_number", "read_date", "read_request", "web_field_value",
+]
 
 ANY_FIELD = "*"
 """The field words of a value that goes into every field ("into both text fields")."""
@@ -59,6 +62,10 @@ _UNQUOTED = re.compile(
     re.I,
 )
 """A value given without quotes and the field it goes in: "Enter 05/20/2010 as the date"."""
+_WITH_WIDGET = re.compile(
+    r"\b(?:select|set|choose|pick|enter|put)\s+(-?\d+(?:\.\d+)?)\s+(?:with|on|using|in)\s+the\s+([\w-]+)\b", re.I
+)
+"""A number set with a control: "Select -10 with the spinner", "set 40 on the slider"."""
 _CASE = re.compile(r"\b(upper ?case|capitals?|capital letters|all caps|lower ?case|small letters)\b", re.I)
 _TICK = re.compile(
     r"\b(?:select|tick|check|mark|choose)\s+(?!the\b|a\b|an\b|all\b|one\b|any\b|\d+(?:st|nd|rd|th)\b)(.+?)"
@@ -157,6 +164,8 @@ def _fields(text: str) -> list[tuple[frozenset[str], str]]:
             out.append((frozenset(), value))  # "reply with the text "...""
         elif not before and re.search(r"\b(?:textbox|text box|text field|field|input)\b", text[: q.start()], re.I):
             out.append((frozenset(), value))  # "Use the textbox to enter "Renda""
+    for m in _WITH_WIDGET.finditer(text):
+        out.append((frozenset(_plain(m.group(2))), m.group(1)))
     for m in _UNQUOTED.finditer(text):
         named = frozenset(_plain(m.group(2)) - _GENERIC)
         if named and not _QUOTE.search(m.group(1)):
@@ -187,6 +196,40 @@ def _items(text: str) -> list[str]:
             if part and len(part.split()) <= 4:
                 items.append(part)
     return items
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for a month's name or its first three letters ("Dec", "December"), else None."""
+    w = word.strip(" .,").lower()
+    return next((i for i, m in enumerate(_MONTHS, start=1) if len(w) >= 3 and m.startswith(w)), None)
+
+
+def read_date(text: str) -> date | None:
+    """The first calendar date written in `text`: 01/14/2016 (month first, as US forms write it),
+    2016-01-14, "January 14, 2016", "14 Jan 2016"; None when there is none."""
+    found: list[tuple[int, date]] = []
+    for m in re.finditer(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", text):
+        found += _dated(m.start(), int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    for m in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", text):
+        found += _dated(m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    for m in re.finditer(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", text):
+        if (month := month_number(m.group(1))) is not None:
+            found += _dated(m.start(), int(m.group(3)), month, int(m.group(2)))
+    for m in re.finditer(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b", text):
+        if (month := month_number(m.group(2))) is not None:
+            found += _dated(m.start(), int(m.group(3)), month, int(m.group(1)))
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def _dated(at: int, year: int, month: int, day: int) -> list[tuple[int, date]]:
+    try:
+        return [(at, date(year, month, day))]
+    except ValueError:
+        return []
 
 
 @lru_cache(maxsize=256)

@@ -15,6 +15,7 @@ Pure: the goal, the screen and the history in, the adjusted candidate list out.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from ...devices.base import Observation, SelectOption, Tap, Target, TypeText, UIElement
 from .candidate import Candidate
@@ -22,9 +23,9 @@ from .fields import field_name, row_label
 from .goals import Goal
 from .history import typed_fields
 from .vocabulary import SUBMIT
-from .web import Ordinal, WebRequest, read_request
+from .web import Ordinal, WebRequest, month_number, read_date, read_request
 
-__all__ = ["named_button", "pressed_last", "web_candidates", "web_work_left"]
+__all__ = ["date_left", "named_button", "pressed_last", "web_candidates", "web_work_left"]
 
 _PAGER = re.compile(
     r"^(?:\d{1,3}|[<>«»‹›\s]*(?:next|prev|previous|more|older|newer|first|last)(?:\s+page)?[<>«»‹›\s]*"
@@ -219,6 +220,67 @@ def _pressed_since_work(label: str, history: list[str]) -> bool:
     return any(h in (f"submit:{label}", f"tap:{label}", "submit:enter") for h in after)
 
 
+_PREV = re.compile(r"^(?:prev|previous|back|earlier|<|‹|«|←)(?:\s+month)?$", re.I)
+_NEXT = re.compile(r"^(?:next|forward|later|>|›|»|→)(?:\s+month)?$", re.I)
+
+
+def _calendar_month(obs: Observation) -> tuple[int, int] | None:
+    """(year, month) a calendar on the page shows: "December 2016", or "December" with "2016" beside it."""
+    texts = [e for e in obs.elements if e.text.strip() and not e.editable]
+    for e in texts:
+        words = e.text.split()
+        if len(words) == 2 and (mo := month_number(words[0])) and re.fullmatch(r"\d{4}", words[1]):
+            return int(words[1]), mo
+        if len(words) == 1 and len(words[0]) >= 3 and (mo := month_number(words[0])):
+            for y in texts:
+                if re.fullmatch(r"\d{4}", y.text.strip()) and abs(y.bounds.top - e.bounds.top) <= 8:
+                    return int(y.text.strip()), mo
+    return None
+
+
+def _day_cell(obs: Observation, day: int) -> UIElement | None:
+    """The calendar's cell for `day`: a leading or trailing day of the next or last month is skipped
+    (the first 1 of a month comes before any 23-31, the last 30 after any 1)."""
+    cells = [e for e in obs.elements if e.clickable and e.text.strip() == str(day)]
+    if not cells:
+        return None
+    rows = sorted({e.bounds.top // 6 for e in cells})
+    row = rows[0] if day <= 14 else rows[-1]
+    same = [e for e in cells if e.bounds.top // 6 == row]
+    return min(same, key=lambda e: e.bounds.width * e.bounds.height)  # the link inside its table cell
+
+
+def date_left(goal: Goal, obs: Observation) -> date | None:
+    """The date the goal picks ("Select 01/14/2016 as the date") when no field on the page shows it yet."""
+    wanted = read_date(goal.text)
+    if wanted is None or not re.search(r"\b(?:date|day|calendar|picker)\b", goal.text, re.I):
+        return None
+    shown = any(read_date(e.text) == wanted for e in obs.elements if e.text)
+    return None if shown else wanted
+
+
+def _calendar_step(wanted: date, obs: Observation) -> Candidate | None:
+    """One step toward `wanted` in a date picker: open it, page to its month, pick its day."""
+    month = _calendar_month(obs)
+    if month is None:
+        fields = [e for e in obs.elements if e.clickable and not e.editable and e.cls in ("textbox", "combobox")]
+        if not fields:
+            return None
+        el, why = fields[0], "open the date picker"
+    elif month == (wanted.year, wanted.month):
+        cell = _day_cell(obs, wanted.day)
+        if cell is None:
+            return None
+        el, why = cell, f"pick {wanted:%B} {wanted.day}"
+    else:
+        way = _PREV if month > (wanted.year, wanted.month) else _NEXT
+        moves = [e for e in obs.elements if e.clickable and way.match(e.label.strip())]
+        if not moves:
+            return None
+        el, why = moves[0], f"page the calendar toward {wanted:%B %Y}"
+    return Candidate(Tap(target=Target(element=el.id), why=why), why, 3.3)
+
+
 def _sends(el: UIElement) -> bool:
     """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
     words = re.split(r"[-_\s]+", el.label.strip().lower())
@@ -249,6 +311,8 @@ def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | Non
         return f"{', '.join(left)} still to tick"
     if left := [option for _, option in _options_left(req, obs)]:
         return f"{', '.join(left)} still to choose"
+    if (day := date_left(goal, obs)) is not None:
+        return f"{day:%B} {day.day}, {day.year} still to pick"
     button = named_button(goal, obs)
     if button is not None and not _pressed_since_work(button[0].label.strip(), history):
         return f"{button[0].label.strip()} still to press"
@@ -279,6 +343,9 @@ def web_candidates(
         if el is not None and el.options:
             c.score, c.veto = -1.0, "a list box is chosen in (select_option); a tap would replace its choice"
     out, ticks_left = _ticks(req, goal, obs, out)
+    picking = date_left(goal, obs)
+    if picking is not None and not pending and (paging := _calendar_step(picking, obs)) is not None:
+        out.append(paging)
     options_left = _options_left(req, obs)
     out = _choices(options_left, out)
     button = named_button(goal, obs)
@@ -306,7 +373,7 @@ def web_candidates(
         for c in out:  # 'Click on the "okay" button': its name is pressed, not typed anywhere
             if isinstance(c.action, TypeText) and c.action.text.strip().casefold() == el.label.strip().casefold():
                 c.score, c.veto = -1.0, f"{c.action.text} names the button to press, not a value to type"
-        work_left = pending or ticks_left or ordinals_left_before or bool(options_left)
+        work_left = pending or ticks_left or ordinals_left_before or bool(options_left) or picking is not None
         did_something = any(h.startswith(("typed:", "choose:", "tap:")) for h in history)
         given = {v.casefold() for v in goal.values.values()} - {el.label.strip().casefold()}
         asks_more = bool(req.fields or req.items or req.ordinals or given)

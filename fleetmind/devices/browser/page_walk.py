@@ -181,11 +181,14 @@ SNAPSHOT_JS = r"""
   };
   const iconName = (el) => {
     // An icon drawn by CSS (<span class="trash">, <i class="fa fa-star">) is known by its class.
-    const words = Array.from(el.classList || []).map((c) => c.toLowerCase()
-      .replace(/^(?:fa|fas|far|bi|glyphicon|icon|icons|material-icons|mdi|ion|ti)(?:-|$)/, '')
-      .replace(/[-_]+/g, ' ').trim())
-      .filter((w) => w && !/^(?:fa|icon|btn|button|clicked|active|selected|disabled|hidden|small|large|lg|sm|xs|\d.*)$/.test(w));
-    return norm(words.join(' '), 40);
+    // Framework classes (ui-widget, ui-corner-all, js-...) and state or size classes say nothing of it.
+    const words = Array.from(el.classList || []).map((c) => c.toLowerCase())
+      .filter((c) => !/^(?:ui|ng|js|is|has|css|sc|mat|mdc|v|el|ant)[-_]/.test(c)
+        && !/corner|widget|state|helper|default|clearfix|wrapper|container|inner|outer|content/.test(c))
+      .map((c) => c.replace(/^(?:fa|fas|far|bi|glyphicon|icon|icons|material-icons|mdi|ion|ti)(?:-|$)/, '')
+        .replace(/[-_]+/g, ' ').trim())
+      .filter((w) => w && !/^(?:fa|icon|btn|button|clicked|active|selected|disabled|hidden|lg|sm|xs|\d.*)$/.test(w));
+    return words.length && words.length <= 2 ? norm(words.join(' '), 40) : '';
   };
   const hasDirectText = (el) => {
     for (const n of el.childNodes) if (n.nodeType === 3 && n.data.trim()) return true;
