@@ -186,7 +186,7 @@ def judge(condition: str, found: str, subject: str = "") -> bool | None:
 
     subject: the goal that found it; its words name what was looked up, not what must hold.
     """
-    words = _WORD.findall(condition.lower())
+    words: list[str] = _WORD.findall(condition.lower())
     negated = sum(w in _NEGATION or w.endswith("n't") for w in words) % 2 == 1  # "unless it isn't": twice round
     if (m := _COMPARE.search(condition)) is not None:
         numbers = _NUMBER.findall(found)
