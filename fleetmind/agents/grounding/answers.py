@@ -6,7 +6,7 @@ import re
 
 from ...devices.base import Observation, UIElement
 from .fields import ROW_SEP
-from .goals import Goal, overlap
+from .goals import Goal, is_about, overlap
 from .history import typed_values
 from .screens import prompt_in_the_way
 from .vocabulary import STOP, content_words, words
@@ -33,6 +33,11 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
         hit = next((t for t in texts if "@" in t), None)
         if hit:
             return hit
+    if not goal.entities and is_about(goal, obs.foreground_app):
+        # "what's on my calendar today?" on a Calendar that says "No upcoming events": that is the answer
+        empty = next((e.text for e in static if _EMPTY_LIST.match(e.text.strip())), None)
+        if empty is not None:
+            return empty
     typed = typed_values(history or [])
     names = {w for entity in goal.entities for w in content_words(entity)}
     best, best_score = "", 0
@@ -54,6 +59,15 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
         if shared >= 1 and score >= 2 and score > best_score:
             best, best_score = text, score
     return best or _labelled_value(goal, obs)
+
+
+_EMPTY_LIST = re.compile(
+    r"^(?:no|nothing|you have no|there are no|there is nothing)\b[\w\s',-]{0,40}?"
+    r"\b(?:events?|messages?|conversations?|alarms?|timers?|notes?|contacts?|files?|downloads?|transfers?"
+    r"|transactions?|results?|items?|appointments?|meetings?|here|yet|scheduled|upcoming|today)\b[\w\s.]*$",
+    re.I,
+)
+"""What an app shows instead of an empty list ("No upcoming events", "No alarms set")."""
 
 
 def _units(obs: Observation, static: list[UIElement]) -> list[str]:
