@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from fleetmind.agents.loop import GuiAgent, SubtaskSpec
 from fleetmind.agents.records import StepRecord
-from fleetmind.devices.base import LaunchApp, Observation, Tap, Target, TypeText, UIElement
+from fleetmind.devices.base import LaunchApp, Observation, SelectOption, Tap, Target, TypeText, UIElement
 from fleetmind.devices.browser import BrowserDevice, find_chromium
 
 if find_chromium() is None:
@@ -33,6 +33,19 @@ FORM = """<!doctype html><title>Sign in</title>
 </div>
 <span class="fa fa-trash" style="display:inline-block;width:16px;height:16px;background:#999"
   onclick="document.body.dataset.hit='trash'"></span>
+<p><input type="range" id="vol" min="0" max="50" step="5" value="10" aria-label="Volume"></p>
+<div id="temp-slider" style="width:120px;height:12px;background:#ccc" onclick="">
+  <span id="knob" class="handle" tabindex="0"
+    style="display:inline-block;width:12px;height:12px;background:#333"></span>
+</div><span id="readout">20</span>
+<script>
+  let t = 20;  // a slider drawn by a page: its handle takes the keys, the page writes its value beside it
+  document.getElementById('knob').addEventListener('keydown', (e) => {
+    if (e.key === 'Home') t = -10; else if (e.key === 'ArrowRight') t = Math.min(30, t + 2);
+    else if (e.key === 'ArrowLeft') t = Math.max(-10, t - 2); else return;
+    document.getElementById('readout').textContent = t;
+  });
+</script>
 <p><button id="go" onclick="document.body.dataset.sent=document.getElementById('u').value + '/'
   + document.getElementById('p').value">Login</button>
   <button onclick="document.body.dataset.sent='help'">Help</button></p>
@@ -110,3 +123,15 @@ async def test_the_agent_fills_a_login_form_and_presses_the_button_the_request_n
     assert await device.page.evaluate("document.body.dataset.sent") == "ada/pw-1"  # not Help, nothing else
     assert result.status == "succeeded" and not result.verified, result.summary  # pressed, not seen done
     assert len(steps) <= 4, steps  # two fields, the button, done
+
+
+async def test_sliders_are_set_to_a_number_natively_or_by_their_handle(device: BrowserDevice, url: str) -> None:
+    obs = await fresh(device, url)
+    volume = next(e for e in obs.elements if e.description == "Volume")
+    assert (await device.act(SelectOption(target=Target(element=volume.id), option="35"))).ok
+    assert await device.page.evaluate("document.getElementById('vol').value") == "35"
+    drawn = next(e for e in obs.elements if e.resource_id == "temp-slider")
+    assert (await device.act(SelectOption(target=Target(element=drawn.id), option="14"))).ok
+    assert await device.page.evaluate("document.getElementById('readout').textContent") == "14"
+    off_step = await device.act(SelectOption(target=Target(element=drawn.id), option="15"))
+    assert not off_step.ok and "not 15" in (off_step.error or "")  # between its steps: said, not faked

@@ -8,7 +8,7 @@ import pytest
 from fleetmind.agents.grounding import Candidate, candidates, parse_goal
 from fleetmind.agents.grounding.web import ANY_FIELD, read_request
 from fleetmind.agents.reflection.verify import check_goal
-from fleetmind.devices.base import Bounds, Observation, Tap, TypeText, UIElement
+from fleetmind.devices.base import Bounds, Observation, SelectOption, Tap, TypeText, UIElement
 from fleetmind.devices.browser.controls import native_value
 
 
@@ -194,3 +194,13 @@ def test_a_number_set_with_a_named_control_is_typed_into_it() -> None:
     form = page(el(1, cls="spinbutton", editable=True, clickable=True, text="0", resource_id="stepper"),
                 el(2, cls="button", text="OK", clickable=True))  # fmt: skip
     assert typed(best("Set 12 with the stepper and press OK", form)) == ("12", "e1")
+
+
+def test_a_number_for_a_slider_is_set_on_it_before_the_button() -> None:
+    form = page(el(1, cls="slider", clickable=True, description="Brightness", value_range=(0.0, 100.0), text="20"),
+                el(2, cls="button", text="Apply", clickable=True))  # fmt: skip
+    goal = "Set 65 on the brightness slider, then press Apply"
+    first = best(goal, form)
+    assert isinstance(first.action, SelectOption) and first.action.option == "65"
+    moved = page(form.elements[0].model_copy(update={"text": "65"}), form.elements[1])
+    assert tapped(best(goal, moved, ["typed:Brightness:65"])) == "e2"

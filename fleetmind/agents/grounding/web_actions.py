@@ -23,7 +23,7 @@ from .fields import field_name, row_label
 from .goals import Goal
 from .history import typed_fields
 from .vocabulary import SUBMIT
-from .web import Ordinal, WebRequest, month_number, read_date, read_request
+from .web import ANY_FIELD, Ordinal, WebRequest, field_words, month_number, read_date, read_request
 
 __all__ = ["date_left", "named_button", "pressed_last", "web_candidates", "web_work_left"]
 
@@ -281,6 +281,24 @@ def _calendar_step(wanted: date, obs: Observation) -> Candidate | None:
     return Candidate(Tap(target=Target(element=el.id), why=why), why, 3.3)
 
 
+def _set_controls(req: WebRequest, obs: Observation, history: list[str]) -> list[Candidate]:
+    """A number for a control that is no text field ("Select 40 with the slider"): set it there
+    (select_option sets a slider), once."""
+    out = []
+    for named, value in req.fields:
+        if not named or ANY_FIELD in named or not re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+            continue
+        for el in obs.elements:
+            if el.editable or not el.enabled or not (el.clickable or el.value_range) or not named <= field_words(el):
+                continue
+            if f"typed:{field_name(el)}:{value}" in history or el.text.strip() == value:
+                continue
+            why = f"set {' '.join(sorted(named))} to {value}"
+            out.append(Candidate(SelectOption(target=Target(element=el.id), option=value, why=why), why, 3.0))
+            break
+    return out
+
+
 def _sends(el: UIElement) -> bool:
     """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
     words = re.split(r"[-_\s]+", el.label.strip().lower())
@@ -311,6 +329,8 @@ def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | Non
         return f"{', '.join(left)} still to tick"
     if left := [option for _, option in _options_left(req, obs)]:
         return f"{', '.join(left)} still to choose"
+    if settings := _set_controls(req, obs, history):
+        return f"{settings[0].text} still to do"
     if (day := date_left(goal, obs)) is not None:
         return f"{day:%B} {day.day}, {day.year} still to pick"
     button = named_button(goal, obs)
@@ -342,7 +362,11 @@ def web_candidates(
         el = _tap_target(c, obs)
         if el is not None and el.options:
             c.score, c.veto = -1.0, "a list box is chosen in (select_option); a tap would replace its choice"
+        elif el is not None and (el.value_range is not None or el.cls == "slider"):
+            c.score = min(c.score, 0.3)  # a tap sets a slider wherever it lands; a number is set with select_option
     out, ticks_left = _ticks(req, goal, obs, out)
+    settings = _set_controls(req, obs, history)
+    out += settings
     picking = date_left(goal, obs)
     if picking is not None and not pending and (paging := _calendar_step(picking, obs)) is not None:
         out.append(paging)
@@ -373,7 +397,7 @@ def web_candidates(
         for c in out:  # 'Click on the "okay" button': its name is pressed, not typed anywhere
             if isinstance(c.action, TypeText) and c.action.text.strip().casefold() == el.label.strip().casefold():
                 c.score, c.veto = -1.0, f"{c.action.text} names the button to press, not a value to type"
-        work_left = pending or ticks_left or ordinals_left_before or bool(options_left) or picking is not None
+        work_left = pending or ticks_left or ordinals_left_before or bool(options_left or settings or picking)
         did_something = any(h.startswith(("typed:", "choose:", "tap:")) for h in history)
         given = {v.casefold() for v in goal.values.values()} - {el.label.strip().casefold()}
         asks_more = bool(req.fields or req.items or req.ordinals or given)

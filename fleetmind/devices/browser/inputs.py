@@ -17,6 +17,7 @@ from .controls import choose_option, native_value, playwright_chord
 from .gestures import drag, focused_field_takes_text, type_into_focused, wheel
 from .page_scripts import FOCUS_POINT_JS, SCROLL_ELEMENT_JS, SCROLL_PAGE_JS
 from .rejection import Rejected
+from .sliders import set_slider, slider_kind
 from .targets import Targets, describe_target
 
 __all__ = ["click", "drag_to", "focus", "hover", "press_chord", "scroll", "select", "type_text"]
@@ -115,7 +116,17 @@ async def select(page: Page, targets: Targets, t: Target, option: str, timeout_s
     if t.element is None:
         raise Rejected("select_option needs an element id of a drop-down, not a point; observe and use its id")
     field = await targets.locate(page, t.element)
+    number = _number(option)
+    if number is not None and await slider_kind(field):  # "select 40 with the slider"
+        return await set_slider(page, field, number)
     return await choose_option(page, field, option, timeout_s)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
 
 
 async def focus(page: Page, targets: Targets, t: Target) -> str:
