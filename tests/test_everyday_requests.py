@@ -363,6 +363,9 @@ def test_values_only_one_app_takes_make_the_goal_about_it() -> None:
     apps = ["Settings", "Contacts", "Messages", "Clock", "Calendar", "Notes"]
     assert goal_apps(parse_goal("Add 'Yoga' on 2025-07-01 from 18:00 to 19:00 at the gym"), apps) == {"calendar"}
     assert "clock" in goal_apps(parse_goal("Remind me in 20 minutes to take the pizza out"), apps)
+    wake = parse_goal("Wake me up at 7:20 tomorrow")
+    wake.values["date"] = "2025-06-03"  # the day "tomorrow" is, as the loop fills it in from the device's clock
+    assert goal_apps(wake, apps) == {"clock"}  # words that name an app come first: a day is no event here
 
 
 async def test_an_event_given_only_by_its_values_is_saved_in_the_calendar() -> None:

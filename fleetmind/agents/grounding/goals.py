@@ -536,11 +536,12 @@ def target_value(text: str) -> int | None:
 
 
 def is_about(goal: Goal, app: str) -> bool:
-    """True when the goal is about `app` (names it, the kind of data it holds, or values only it takes)."""
-    named = goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set()))
-    return bool(named or goal.values.keys() & VALUE_APPS.get(app.lower(), set()))  # a date and an end: an event
+    """True when the goal is about `app` (names it, or the kind of data it holds)."""
+    return bool(goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set())))
 
 
 def goal_apps(goal: Goal, apps: list[str]) -> set[str]:
-    """Lower-case names of the installed apps the goal is about."""
-    return {a.lower() for a in apps if is_about(goal, a)}
+    """Lower-case names of the installed apps the goal is about; when its words name none, the app that
+    alone takes its values ("'Yoga' on 2025-07-01 from 18:00 to 19:00": a date and an end, an event)."""
+    named = {a.lower() for a in apps if is_about(goal, a)}
+    return named or {a.lower() for a in apps if goal.values.keys() & VALUE_APPS.get(a.lower(), set())}
