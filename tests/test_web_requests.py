@@ -204,3 +204,27 @@ def test_a_number_for_a_slider_is_set_on_it_before_the_button() -> None:
     assert isinstance(first.action, SelectOption) and first.action.option == "65"
     moved = page(form.elements[0].model_copy(update={"text": "65"}), form.elements[1])
     assert tapped(best(goal, moved, ["typed:Brightness:65"])) == "e2"
+
+
+def test_a_press_is_done_only_when_it_is_the_last_thing_asked_and_the_rest_was_done() -> None:
+    posts = page(el(1, text="@annis: nice day"), el(2, cls="button", text="Share", clickable=True),
+                 el(3, cls="button", text="Submit", clickable=True))  # fmt: skip
+    share_then_submit = parse_goal('Click the "Share" button on all posts by @annis and then click Submit')
+    assert check_goal(share_then_submit, posts, ["tap:Share"]) is None  # Submit is still ahead
+    styled = parse_goal("Using the text editor, give everything the style underlined and press Submit.")
+    assert check_goal(styled, posts, ["tap:Submit"]) is None  # nothing was styled: pressing is not the work
+    login = parse_goal('Enter the username "ada" and the password "x" and press Submit')
+    verdict = check_goal(login, posts, ["typed:user:ada", "typed:pw:•••", "tap:Submit"])
+    assert verdict is not None and verdict.outcome == "unverified"  # done as asked; the page cannot show more
+
+
+def test_copy_and_paste_types_the_source_fields_text_into_the_empty_one() -> None:
+    form = page(el(1, cls="textbox", editable=True, text="alpha beta"),
+                el(2, cls="textbox", editable=True, text="gamma"),
+                el(3, cls="textbox", editable=True, description="Answer"),
+                el(4, cls="button", text="Done", clickable=True))  # fmt: skip
+    goal = "Copy the text from the 2nd text area and paste it into the answer box, then click Done"
+    assert typed(best(goal, form)) == ("gamma", "e3")
+    assert next(c for c in ranked(goal, form) if c.text == "tap Done").score < 1.0
+    pasted = page(*form.elements[:2], form.elements[2].model_copy(update={"text": "gamma"}), form.elements[3])
+    assert tapped(best(goal, pasted, ["typed:Answer:gamma"])) == "e4"

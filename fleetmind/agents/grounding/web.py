@@ -97,6 +97,11 @@ class WebRequest:
     ordinals: tuple[Ordinal, ...] = ()
     items: tuple[str, ...] = ()
     """Things to tick or choose, as the goal spells them ("Select A, B and C")."""
+    pressed: tuple[str, ...] = ()
+    """Quoted names of what the goal presses ('Click on the "okay" button'): no values to type."""
+    copy_from: tuple[int, int] | None = None
+    """Where the goal says what to copy ("Copy the text from the 3rd text area"), when it asks for a copy
+    and paste; a position named there is the source, not something to do."""
 
 
 def _plain(text: str) -> set[str]:
@@ -235,7 +240,10 @@ def _dated(at: int, year: int, month: int, day: int) -> list[tuple[int, date]]:
 @lru_cache(maxsize=256)
 def read_request(text: str) -> WebRequest:
     """What `text` asks of a web page: values for named fields, positions, items to tick."""
-    return WebRequest(tuple(_fields(text)), tuple(_ordinals(text)), tuple(_items(text)))
+    copy = re.search(r"\bcopy\b(.*?)(?:\band\s+)?\bpaste\b", text, re.I)
+    span = (copy.start(), copy.end(1)) if copy else None
+    pressed = tuple(q.group(1) or q.group(2) for q in _QUOTE.finditer(text) if _PRESSED.search(text[: q.start()]))
+    return WebRequest(tuple(_fields(text)), tuple(_ordinals(text)), tuple(_items(text)), pressed, span)
 
 
 def field_words(el: UIElement) -> set[str]:
@@ -253,9 +261,11 @@ def web_field_value(text: str, el: UIElement) -> str | None:
     """The value a web-form request gives for the field `el` (by its name, or as the unnamed field's
     value, or for every field); "" when the request names only other fields; None when its web
     reading says nothing about fields (the field's cue words decide)."""
-    fields = read_request(text).fields
+    req = read_request(text)
+    fields = req.fields
     if not fields:
-        return None
+        # 'Click on the "okay" button': the quoted name is pressed; no field takes it as its text
+        return "" if req.pressed and field_cue(el) is None else None
     known = field_words(el)
     for named, value in fields:
         joined = {a + b for a in named for b in named if a != b}  # "user name" is the "username" field

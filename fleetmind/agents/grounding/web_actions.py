@@ -22,7 +22,7 @@ from .candidate import Candidate
 from .fields import field_name, row_label
 from .goals import Goal
 from .history import typed_fields
-from .vocabulary import SUBMIT
+from .vocabulary import SUBMIT, content_words
 from .web import ANY_FIELD, Ordinal, WebRequest, field_words, month_number, read_date, read_request
 
 __all__ = ["date_left", "named_button", "pressed_last", "web_candidates", "web_work_left"]
@@ -299,6 +299,33 @@ def _set_controls(req: WebRequest, obs: Observation, history: list[str]) -> list
     return out
 
 
+def _copy_paste(req: WebRequest, obs: Observation) -> Candidate | None:
+    """"Copy the text from the 3rd text area and paste it into the text input": type what the source
+    field holds into the empty field (a paste with the text it would paste), once."""
+    if req.copy_from is None:
+        return None
+    fields = [e for e in obs.elements if e.editable and not e.options]
+    start, end = req.copy_from
+    named = [o for o in req.ordinals if start <= o.at < end and o.kind == "field"]
+    if named:
+        o = named[0]
+        sources = [fields[o.index - 1]] if 0 < o.index <= len(fields) else fields[-1:] if o.index == -1 else []
+    else:
+        sources = [e for e in fields if e.text.strip()][:1]
+    if not sources or not sources[0].text.strip():
+        return None
+    source = sources[0]
+    if any(e.id != source.id and e.text == source.text for e in fields):
+        return None  # pasted already
+    targets = [e for e in fields if e.id != source.id and not e.text.strip()]
+    if not targets:
+        return None
+    into = targets[0].description or targets[0].resource_id or "the field"
+    why = f"paste the text of {source.label[:20]!r} into {into}"
+    action = TypeText(text=source.text, target=Target(element=targets[0].id), clear=True, why=why)
+    return Candidate(action, why, 3.3)
+
+
 def _sends(el: UIElement) -> bool:
     """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
     words = re.split(r"[-_\s]+", el.label.strip().lower())
@@ -339,6 +366,15 @@ def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | Non
     return None
 
 
+def _only_press(goal: Goal, label: str) -> bool:
+    """Whether pressing the button is all the goal asks ('Click on the "okay" button'): at most one
+    content word of it lies outside its press."""
+    m = _press_pattern(label).search(goal.text)
+    if m is None:
+        return False
+    return len(content_words(goal.text[: m.start()] + " " + goal.text[m.end() :])) < 2
+
+
 def pressed_last(goal: Goal, history: list[str]) -> str | None:
     """The button the goal names, when pressing it was the last step and the goal asks nothing after it
     ("... and press Login"; not "press Search, then open the 7th result"); None otherwise."""
@@ -350,6 +386,10 @@ def pressed_last(goal: Goal, history: list[str]) -> str | None:
         m = re.search(r"\bsubmit\b", goal.text, re.I)
     if m is None or any(o.at > m.start() for o in read_request(goal.text).ordinals):
         return None
+    if re.search(r"\b(?:press|click|hit|tap|push|submit)\b", goal.text[m.end() :], re.I):
+        return None  # 'Click "Share" on all posts ... and then click Submit': another press comes after it
+    if not _only_press(goal, label) and not any(h.startswith(("typed:", "choose:", "tap:")) for h in history[:-1]):
+        return None  # the goal asks more than the press ("give everything the style underlined"); nothing else done
     return label
 
 
@@ -367,6 +407,9 @@ def web_candidates(
     out, ticks_left = _ticks(req, goal, obs, out)
     settings = _set_controls(req, obs, history)
     out += settings
+    paste = _copy_paste(req, obs)
+    if paste is not None:
+        out.append(paste)
     picking = date_left(goal, obs)
     if picking is not None and not pending and (paging := _calendar_step(picking, obs)) is not None:
         out.append(paging)
@@ -376,6 +419,8 @@ def web_candidates(
     pressed = button is not None and _pressed_since_work(button[0].label.strip(), history)
     ordinals_left_before = False
     for i, o in enumerate(req.ordinals):
+        if req.copy_from is not None and req.copy_from[0] <= o.at < req.copy_from[1]:
+            continue  # "copy the text from the 3rd text area": where to copy from
         step = _ordinal_step(o, obs, history)
         if step is None:
             continue
@@ -397,10 +442,10 @@ def web_candidates(
         for c in out:  # 'Click on the "okay" button': its name is pressed, not typed anywhere
             if isinstance(c.action, TypeText) and c.action.text.strip().casefold() == el.label.strip().casefold():
                 c.score, c.veto = -1.0, f"{c.action.text} names the button to press, not a value to type"
-        work_left = pending or ticks_left or ordinals_left_before or bool(options_left or settings or picking)
+        work_left = pending or ticks_left or ordinals_left_before or bool(options_left or settings or picking or paste)
         did_something = any(h.startswith(("typed:", "choose:", "tap:")) for h in history)
         given = {v.casefold() for v in goal.values.values()} - {el.label.strip().casefold()}
-        asks_more = bool(req.fields or req.items or req.ordinals or given)
+        asks_more = bool(req.fields or req.items or req.ordinals or given) or not _only_press(goal, el.label.strip())
         ready = not work_left and not pressed and (did_something or not asks_more)
         mine = [c for c in out if (t := _tap_target(c, obs)) is not None and t.id == el.id]
         if not mine:
