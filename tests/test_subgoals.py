@@ -21,6 +21,7 @@ from fleetmind.devices.base import Bounds, DeviceInfo, Observation, UIElement
 from fleetmind.devices.virtual import VirtualPhone
 from fleetmind.protocol.messages import Budget
 
+
 def info(kind: str, apps: list[str]) -> DeviceInfo:
     return DeviceInfo(id="d1", kind=kind, platform="test", screen_width=1080, screen_height=2400, apps=apps)
 
