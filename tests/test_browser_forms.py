@@ -26,6 +26,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 FORM = """<!doctype html><title>Sign in</title>
 <p><label>Username</label><input type="text" id="u"></p>
 <p><label>Password:</label><input type="password" id="p"></p>
+<p><textarea id="note" aria-label="Note">Two  spaces, a line
+and a trailing space </textarea></p>
 <p><input type="date" id="when"> <input type="time" id="at"></p>
 <div style="cursor:pointer;width:220px">
   <span class="reply" onclick="document.body.dataset.hit='reply'"><div>Reply</div></span>
@@ -98,6 +100,12 @@ async def test_fields_and_icon_buttons_are_named_as_a_person_reads_them(device: 
     for word in ("Reply", "Forward", "trash"):
         assert (await device.act(Tap(target=Target(element=named(obs, word).id)))).ok
         assert await device.page.evaluate("document.body.dataset.hit") == word.lower()
+
+
+async def test_a_fields_value_is_reported_as_it_is_spaces_and_all(device: BrowserDevice, url: str) -> None:
+    obs = await fresh(device, url)
+    note = next(e for e in obs.elements if e.description == "Note")
+    assert note.text == "Two  spaces, a line\nand a trailing space "  # what a copy would copy
 
 
 async def test_dates_and_times_are_typed_as_people_write_them(device: BrowserDevice, url: str) -> None:

@@ -152,7 +152,7 @@ SNAPSHOT_JS = r"""
     if (tag === 'INPUT' && inputType(el) === 'password') return el.value ? '\u2022'.repeat(8) : '';
     if (tag === 'INPUT' && ['button', 'submit', 'reset'].includes(inputType(el))) return norm(el.value);
     if (tag === 'INPUT' && ['checkbox', 'radio'].includes(inputType(el))) return '';
-    if (tag === 'INPUT' || tag === 'TEXTAREA') return norm(el.value, 1000);
+    if (tag === 'INPUT' || tag === 'TEXTAREA') return (el.value || '').slice(0, 1000);  // as typed: spaces are data
     if (tag === 'SELECT') return norm(Array.from(el.selectedOptions).map((o) => o.text).join(', '));
     if (el.getAttribute('role') === 'slider') return norm(el.getAttribute('aria-valuetext')
       || el.getAttribute('aria-valuenow') || el.innerText);
