@@ -18,9 +18,9 @@ from ...devices.base import (
     UIElement,
 )
 from .candidate import Candidate
-from .fields import ROW_SEP, field_cue, field_name, is_empty_field, readable_label, row_label, row_title
+from .fields import ROW_SEP, field_cue, field_key, field_name, is_empty_field, readable_label, row_label, row_title
 from .goals import Goal, appended, goal_apps, is_about, opened_list_named, overlap, target_value
-from .history import typed_fields
+from .history import typed_in_this_form
 from .screens import current_value, on_home, on_web
 from .vocabulary import (
     ADJUST,
@@ -74,9 +74,33 @@ def _field_value(goal: Goal, el: UIElement) -> str | None:
     return named if named is not None else _cued_value(goal, el)
 
 
+_NOT_THE_FORMS = frozenset({"password", "date", "append", "time"}) | QUERY_KEYS
+"""Values a form need not take to be the goal's: a login on the way, a day an alarm has no field for,
+a time as the user said it (its hour and minute, or minutes, are there too)."""
+
+
+_SAME_THING = {"hour": "a time", "minute": "a time", "start": "a time", "minutes": "a span", "seconds": "a span"}
+"""Keys that give one thing in parts: 7:30 as hour and minute, or as a start."""
+
+
+def _another_form(goal: Goal, obs: Observation, typed: list[str]) -> bool:
+    """True when this is a form of another kind than the goal's: something the goal gives has no
+    field here, and a field here is left empty that the goal gives nothing for ("Set an alarm for
+    7:30 labelled Gym" on a timer's form: no hour for 7:30, Minutes left empty)."""
+    fields = {k for e in obs.elements if e.editable and (k := field_cue(e))}
+    fields |= {k for h in typed if h.startswith("typed:") and (k := field_key(h.split(":", 2)[1]))}
+    kinds: dict[str, set[str]] = {}  # one value offered to several kinds of field (name, title, label)
+    for key, value in goal.values.items():
+        if key not in _NOT_THE_FORMS:
+            kinds.setdefault(_SAME_THING.get(key, value), set()).add(key)
+    homeless = any(not keys & fields for keys in kinds.values())
+    unasked = any(e.editable and is_empty_field(e) and _field_value(goal, e) is None for e in obs.elements)
+    return homeless and unasked
+
+
 def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
     """True while an editable field on screen still lacks the value the goal gives for it."""
-    typed = typed_fields(history)
+    typed = typed_in_this_form(history)
     return any(
         e.editable and (v := _field_value(goal, e)) and v != e.text and field_name(e) not in typed for e in obs.elements
     )
@@ -85,7 +109,7 @@ def pending_fill(goal: Goal, obs: Observation, history: list[str]) -> bool:
 def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]) -> list[Candidate]:
     """Every sensible next action on this screen, scored by what the goal names."""
     out: list[Candidate] = []
-    typed = typed_fields(history)
+    typed = typed_in_this_form(history)
     fields_left = 0
     fills: list[int] = []
     last = history[-1] if history else ""
@@ -140,7 +164,8 @@ def candidates(goal: Goal, obs: Observation, apps: list[str], history: list[str]
             # submit once we filled this form: something typed since the last submit, nothing left
             since_submit = history[max((i for i, h in enumerate(history) if h.startswith("submit:")), default=-1) + 1 :]
             typed_now = any(h.startswith("typed:") for h in since_submit)
-            score = 3.5 if typed_now and not pending_fill(goal, obs, history) and not suggested else 0.1
+            takes_it = on_web(obs) or not _another_form(goal, obs, since_submit)
+            score = 3.5 if typed_now and takes_it and not pending_fill(goal, obs, history) and not suggested else 0.1
         if target is not None and ADJUST.match(readable) and content_words(readable.split()[-1]) <= goal.words:
             score = _toward(readable, target, obs, score)
         if "seekbar" in el.cls.lower() or "slider" in el.cls.lower():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...devices.base import Action, Observation, SelectOption, Tap, TypeText
+from ...devices.base import Action, Observation, PressKey, SelectOption, Tap, TypeText
 from .fields import field_name, row_label
 from .vocabulary import ADJUST, QUERY_SUBMIT, SUBMIT
 
@@ -10,6 +10,17 @@ from .vocabulary import ADJUST, QUERY_SUBMIT, SUBMIT
 def typed_fields(history: list[str]) -> set[str]:
     """Names of the fields typed into so far (history entries "typed:<field>:<text>")."""
     return {h.split(":", 2)[1] for h in history if h.startswith("typed:")}
+
+
+_LEAVES = ("launch_app", "press_key:back", "press_key:home", "tap:Navigate up", "tap:Back")
+"""Steps that leave the screen a form is on: what was typed there is not in the next form."""
+
+
+def typed_in_this_form(history: list[str]) -> set[str]:
+    """Names of the fields typed into since the agent last left a screen (a form abandoned on
+    another tab, "Label" typed into a timer, is not the alarm form's "Label")."""
+    left = max((i for i, h in enumerate(history) if h in _LEAVES), default=-1)
+    return typed_fields(history[left + 1 :])
 
 
 def typed_values(history: list[str]) -> set[str]:
@@ -40,4 +51,6 @@ def history_entry(action: Action, obs: Observation) -> str:
         if el is not None and el.checkable:
             return f"choose:{label}"  # a switch, a radio option, a check box
         return f"tap:{label}"
+    if isinstance(action, PressKey):
+        return f"press_key:{action.key}"
     return action.kind
