@@ -228,3 +228,28 @@ def test_copy_and_paste_types_the_source_fields_text_into_the_empty_one() -> Non
     assert next(c for c in ranked(goal, form) if c.text == "tap Done").score < 1.0
     pasted = page(*form.elements[:2], form.elements[2].model_copy(update={"text": "gamma"}), form.elements[3])
     assert tapped(best(goal, pasted, ["typed:Answer:gamma"])) == "e4"
+
+
+def test_a_value_the_page_shows_for_a_key_is_typed_into_the_field() -> None:
+    def at(i: int, text: str, left: int, top: int, **kw: object) -> UIElement:
+        return UIElement(id=f"e{i}", text=text, bounds=Bounds(left=left, top=top, right=left + 80, bottom=top + 15),
+                         **kw)  # type: ignore[arg-type]  # fmt: skip
+
+    facts = page(at(1, "Order no.", 0, 0), at(2, "A-1172", 90, 0), at(3, "Status", 0, 20), at(4, "Shipped", 90, 20),
+                 at(5, "", 0, 60, cls="textbox", editable=True, clickable=True, description="Status"),
+                 at(6, "Submit", 0, 90, cls="button", clickable=True))  # fmt: skip
+    assert typed(best("Type the value of Order no. into the box and click Submit", facts)) == ("A-1172", "e5")
+    assert typed(best("Fill in the value that matches each label and submit", facts)) == ("Shipped", "e5")
+
+
+def test_an_unnamed_field_is_named_by_the_text_beside_it_but_not_by_a_table_row_above() -> None:
+    from fleetmind.devices.browser.snapshot import label_fields_by_place
+
+    def box(i: int, left: int, top: int, **kw: object) -> UIElement:
+        return UIElement(id=f"e{i}", bounds=Bounds(left=left, top=top, right=left + 60, bottom=top + 18), **kw)  # type: ignore[arg-type]
+
+    named = label_fields_by_place([box(1, 0, 0, text="Director"), box(2, 70, 0, editable=True),
+                                   box(3, 0, 40, text="Year"), box(4, 70, 40, text="1998"),
+                                   box(5, 0, 62, editable=True)])  # fmt: skip
+    assert named[1].description == "Director"
+    assert named[4].description == ""  # "Year | 1998" above it is a row of a table, not its caption

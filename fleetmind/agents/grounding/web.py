@@ -97,6 +97,10 @@ class WebRequest:
     ordinals: tuple[Ordinal, ...] = ()
     items: tuple[str, ...] = ()
     """Things to tick or choose, as the goal spells them ("Select A, B and C")."""
+    looked_up: tuple[str, ...] = ()
+    """Keys whose value the page shows ("Enter the value of Last name into the text field")."""
+    each_label: bool = False
+    """"Enter the value that corresponds with each label into the form": every field's label is a key."""
     pressed: tuple[str, ...] = ()
     """Quoted names of what the goal presses ('Click on the "okay" button'): no values to type."""
     copy_from: tuple[int, int] | None = None
@@ -243,7 +247,10 @@ def read_request(text: str) -> WebRequest:
     copy = re.search(r"\bcopy\b(.*?)(?:\band\s+)?\bpaste\b", text, re.I)
     span = (copy.start(), copy.end(1)) if copy else None
     pressed = tuple(q.group(1) or q.group(2) for q in _QUOTE.finditer(text) if _PRESSED.search(text[: q.start()]))
-    return WebRequest(tuple(_fields(text)), tuple(_ordinals(text)), tuple(_items(text)), pressed, span)
+    keys = tuple(m.group(1).strip() for m in re.finditer(
+        r"\bvalue\s+(?:of|for)\s+(?:the\s+)?[\"“']?(.+?)[\"”']?(?=\s+(?:into|in|to|on)\b|[,.;]|$)", text, re.I))
+    each = bool(re.search(r"\b(?:each|every)\s+(?:label|field)\b", text, re.I)) and "value" in text.lower()
+    return WebRequest(tuple(_fields(text)), tuple(_ordinals(text)), tuple(_items(text)), keys, each, pressed, span)
 
 
 def field_words(el: UIElement) -> set[str]:

@@ -62,7 +62,8 @@ def named_button(goal: Goal, obs: Observation) -> tuple[UIElement, int] | None:
             found.append((m.start(), el))
     if not found:
         return None
-    at, el = min(found, key=lambda f: f[0])
+    # the first one named; of several carrying that name (a section titled "Submit" around the button), the button
+    at, el = min(found, key=lambda f: (f[0], f[1].cls not in ("button", "link"), found.index(f)))
     return el, at
 
 
@@ -326,6 +327,47 @@ def _copy_paste(req: WebRequest, obs: Observation) -> Candidate | None:
     return Candidate(action, why, 3.3)
 
 
+def _beside(key: str, obs: Observation) -> str | None:
+    """The value a page shows for `key` in a table or a list of facts: the text right of it on its line."""
+    want = key.strip().rstrip(":.").casefold()
+    for k in obs.elements:
+        if k.editable or k.clickable or k.text.strip().rstrip(":.").casefold() != want:
+            continue
+        middle = (k.bounds.top + k.bounds.bottom) // 2
+        right = [
+            v for v in obs.elements
+            if v.bounds.left >= k.bounds.right - 2 and v.bounds.top <= middle <= v.bounds.bottom
+            and v.text.strip() and not (v.editable or v.clickable or v.checkable)
+        ]  # fmt: skip
+        if right:
+            return min(right, key=lambda v: v.bounds.left).text.strip()
+    return None
+
+
+def _looked_up(req: WebRequest, obs: Observation, history: list[str]) -> list[Candidate]:
+    """Type the values the page shows for the keys the goal names ("the value of Last name"), or for
+    each field's own label ("the value that corresponds with each label"), into those fields."""
+    empty = [e for e in obs.elements if e.editable and not e.options and not e.text.strip()]
+    typed = typed_fields(history)
+    plan: list[tuple[UIElement, str]] = []
+    for key in req.looked_up:
+        value = _beside(key, obs)
+        if value is not None and empty:
+            plan.append((empty[0], value))
+    if req.each_label:
+        for field in empty:
+            if field.description and (value := _beside(field.description, obs)) is not None:
+                plan.append((field, value))
+    out: list[Candidate] = []
+    for field, value in plan:
+        if field_name(field) in typed:
+            continue
+        why = f"type {value} into {field.description or 'the field'}"
+        action = TypeText(text=value, target=Target(element=field.id), clear=True, why=why)
+        out.append(Candidate(action, why, 3.2 if not out else 2.6 - 0.01 * len(out)))
+    return out
+
+
 def _sends(el: UIElement) -> bool:
     """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
     words = re.split(r"[-_\s]+", el.label.strip().lower())
@@ -410,6 +452,8 @@ def web_candidates(
     paste = _copy_paste(req, obs)
     if paste is not None:
         out.append(paste)
+    lookups = _looked_up(req, obs, history)
+    out += lookups
     picking = date_left(goal, obs)
     if picking is not None and not pending and (paging := _calendar_step(picking, obs)) is not None:
         out.append(paging)
@@ -442,11 +486,16 @@ def web_candidates(
         for c in out:  # 'Click on the "okay" button': its name is pressed, not typed anywhere
             if isinstance(c.action, TypeText) and c.action.text.strip().casefold() == el.label.strip().casefold():
                 c.score, c.veto = -1.0, f"{c.action.text} names the button to press, not a value to type"
-        work_left = pending or ticks_left or ordinals_left_before or bool(options_left or settings or picking or paste)
+        left = options_left or settings or picking or paste or lookups
+        work_left = pending or ticks_left or ordinals_left_before or bool(left)
         did_something = any(h.startswith(("typed:", "choose:", "tap:")) for h in history)
         given = {v.casefold() for v in goal.values.values()} - {el.label.strip().casefold()}
         asks_more = bool(req.fields or req.items or req.ordinals or given) or not _only_press(goal, el.label.strip())
         ready = not work_left and not pressed and (did_something or not asks_more)
+        for c in out:  # the tap that reads the same as the button's is the button's
+            t = _tap_target(c, obs)
+            if t is not None and t.id != el.id and isinstance(c.action, Tap) and t.label.strip() == el.label.strip():
+                c.action = c.action.model_copy(update={"target": Target(element=el.id)})
         mine = [c for c in out if (t := _tap_target(c, obs)) is not None and t.id == el.id]
         if not mine:
             label = el.label.strip()

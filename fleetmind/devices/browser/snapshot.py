@@ -22,7 +22,7 @@ from fleetmind.devices.base import Bounds, UIElement
 
 from .page_walk import SNAPSHOT_JS
 
-__all__ = ["ELEMENT_ATTR", "SNAPSHOT_JS", "PageSnapshot", "parse_snapshot"]
+__all__ = ["ELEMENT_ATTR", "SNAPSHOT_JS", "PageSnapshot", "label_fields_by_place", "parse_snapshot"]
 
 ELEMENT_ATTR = "data-fm-id"
 
@@ -38,6 +38,31 @@ class PageSnapshot:
     title: str = ""
     password_focused: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+def label_fields_by_place(elements: list[UIElement]) -> list[UIElement]:
+    """A field the page names nowhere is named by the words a person reads beside it: the text just to
+    its left on the same line (a table form's "Director | [    ]"), else the text right above it."""
+    texts = [e for e in elements if e.text.strip() and not (e.editable or e.clickable or e.checkable)]
+    out = []
+    for el in elements:
+        if el.editable and not el.description:
+            b = el.bounds
+            middle = (b.top + b.bottom) // 2
+            left = [t for t in texts if t.bounds.right <= b.left + 2 and t.bounds.top <= middle <= t.bounds.bottom
+                    and b.left - t.bounds.right <= 150]
+            above = [t for t in texts if t.bounds.bottom <= b.top + 2 and b.top - t.bounds.bottom <= 20
+                     and t.bounds.left < b.right and t.bounds.right > b.left
+                     and not any(o is not t and abs(o.bounds.top - t.bounds.top) <= 3 for o in texts)]
+            # (a text sharing its line with others is a table row, not a field's caption)
+            near = max(left, key=lambda t: t.bounds.right, default=None) or max(
+                above, key=lambda t: t.bounds.bottom, default=None
+            )
+            words = near.text.strip().rstrip(":").strip() if near is not None else ""
+            if words and len(words.split()) <= 4:
+                el = el.model_copy(update={"description": words})
+        out.append(el)
+    return out
 
 
 def parse_snapshot(text: str, *, max_elements: int) -> PageSnapshot:
@@ -66,6 +91,7 @@ def parse_snapshot(text: str, *, max_elements: int) -> PageSnapshot:
         )
         for item in raw["elements"]
     ]
+    elements = label_fields_by_place(elements)
     notes: list[str] = []
     if raw["total"] > len(elements):
         notes.append(
