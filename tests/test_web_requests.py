@@ -213,6 +213,7 @@ def test_a_press_is_done_only_when_it_is_the_last_thing_asked_and_the_rest_was_d
     assert check_goal(share_then_submit, posts, ["tap:Share"]) is None  # Submit is still ahead
     styled = parse_goal("Using the text editor, give everything the style underlined and press Submit.")
     assert check_goal(styled, posts, ["tap:Submit"]) is None  # nothing was styled: pressing is not the work
+    assert check_goal(styled, posts, ["tap:picker", "tap:Submit"]) is None  # a tap somewhere proves nothing either
     login = parse_goal('Enter the username "ada" and the password "x" and press Submit')
     verdict = check_goal(login, posts, ["typed:user:ada", "typed:pw:•••", "tap:Submit"])
     assert verdict is not None and verdict.outcome == "unverified"  # done as asked; the page cannot show more

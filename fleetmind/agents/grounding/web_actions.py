@@ -430,7 +430,7 @@ def pressed_last(goal: Goal, history: list[str]) -> str | None:
         return None
     if re.search(r"\b(?:press|click|hit|tap|push|submit)\b", goal.text[m.end() :], re.I):
         return None  # 'Click "Share" on all posts ... and then click Submit': another press comes after it
-    if not _only_press(goal, label) and not any(h.startswith(("typed:", "choose:", "tap:")) for h in history[:-1]):
+    if not _only_press(goal, label) and not any(h.startswith(("typed:", "choose:")) for h in history[:-1]):
         return None  # the goal asks more than the press ("give everything the style underlined"); nothing else done
     return label
 
