@@ -96,6 +96,7 @@ def test_an_irreversible_step_is_not_repeated_with_the_same_text() -> None:
         ("Email Tim saying the report is late", "e-mail"),
         ("Call Ada Lovelace", "phone-call"),
         ("take a selfie", "camera"),
+        ("look up the weather in Tokyo", "weather"),
     ],
 )
 async def test_a_kind_of_app_the_phone_lacks_is_refused_before_anything_is_touched(goal: str, kind: str) -> None:
@@ -136,3 +137,30 @@ async def test_a_state_change_in_an_app_the_request_is_not_about_is_a_guess() ->
     saving = StepRecord(3, Tap(target=Target(element=save.id)), "tap 'Save'", "rule", "the goal names it")
     assert in_another_app(saving, goal, form, p.info) == "Notes is not an app the request is about"
     assert in_another_app(saving, parse_goal("Write a note saying hi"), form, p.info) is None
+
+
+@pytest.mark.parametrize(
+    ("goal", "body"),
+    [
+        ("note down that the wifi password is hunter2", "the wifi password is hunter2"),
+        ("jot down the door code 4411", "the door code 4411"),
+        ("write down my parking spot, level 3 spot 12", "my parking spot, level 3 spot 12"),
+        ("make a note of the plate number KX-204", "the plate number KX-204"),
+    ],
+)
+async def test_what_to_write_down_is_a_note_whatever_it_mentions(goal: str, body: str) -> None:
+    p = phone()
+    settings = p.state.settings.model_copy()
+    async with asyncio.timeout(30):
+        result = await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"))
+    assert result.status == "succeeded" and result.verified, result.summary
+    assert [n.body for n in p.state.notes] == [body] and p.state.settings == settings
+
+
+def test_a_forecast_passed_on_needs_no_weather_app() -> None:
+    from fleetmind.agents.scope import missing_kind
+
+    apps = ["Messages", "Contacts", "Notes"]
+    assert missing_kind(parse_goal("Text the forecast to Ada Lovelace"), apps) is None
+    assert missing_kind(parse_goal("What's the weather like in Oslo?"), apps) == "weather"
+    assert missing_kind(parse_goal("What's the weather like in Oslo?"), [*apps, "Weather"]) is None

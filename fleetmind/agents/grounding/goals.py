@@ -149,10 +149,13 @@ _SAY_THAT = re.compile(
 )
 _NOTE_THAT = re.compile(
     r"\b(?:make|write|take|jot|leave|add|save|create)\s+(?:down\s+)?(?:a\s+|me\s+a\s+)?(?:quick\s+)?(?:note|memo|reminder)"
-    r"\s+(?:that|saying|to say|reading)\s+(.+)$",
+    r"\s+(?:that|saying|to say|reading|of)\s+(.+)$"
+    r"|^\W*(?:please\s+|can you\s+|could you\s+)?(?:note|jot|write|put)\s+down\s+(?:that\s+)?"
+    r"(?!(?:a|an|the|my)\s+(?:\w+\s+)?(?:note|memo|list)\b)(.+)$",  # "jot down a note titled ...": its own cues
     re.I,
 )
-"""A note's text given after "that" ("make a note that the guest wifi password is bluefox42")."""
+"""A note's text given after "that" ("make a note that the guest wifi password is bluefox42", "jot down
+that the door code is 4411", "note down the plate number KX-204")."""
 _MESSAGE_WORDS = re.compile(
     r"\b(text|sms|message|msg|tell|say|saying|write|jot|note|memo|reply|remind|body|post|comment|feedback|review)\b",
     re.I,
@@ -241,7 +244,7 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
         if title.lower() not in _PRONOUNS:
             values["title"] = title[:1].upper() + title[1:]
     if (noted := _NOTE_THAT.search(text)) is not None:
-        values["message"] = noted.group(1).strip(" .!?")  # the note's text, whatever it happens to contain
+        values["message"] = (noted.group(1) or noted.group(2)).strip(" .!?")  # the note's text, whatever it says
         values.pop("password", None)
     said = _SAY_THAT.search(text)
     if said:
@@ -473,8 +476,12 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     if asks and entities and "search" not in values:
         values["search"] = entities[0]  # a question about a name: search for it where there is a search box
     found = goal_words(said)
+    if _NOTE_THAT.search(text):  # "write down ...", "jot down ...": a note, and "down" lowers nothing
+        found = (found - {"down", "decrease"}) | {"note"}
     if (item := _appended_item(text)) is not None:  # adds to a note the user has: it edits that note
         values["append"] = item
+        if item in values.get("message", ""):  # "jot down call mum in my to-do list": the item, not a note
+            values.pop("message")
         values.pop("title", None)
         found = found - {"add", "create", "new"} | {"edit"}
     if "reminder" in found:  # a reminder at a time of day is an alarm; one in a while, a timer
