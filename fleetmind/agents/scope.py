@@ -55,14 +55,6 @@ _KINDS: list[tuple[str, re.Pattern[str], frozenset[str]]] = [
         frozenset({"camera"}),
     ),
     (
-        "weather",
-        # looked up, not passed on: "text the forecast to Ada" sends what another step found
-        re.compile(
-            r"^(?!.*\b(?:text|sms|message|send|tell|e-?mail|share|forward|post)\b).*\b(?:weather|forecast)\b", re.I
-        ),
-        frozenset({"weather", "browser", "chrome", "firefox", "google", "web", "internet"}),
-    ),
-    (
         "maps",
         re.compile(r"\b(?:directions|navigate|route)\s+(?:me\s+)?to\b", re.I),
         frozenset({"maps", "map", "navigation", "waze"}),
