@@ -254,3 +254,10 @@ def test_an_unnamed_field_is_named_by_the_text_beside_it_but_not_by_a_table_row_
                                    box(5, 0, 62, editable=True)])  # fmt: skip
     assert named[1].description == "Director"
     assert named[4].description == ""  # "Year | 1998" above it is a row of a table, not its caption
+
+
+def test_buttons_pressed_in_turn_are_pressed_in_the_order_given() -> None:
+    bar = page(el(1, cls="button", text="Close", clickable=True), el(2, cls="button", text="Save", clickable=True))
+    goal = "Press the Save button, then press Close"
+    assert tapped(best(goal, bar)) == "e2"
+    assert tapped(best(goal, bar, ["tap:Save"])) == "e1"

@@ -40,13 +40,14 @@ def _press_pattern(label: str) -> re.Pattern[str]:
     name = re.escape(label)
     return re.compile(
         rf"\b(?:press|click|hit|tap|push)\s+(?:on\s+)?(?:the\s+)?"
-        rf"(?:button\s+(?:labell?ed|named|called|that says)\s+)?[\"“']?{name}[\"”']?(?!\w)",
+        rf"(?:button\s+(?:(?:labell?ed|named|called|that says)\s+)?)?[\"“']?{name}[\"”']?(?!\w)",
         re.I,
     )
 
 
-def named_button(goal: Goal, obs: Observation) -> tuple[UIElement, int] | None:
-    """The button the goal presses ("press Login", 'click "Search"', "and submit") and where the goal says so."""
+def named_button(goal: Goal, obs: Observation, history: list[str] | None = None) -> tuple[UIElement, int] | None:
+    """The button the goal presses ("press Login", 'click "Search"', "and submit") and where the goal says so;
+    of several pressed in turn ("click ONE, then click TWO"), the first not pressed yet."""
     found: list[tuple[int, UIElement]] = []
     boxes = {_checkable_name(e) for e in obs.elements if e.checkable}
     for el in obs.elements:
@@ -62,9 +63,21 @@ def named_button(goal: Goal, obs: Observation) -> tuple[UIElement, int] | None:
             found.append((m.start(), el))
     if not found:
         return None
+    pressed = {h.split(":", 1)[1].strip().casefold() for h in history or [] if h.startswith(("tap:", "submit:"))}
+    named = {el.label.strip().casefold() for _, el in found}
+    if len(named) > 1 and (waiting := [f for f in found if f[1].label.strip().casefold() not in pressed]):
+        found = waiting  # a sequence of presses: the next one
     # the first one named; of several carrying that name (a section titled "Submit" around the button), the button
     at, el = min(found, key=lambda f: (f[0], f[1].cls not in ("button", "link"), found.index(f)))
     return el, at
+
+
+_PRESSES = re.compile(
+    r"\b(?:press|click|hit|tap|push)\s+(?:on\s+)?(?:the\s+)?(?:button\s+(?:(?:labell?ed|named|called|that says)\s+)?)?"
+    r"(?:[\"“'][^\"”']+[\"”']|[^\s,.;]+)(?:\s+button)?",
+    re.I,
+)
+"""A press as goals write it, with what is pressed: 'click the button labeled "Yes"', "press Submit"."""
 
 
 def _checkable_name(el: UIElement) -> str:
@@ -402,7 +415,7 @@ def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | Non
         return f"{settings[0].text} still to do"
     if (day := date_left(goal, obs)) is not None:
         return f"{day:%B} {day.day}, {day.year} still to pick"
-    button = named_button(goal, obs)
+    button = named_button(goal, obs, history)
     if button is not None and not _pressed_since_work(button[0].label.strip(), history):
         return f"{button[0].label.strip()} still to press"
     return None
@@ -411,10 +424,10 @@ def web_work_left(goal: Goal, obs: Observation, history: list[str]) -> str | Non
 def _only_press(goal: Goal, label: str) -> bool:
     """Whether pressing the button is all the goal asks ('Click on the "okay" button'): at most one
     content word of it lies outside its press."""
-    m = _press_pattern(label).search(goal.text)
-    if m is None:
+    if _press_pattern(label).search(goal.text) is None:
         return False
-    return len(content_words(goal.text[: m.start()] + " " + goal.text[m.end() :])) < 2
+    rest = _PRESSES.sub(" ", goal.text)  # every press the goal asks ("click ONE, then click TWO")
+    return len(content_words(rest) - {"then", "button", "finally", "next"}) < 2
 
 
 def pressed_last(goal: Goal, history: list[str]) -> str | None:
@@ -459,7 +472,7 @@ def web_candidates(
         out.append(paging)
     options_left = _options_left(req, obs)
     out = _choices(options_left, out)
-    button = named_button(goal, obs)
+    button = named_button(goal, obs, history)
     pressed = button is not None and _pressed_since_work(button[0].label.strip(), history)
     ordinals_left_before = False
     for i, o in enumerate(req.ordinals):
