@@ -261,3 +261,14 @@ def test_buttons_pressed_in_turn_are_pressed_in_the_order_given() -> None:
     goal = "Press the Save button, then press Close"
     assert tapped(best(goal, bar)) == "e2"
     assert tapped(best(goal, bar, ["tap:Save"])) == "e1"
+
+
+def test_a_button_of_the_rows_the_goal_names_is_pressed_there_and_nowhere_else() -> None:
+    def at(i: int, top: int, **kw: object) -> UIElement:
+        return UIElement(id=f"e{i}", bounds=Bounds(left=0, top=top, right=80, bottom=top + 15), **kw)  # type: ignore[arg-type]
+
+    rows = page(at(1, 0, text="Ann Lee"), at(2, 20, cls="button", text="Delete", clickable=True),
+                at(3, 40, text="Bob Ray"), at(4, 60, cls="button", text="Delete", clickable=True),
+                at(5, 80, text="Cy Fox"), at(6, 100, cls="button", text="Delete", clickable=True))  # fmt: skip
+    assert tapped(best("Click Delete next to the row for Bob", rows)) == "e4"
+    assert tapped(best("For the contact Cy, press the Delete button", rows)) == "e6"

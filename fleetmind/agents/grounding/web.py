@@ -21,7 +21,8 @@ from .fields import field_cue
 from .vocabulary import STOP
 
 __all__ = [
-    "ANY_FIELD", "Ordinal", "WebRequest", "field_words", "month_number", "read_date", "read_request", "web_field_value",
+    "ANY_FIELD", "Ordinal", "Scoped", "WebRequest", "field_words", "month_number", "read_date", "read_request",
+    "web_field_value",
 ]
 
 ANY_FIELD = "*"
@@ -89,6 +90,40 @@ class Ordinal:
 
 
 @dataclass(frozen=True)
+class Scoped:
+    """A press of a button that belongs to one post or row: 'Click "Share" on all posts by @annis'."""
+
+    label: str
+    anchor: str
+    """The words that mark the post or row ("@annis", "Bob")."""
+    every: bool
+    """All such posts ("on all posts by"), else one."""
+    at: int
+
+
+_SCOPED_AFTER = re.compile(
+    r"\b(?:click|press|tap|hit)\s+(?:on\s+)?(?:the\s+)?[\"“']?(?P<label>\w[\w' -]{0,20}?)[\"”']?\s+"
+    r"(?:(?:button|icon|link)\s+)?(?:on|for|of|in|next to|beside)\s+(?P<count>all|every|each|\d+|one|a|an|the)?\s*"
+    r"(?:[\w-]+\s+){0,2}?(?:by|from|of|for|named|called)\s+(?P<anchor>@?\w[\w.'-]*\w)",
+    re.I,
+)
+_SCOPED_BEFORE = re.compile(
+    r"\bfor\s+(?:the\s+)?(?:user|row|item|entry|post|contact|person|product|account)\s+(?P<anchor>@?\w[\w.'-]*\w),?\s+"
+    r"(?:click|press|tap|hit)\s+(?:on\s+)?(?:the\s+)?[\"“']?(?P<label>[^\"”',.]{1,20}?)[\"”']?"
+    r"(?:\s+(?:button|icon|link))?(?=[\s,.;]|$)",
+    re.I,
+)
+
+
+def _scoped(text: str) -> list[Scoped]:
+    out = []
+    for m in [*_SCOPED_AFTER.finditer(text), *_SCOPED_BEFORE.finditer(text)]:
+        every = (m.groupdict().get("count") or "").lower() in ("all", "every", "each")
+        out.append(Scoped(m.group("label").strip(), m.group("anchor"), every, m.start()))
+    return out
+
+
+@dataclass(frozen=True)
 class WebRequest:
     """What a goal asks of a web page beyond the words shared with any screen."""
 
@@ -101,6 +136,7 @@ class WebRequest:
     """Keys whose value the page shows ("Enter the value of Last name into the text field")."""
     each_label: bool = False
     """"Enter the value that corresponds with each label into the form": every field's label is a key."""
+    scoped: tuple[Scoped, ...] = ()
     pressed: tuple[str, ...] = ()
     """Quoted names of what the goal presses ('Click on the "okay" button'): no values to type."""
     copy_from: tuple[int, int] | None = None
@@ -250,7 +286,8 @@ def read_request(text: str) -> WebRequest:
     keys = tuple(m.group(1).strip() for m in re.finditer(
         r"\bvalue\s+(?:of|for)\s+(?:the\s+)?[\"“']?(.+?)[\"”']?(?=\s+(?:into|in|to|on)\b|[,.;]|$)", text, re.I))
     each = bool(re.search(r"\b(?:each|every)\s+(?:label|field)\b", text, re.I)) and "value" in text.lower()
-    return WebRequest(tuple(_fields(text)), tuple(_ordinals(text)), tuple(_items(text)), keys, each, pressed, span)
+    fields, ordinals, items, scoped = _fields(text), _ordinals(text), _items(text), _scoped(text)
+    return WebRequest(tuple(fields), tuple(ordinals), tuple(items), keys, each, tuple(scoped), pressed, span)
 
 
 def field_words(el: UIElement) -> set[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ...devices.base import Observation, SelectOption, Tap, Target, TypeText, UIElement
+from ...devices.base import Observation, Scroll, SelectOption, Tap, Target, TypeText, UIElement
 from .candidate import Candidate
 from .fields import field_name, row_label
 from .goals import Goal
@@ -50,8 +50,11 @@ def named_button(goal: Goal, obs: Observation, history: list[str] | None = None)
     of several pressed in turn ("click ONE, then click TWO"), the first not pressed yet."""
     found: list[tuple[int, UIElement]] = []
     boxes = {_checkable_name(e) for e in obs.elements if e.checkable}
+    of_rows = {s.label.casefold() for s in read_request(goal.text).scoped}  # pressed on a row: `_scoped_presses`
     for el in obs.elements:
         label = el.label.strip()
+        if label.casefold() in of_rows:
+            continue
         if not (el.clickable and el.enabled) or el.editable or el.checkable or not label or len(label.split()) > 4:
             continue
         if label.casefold() in boxes or el.options:
@@ -381,6 +384,42 @@ def _looked_up(req: WebRequest, obs: Observation, history: list[str]) -> list[Ca
     return out
 
 
+def _scoped_presses(req: WebRequest, obs: Observation, history: list[str]) -> tuple[list[Candidate], bool]:
+    """Press the button of the posts or rows the goal names ('Click "Share" on all posts by @annis'):
+    a button belongs to the nearest mark of a post above it. Scroll while none of them shows. Returns the
+    candidates and whether such a press is still to do."""
+    out: list[Candidate] = []
+    left = False
+    for sc in req.scoped:
+        mark = re.compile(rf"(?<![\w@]){re.escape(sc.anchor)}(?![\w])", re.I)
+        anchors = [e for e in obs.elements if e.text and mark.search(e.text) and not e.editable]
+        done = sum(h.split(":", 1)[-1].strip().casefold() == sc.label.casefold() for h in history)
+        if not anchors:
+            if done == 0 and any(e.scrollable for e in obs.elements):
+                look = Scroll(direction="down", why=f"look for {sc.anchor}")
+                out.append(Candidate(look, f"scroll to {sc.anchor}", 2.8))
+                left = True
+            continue
+        shape = (lambda t: t.startswith("@")) if sc.anchor.startswith("@") else (lambda t: True)
+        marks = [e for e in obs.elements if e.text.strip() and shape(e.text.strip())
+                 and any(e.cls == a.cls and (sc.anchor.startswith("@") or abs(e.bounds.left - a.bounds.left) <= 4)
+                         for a in anchors)]  # fmt: skip
+        name = sc.label.casefold()
+        buttons = [e for e in obs.elements if e.clickable and e.enabled and e.label.strip().casefold() == name]
+        owned = []
+        for b in buttons:
+            above = [m for m in marks if m.bounds.top <= b.bounds.top]
+            if above and max(above, key=lambda m: m.bounds.top) in anchors:
+                owned.append(b)
+        wanted = len(owned) if sc.every else 1
+        if done < wanted and done < len(owned):
+            b = owned[done]
+            why = f"tap {sc.label} of {sc.anchor}"
+            out.append(Candidate(Tap(target=Target(element=b.id), why=why), why, 3.3))
+            left = True
+    return out, left
+
+
 def _sends(el: UIElement) -> bool:
     """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
     words = re.split(r"[-_\s]+", el.label.strip().lower())
@@ -467,6 +506,8 @@ def web_candidates(
         out.append(paste)
     lookups = _looked_up(req, obs, history)
     out += lookups
+    scoped, scoped_left = _scoped_presses(req, obs, history)
+    out += scoped
     picking = date_left(goal, obs)
     if picking is not None and not pending and (paging := _calendar_step(picking, obs)) is not None:
         out.append(paging)
@@ -500,7 +541,7 @@ def web_candidates(
             if isinstance(c.action, TypeText) and c.action.text.strip().casefold() == el.label.strip().casefold():
                 c.score, c.veto = -1.0, f"{c.action.text} names the button to press, not a value to type"
         left = options_left or settings or picking or paste or lookups
-        work_left = pending or ticks_left or ordinals_left_before or bool(left)
+        work_left = pending or ticks_left or ordinals_left_before or scoped_left or bool(left)
         did_something = any(h.startswith(("typed:", "choose:", "tap:")) for h in history)
         given = {v.casefold() for v in goal.values.values()} - {el.label.strip().casefold()}
         asks_more = bool(req.fields or req.items or req.ordinals or given) or not _only_press(goal, el.label.strip())
