@@ -272,3 +272,19 @@ def test_a_button_of_the_rows_the_goal_names_is_pressed_there_and_nowhere_else()
                 at(5, 80, text="Cy Fox"), at(6, 100, cls="button", text="Delete", clickable=True))  # fmt: skip
     assert tapped(best("Click Delete next to the row for Bob", rows)) == "e4"
     assert tapped(best("For the contact Cy, press the Delete button", rows)) == "e6"
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "Pass the mail that Priya sent on to Tomas",
+        "Send Tomas the message you got from Priya",
+        "Forward Priya's email to Tomas",
+    ],
+)
+def test_the_message_a_goal_is_about_is_its_senders_not_the_recipients(goal: str) -> None:
+    inbox = page(el(1, text="Tomas", clickable=True), el(2, text="Lunch on Friday?", clickable=True),
+                 el(3, text="Priya", clickable=True), el(4, text="Quarterly numbers", clickable=True))  # fmt: skip
+    assert tapped(best(goal, inbox)) == "e3"
+    reply = page(el(1, cls="textbox", editable=True, description="to"), el(2, cls="textbox", editable=True))
+    assert typed(best(goal, reply)) == ("Tomas", "e1")

@@ -115,6 +115,25 @@ _SCOPED_BEFORE = re.compile(
 )
 
 
+_NAME = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)"
+_SENDER = (
+    re.compile(rf"\b(?:emails?|messages?|mail|posts?|notes?)\s+(?:that|which)\s+{_NAME}\s+(?:wrote|sent|posted)\b"),
+    re.compile(rf"\b(?:emails?|messages?|mail|posts?)\s+(?:(?:you\s+)?(?:got|received)\s+)?(?:from|by)\s+{_NAME}"),
+    re.compile(rf"\b(?:received|got)\s+from\s+{_NAME}"),
+    re.compile(rf"{_NAME}['’]s\s+(?:emails?|messages?|mail|posts?)\b"),
+)
+"""Who wrote the message a goal is about: "the email that Bobine wrote", "received from Cora", "Bobine's email"."""
+_RECIPIENT = re.compile(
+    rf"\b(?:(?i:forward|send|reply|give|pass|mail)\b[^.,;]{{0,25}}?\bto|(?i:give|send))\s+{_NAME}"
+)
+
+
+def _sender_and_recipient(text: str) -> tuple[str, str]:
+    sender = next((m.group(1) for p in _SENDER if (m := p.search(text))), "")
+    to = _RECIPIENT.search(text)
+    return sender, to.group(1) if to else ""
+
+
 def _scoped(text: str) -> list[Scoped]:
     out = []
     for m in [*_SCOPED_AFTER.finditer(text), *_SCOPED_BEFORE.finditer(text)]:
@@ -137,6 +156,10 @@ class WebRequest:
     each_label: bool = False
     """"Enter the value that corresponds with each label into the form": every field's label is a key."""
     scoped: tuple[Scoped, ...] = ()
+    sender: str = ""
+    """Who wrote the message the goal is about ("the email that Bobine wrote")."""
+    recipient: str = ""
+    """Who it goes to ("forward it to Bevvy", "Give Bobine the message ...")."""
     pressed: tuple[str, ...] = ()
     """Quoted names of what the goal presses ('Click on the "okay" button'): no values to type."""
     copy_from: tuple[int, int] | None = None
@@ -287,7 +310,10 @@ def read_request(text: str) -> WebRequest:
         r"\bvalue\s+(?:of|for)\s+(?:the\s+)?[\"“']?(.+?)[\"”']?(?=\s+(?:into|in|to|on)\b|[,.;]|$)", text, re.I))
     each = bool(re.search(r"\b(?:each|every)\s+(?:label|field)\b", text, re.I)) and "value" in text.lower()
     fields, ordinals, items, scoped = _fields(text), _ordinals(text), _items(text), _scoped(text)
-    return WebRequest(tuple(fields), tuple(ordinals), tuple(items), keys, each, tuple(scoped), pressed, span)
+    sender, recipient = _sender_and_recipient(text)
+    return WebRequest(
+        tuple(fields), tuple(ordinals), tuple(items), keys, each, tuple(scoped), sender, recipient, pressed, span
+    )
 
 
 def field_words(el: UIElement) -> set[str]:
@@ -307,6 +333,8 @@ def web_field_value(text: str, el: UIElement) -> str | None:
     reading says nothing about fields (the field's cue words decide)."""
     req = read_request(text)
     fields = req.fields
+    if req.recipient and field_cue(el) == "to":
+        return req.recipient  # "Give Bobine the message ...": the To field
     if not fields:
         # 'Click on the "okay" button': the quoted name is pressed; no field takes it as its text
         return "" if req.pressed and field_cue(el) is None else None

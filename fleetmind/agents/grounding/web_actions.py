@@ -19,7 +19,7 @@ from datetime import date
 
 from ...devices.base import Observation, Scroll, SelectOption, Tap, Target, TypeText, UIElement
 from .candidate import Candidate
-from .fields import field_name, row_label
+from .fields import field_name, row_label, row_title
 from .goals import Goal
 from .history import typed_fields
 from .vocabulary import SUBMIT, content_words
@@ -420,6 +420,22 @@ def _scoped_presses(req: WebRequest, obs: Observation, history: list[str]) -> tu
     return out, left
 
 
+def _sender_first(req: WebRequest, obs: Observation, out: list[Candidate]) -> None:
+    """In a list of messages, the one the goal is about is its sender's ("forward the email that Bobine
+    wrote to Bevvy"): open Bobine's, not the recipient's."""
+    if not req.sender or req.sender.casefold() == req.recipient.casefold():
+        return
+    for c in out:
+        el = _tap_target(c, obs)
+        if el is None or el.editable or el.cls in ("button", "textbox"):
+            continue
+        title = row_title(row_label(el, obs)).strip().casefold()
+        if title == req.sender.casefold():
+            c.score = max(c.score, 1.5)
+        elif req.recipient and title == req.recipient.casefold():
+            c.score = min(c.score, 0.3)
+
+
 def _sends(el: UIElement) -> bool:
     """A control that sends its form, by its first word: "Submit", "send-reply", "Save changes"."""
     words = re.split(r"[-_\s]+", el.label.strip().lower())
@@ -498,6 +514,7 @@ def web_candidates(
             c.score, c.veto = -1.0, "a list box is chosen in (select_option); a tap would replace its choice"
         elif el is not None and (el.value_range is not None or el.cls == "slider"):
             c.score = min(c.score, 0.3)  # a tap sets a slider wherever it lands; a number is set with select_option
+    _sender_first(req, obs, out)
     out, ticks_left = _ticks(req, goal, obs, out)
     settings = _set_controls(req, obs, history)
     out += settings
