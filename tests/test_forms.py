@@ -48,3 +48,13 @@ def test_what_was_typed_in_a_form_that_was_left_is_not_this_forms() -> None:
     assert typed_in_this_form(["launch_app", "typed:Label:Gym", "tap:Navigate up", "tap:Add alarm"]) == set()
     assert typed_in_this_form(["launch_app", "typed:Label:Gym", "press_key:back"]) == set()
     assert typed_in_this_form(["launch_app", "tap:Add alarm", "typed:Hour:7"]) == {"Hour"}
+
+
+def test_login_and_sign_in_buttons_send_their_form() -> None:
+    from fleetmind.agents.grounding import history_entry
+    from fleetmind.devices.base import Bounds, UIElement
+
+    for label in ("Login", "Sign in", "Log in"):
+        button = UIElement(id="b", text=label, clickable=True, bounds=Bounds(left=0, top=0, right=100, bottom=40))
+        obs = Observation(device_id="w", screen_width=800, screen_height=600, elements=[button])
+        assert history_entry(Tap(target=Target(element="b")), obs) == f"submit:{label}"

@@ -16,7 +16,8 @@ PROCEED = frozenset({"allow", "continue", "got it", "dismiss", "not now", "skip"
 GRANTS = frozenset({"allow", "while using the app"})
 """Of those, the ones that grant a permission: only for an app the goal is about."""
 SUBMIT = frozenset(
-    {"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "set", "apply", "start"}
+    {"save", "send", "done", "ok", "add", "create", "confirm", "submit", "log in", "login", "sign in", "set", "apply",
+     "start"}
 )
 QUERY_SUBMIT = re.compile(r"^(?:search|find|get|show|look up|check|see|go)\b(?!\s+(?:back|home|up|to\b))", re.I)
 """Buttons that send a query form ("Get forecast", "Search"): a submit for a goal that gives a query."""
