@@ -48,12 +48,14 @@ export class ApiError extends Error {
 export async function api(path, { method = "GET", body } = {}) {
   for (;;) {
     const headers = { Accept: "application/json" };
+    const sent = token();
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (token()) headers.Authorization = `Bearer ${token()}`;
+    if (sent) headers.Authorization = `Bearer ${sent}`;
     const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const data = await res.json().catch(() => ({}));
     if (res.status === 401) {
-      await askToken(`${data.detail || "This orchestrator asks for a token."}`);
+      // refused for a token already replaced meanwhile: try the new one before asking again
+      if (token() === sent) await askToken(`${data.detail || "This orchestrator asks for a token."}`);
       continue;
     }
     if (!res.ok) throw new ApiError(res.status, data.detail || `${res.status} ${res.statusText}`);
@@ -67,8 +69,9 @@ export function streamEvents(onEvent, onState) {
   let retry = 500;
   const open = () => {
     const params = new URLSearchParams();
+    const sent = token();
     if (last !== null) params.set("after", last);
-    if (token()) params.set("token", token());
+    if (sent) params.set("token", sent);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/api/events?${params}`);
     ws.onopen = () => { retry = 500; onState("live"); };
@@ -79,7 +82,7 @@ export function streamEvents(onEvent, onState) {
     };
     ws.onclose = async (e) => {
       onState("down");
-      if (e.code === 4001) await askToken(e.reason || "This orchestrator asks for a token.");
+      if (e.code === 4001 && token() === sent) await askToken(e.reason || "This orchestrator asks for a token.");
       setTimeout(open, e.code === 4001 ? 0 : retry);
       retry = Math.min(retry * 2, 8000);
     };
