@@ -154,3 +154,15 @@ async def test_what_to_write_down_is_a_note_whatever_it_mentions(goal: str, body
         result = await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"))
     assert result.status == "succeeded" and result.verified, result.summary
     assert [n.body for n in p.state.notes] == [body] and p.state.settings == settings
+
+
+@pytest.mark.parametrize(
+    ("goal", "message"),
+    [
+        ("Send a message through the contact form saying the site is down, my name is Jo Park", "the site is down"),
+        ("Post a message on the board saying lunch is at noon", "lunch is at noon"),
+        ("send a message to Ada saying my name is Bob", "my name is Bob"),  # the message itself, kept whole
+    ],
+)
+def test_the_message_is_what_follows_saying_not_the_words_after_the_noun(goal: str, message: str) -> None:
+    assert parse_goal(goal).values["message"] == message

@@ -71,7 +71,10 @@ def extract_values(text: str) -> dict[str, str]:
         quoted = re.match(r"[\"“'‘]([^\"”'’]+)[\"”'’]", raw)
         raw = quoted.group(1) if quoted else re.sub(r"\s+(?:and|with|then|by \w+)$", "", raw)
         raw = re.sub(r"^(?:is|was|=)\s+", "", raw, flags=re.I)  # "pin is 4321": the value is after "is"
+        said_later = any(c in _FREE_TEXT_CUES for _, _, c in hits[i + 1 :])
         for key in keys_of[cue]:
+            if key == "message" and cue not in _FREE_TEXT_CUES and said_later:
+                continue  # "a message through the form saying X": X is the message, not "through the form"
             shape = _VALUE_SHAPES.get(key)
             value = raw
             if shape is not None and not quoted:
@@ -470,6 +473,10 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
         values["name"] = entities[0]  # "add Nina Alvarez to my contacts"
     if "name" not in values and (mine := re.search(r"\bmy name is\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})", text)):
         values["name"] = mine.group(1)  # "my name is Sam Rivera and ..."
+    if "name" in values and "message" in values:  # "... saying the site is down, my name is Jo Park": who it is from
+        sign_off = rf"[,;.]?\s*(?:and\s+)?(?:my name is|i am|i'm|this is)\s+{re.escape(values['name'])}\W*$"
+        if (told := re.search(sign_off, values["message"], re.I)) is not None and told.start() > 0:
+            values["message"] = values["message"][: told.start()].strip(" ,;")
     signed = _SIGNED_AS.search(text) if re.search(r"\b(form|post|comment|review)\b", text, re.I) else None
     if "name" not in values and signed is not None:
         values["name"] = signed.group(1)  # "post it through the contact form as Chris Wu"
