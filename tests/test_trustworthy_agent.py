@@ -285,3 +285,15 @@ async def test_a_retry_hint_starts_afresh_from_home_and_relaunches_the_app_then_
     assert "home" in first[0] and "contacts" in first[1], first
     assert result.status == "succeeded" and p.state.settings.bluetooth
     assert sum("home" in s.summary.lower() and s.why.startswith("a fresh start") for s in steps) == 1
+
+
+def test_a_fresh_start_presses_home_once_where_home_is_no_home_screen() -> None:
+    """A browser's home page is not a phone's home screen: pressing home again would loop."""
+    from fleetmind.agents.loop.goal import fresh_start
+    from fleetmind.devices.base import Bounds, Observation, PressKey, UIElement
+
+    link = UIElement(id="e1", text="Contact us", clickable=True, bounds=Bounds(left=0, top=0, right=99, bottom=20))
+    page = Observation(device_id="b", screen_width=1280, screen_height=720, foreground_app="Portal", elements=[link])
+    hint = "relaunch Contact us before the first step"
+    assert isinstance(fresh_start(hint, [], page, []), PressKey)
+    assert fresh_start(hint, [], page, ["press_key:home"]) is None

@@ -295,7 +295,7 @@ class GuiAgent:
         step = state["step"] + 1
         start = time.perf_counter()
         if spec.hint and not state.get("fresh_done"):  # the replanner's advice for this try comes first
-            fresh = fresh_start(spec.hint, self.device.info.apps, obs)
+            fresh = fresh_start(spec.hint, self.device.info.apps, obs, state["history"])
             if fresh is not None:
                 record = StepRecord(step, fresh, describe_action(fresh, obs), "rule", f"a fresh start: {spec.hint}")
                 return {**self._gate(record, goal, [], state), "fresh_done": isinstance(fresh, LaunchApp)}

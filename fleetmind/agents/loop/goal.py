@@ -44,10 +44,10 @@ def out_of_scope(goal: Goal, info: DeviceInfo) -> str | None:
     return None
 
 
-def fresh_start(hint: str, apps: list[str], obs: Observation) -> Action | None:
+def fresh_start(hint: str, apps: list[str], obs: Observation, history: list[str]) -> Action | None:
     """The next step a retry's hint asks for: the home screen, then the app it names (a relaunch);
-    None once there."""
+    None once there. Home is pressed once: a browser's home page is no phone's home screen."""
     app = next((a for a in apps if hint.lower().startswith(f"relaunch {a.lower()} ")), None)
-    if not on_home(obs):
+    if not on_home(obs) and "press_key:home" not in history:
         return PressKey(key="home", why="start afresh from the home screen")
     return LaunchApp(app=app, why=f"relaunch {app}") if app is not None else None
