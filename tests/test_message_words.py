@@ -166,3 +166,46 @@ async def test_what_to_write_down_is_a_note_whatever_it_mentions(goal: str, body
 )
 def test_the_message_is_what_follows_saying_not_the_words_after_the_noun(goal: str, message: str) -> None:
     assert parse_goal(goal).values["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("goal", "to", "message"),
+    [
+        ("Text Mum I love you", "Mum", "I love you"),
+        ("Tell Alan Turing I'm running late", "Alan Turing", "I'm running late"),
+        ("Text Ada I'll be there at 5", "Ada", "I'll be there at 5"),
+        ("Text Bob thanks for dinner", "Bob", "thanks for dinner"),
+    ],
+)
+def test_a_message_said_straight_after_its_person_is_the_message(goal: str, to: str, message: str) -> None:
+    read = parse_goal(goal)
+    assert read.values["to"] == to and read.values["message"] == message
+    assert not read.asks_answer and "hour" not in read.values  # no question, and the message's time is its own
+
+
+async def test_tell_her_after_text_her_is_one_message() -> None:
+    from fleetmind.orchestrator.graph import TaskGraph
+    from fleetmind.orchestrator.planner import ClausePlanner
+    from fleetmind.orchestrator.planning.devices import DeviceProfile
+
+    phones = [DeviceProfile(id="phone-1", kind="phone", apps=["Messages", "Contacts"])]
+    for request, goal in [
+        ("text Ada and tell her I'm late", "Text Ada saying I'm late"),
+        ("message Alan Turing and let him know the meeting moved", "Message Alan Turing saying the meeting moved"),
+    ]:
+        graph = TaskGraph("t")
+        graph.apply(await ClausePlanner().plan(request, phones))
+        assert [s.goal for s in graph.subtasks()] == [goal]
+
+
+async def test_what_a_form_is_to_say_and_who_it_is_from_stay_with_the_form() -> None:
+    from fleetmind.orchestrator.graph import TaskGraph
+    from fleetmind.orchestrator.planner import ClausePlanner
+    from fleetmind.orchestrator.planning.devices import DeviceProfile
+
+    fleet = [DeviceProfile(id="browser-1", kind="browser", apps=[])]
+    graph = TaskGraph("t")
+    request = "fill in the contact form and let them know the page is slow, my name is Ann Lee"
+    graph.apply(await ClausePlanner().plan(request, fleet))
+    (only,) = graph.subtasks()
+    assert parse_goal(only.goal).values == {"message": "the page is slow", "name": "Ann Lee"}

@@ -124,7 +124,7 @@ def extract_values(text: str) -> dict[str, str]:
     return values
 
 
-_PERSON = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
+_PERSON = r"(?!I\b|I['’])[A-Z][\w'-]*(?:\s+(?!I\b|I['’])[A-Z][\w'-]*){0,2}"  # "Tell Alan I'm late": not "I'm"
 _NAME_AND_NUMBER = re.compile(rf"(?<![\w'])({_PERSON})\s*(?:[,:(-]|\bat\b|\bon\b)?\s*(\+?\d[\d\s().-]{{2,}}\d)")
 _TO_VERB = re.compile(
     rf"\b(?i:text|message|sms|msg|tell|ask|remind|call|ring|email|e-mail|ping|reply to|write to|pay|repay|venmo)"
@@ -150,6 +150,10 @@ _HAVE_THING = re.compile(
 _SAY_THAT = re.compile(
     r"\b(?i:text|message|tell|sms|msg|remind|let)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:know\s+)?(?i:that)\s+(.+)$"
 )
+_TELL_THEM = re.compile(
+    r"\b(?:tell|inform|ask|remind)\s+them\s+(?:that\s+)?(.+)$|\blet\s+them\s+know\s+(?:that\s+)?(.+)$", re.I
+)
+"""What a form is to say to whoever reads it ("use the contact form to tell them the page is broken")."""
 _NOTE_THAT = re.compile(
     r"\b(?:make|write|take|jot|leave|add|save|create)\s+(?:down\s+)?(?:a\s+|me\s+a\s+)?(?:quick\s+)?(?:note|memo|reminder)"
     r"\s+(?:that|saying|to say|reading|of)\s+(.+)$"
@@ -249,6 +253,8 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     if (noted := _NOTE_THAT.search(text)) is not None:
         values["message"] = (noted.group(1) or noted.group(2)).strip(" .!?")  # the note's text, whatever it says
         values.pop("password", None)
+    if "message" not in values and re.search(r"\bform\b", text, re.I) and (them := _TELL_THEM.search(text)):
+        values["message"] = (them.group(1) or them.group(2)).strip(" .!")
     said = _SAY_THAT.search(text)
     if said:
         values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"
@@ -256,9 +262,22 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     reminder = reminder_text(text)
     if to and to.group(1).split()[0].lower() not in STOP | {"i"} and not (reminder and to.group(1) in reminder):
         values.setdefault("to", to.group(1).strip())  # not in "remind me to call Ada": Ada is what to remember
+        rest = text[to.end() :].strip()
+        if "message" not in values and _SPOKEN_MESSAGE.match(rest) and to.re is _TO_VERB:
+            values["message"] = rest.strip(" .!")  # "Text Mum I love you", "Tell Alan I'm running late"
+            for key in ("hour", "minute", "start", "end", "minutes", "seconds", "date", "location", "search"):
+                values.pop(key, None)  # "I'll be there at 5" sets no time: it is the message's
     if reminder:  # "remind me to call the plumber at 5pm": an alarm's label, an event's title
         values.setdefault("label", reminder)
         values.setdefault("title", reminder)
+
+
+_SPOKEN_MESSAGE = re.compile(
+    r"(?:I|I'm|I’m|I'll|I've|I'd|we|we're|we'll|you|you're|your|my|our|don't|can't|see you|call me|happy|thanks"
+    r"|thank you|love you|running|on my way|be there|sorry|good luck|congrats|congratulations)\b",
+    re.I,
+)
+"""How a message said straight after its person starts ("Text Mum I love you"): not a time or a place."""
 
 
 def _clock(m: re.Match[str]) -> tuple[int, int]:
@@ -285,7 +304,7 @@ class Goal:
     """Proper names in the goal ("Ada Lovelace", "Paris"): an answer must be about one of them."""
 
 
-_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)")
+_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b((?!I['’])[A-Z][\w'-]+(?:\s+(?!I\b|I['’])[A-Z][\w'-]+)*)")
 
 
 _STATE_QUESTION = re.compile(
@@ -455,7 +474,8 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
             key = field_key(name) or ("message" if "message" not in values else None)
             if key:
                 values.setdefault(key, value)
-    asks = bool(re.search(r"\b(find|whats?|which|who|read|get|look up|tell|how many|check|search)\b", said, re.I))
+    asking = r"\b(find|whats?|which|who|read|get|look up|tell (?:me|us)|how many|check|search)\b"
+    asks = bool(re.search(asking, said, re.I))  # "tell Alan I'm late" tells; "tell me ..." asks
     if _STATE_QUESTION.search(said) or _QUESTION_START.match(said):
         asks = True
     # names of things ("Ada Lovelace", "Paris"), not acronyms of kinds of things ("SMS", "PIN")
@@ -474,7 +494,7 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     if "name" not in values and (mine := re.search(r"\bmy name is\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})", text)):
         values["name"] = mine.group(1)  # "my name is Sam Rivera and ..."
     if "name" in values and "message" in values:  # "... saying the site is down, my name is Jo Park": who it is from
-        sign_off = rf"[,;.]?\s*(?:and\s+)?(?:my name is|i am|i'm|this is)\s+{re.escape(values['name'])}\W*$"
+        sign_off = rf"[,;.:]?\s*(?:and\s+)?(?:my name is|i am|i'm|this is)\s+{re.escape(values['name'])}\W*$"
         if (told := re.search(sign_off, values["message"], re.I)) is not None and told.start() > 0:
             values["message"] = values["message"][: told.start()].strip(" ,;")
     signed = _SIGNED_AS.search(text) if re.search(r"\b(form|post|comment|review)\b", text, re.I) else None

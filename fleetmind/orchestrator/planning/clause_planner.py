@@ -165,7 +165,8 @@ def _read(clauses: list[Clause], fleet: Fleet) -> list[_Step]:
         if context and gives_value(context):  # a remark that gives a value passes it to the clause after it
             goal = f"{goal}: {context}"  # "Update his contact: Tom got a new number, 555 0199"
         steps.append(_step(clause, goal, address, fleet, person))
-    if remark and gives_value(remark) and steps:  # nothing after it: the value is for the clause before
+    if remark and (gives_value(remark) or _WHO_I_AM.search(remark)) and steps:  # nothing after it: it is for
+        # the clause before ("What's my balance? PIN is 4321", "fill in the contact form, my name is Ann Lee")
         last = steps[-1]
         last.question = f"{last.goal}: {remark}" if last.question == last.goal else last.question
         last.goal = f"{last.goal}: {remark}"  # "What's my balance? PIN is 4321"
@@ -177,6 +178,28 @@ def _step(clause: Clause, goal: str, address: Address | None, fleet: Fleet, pers
     kind, strong = content_kind(goal, fleet, question=question is not None)
     area = lexicon.phone_area(goal, fleet.app_areas())
     return _Step(clause, goal, address, question, kind, area, person, strong=strong)
+
+
+_WHO_I_AM = re.compile(r"\bmy name(?:'s| is)\b|\b(?:[Ii] am|[Ii]'m|[Tt]his is)\s+[A-Z][a-z]+")
+"""A remark that says who is asking: the form or message before it is from them."""
+_FORM = re.compile(r"\b(?:contact|feedback|support|enquiry|inquiry|complaint)?\s*form\b", re.I)
+_TO_THE_FORMS_READER = re.compile(r"^(?:tell|inform|ask|remind)\s+them\b|^let\s+them\s+know\b", re.I)
+"""'fill in the contact form and tell them ...': what the form is to say, not a message of its own."""
+
+
+_TEXTS = re.compile(
+    r"^(?:text|message|sms|msg|send\s+(?:a\s+)?(?:text|message|sms))\b(?!.*\b(?:saying|that says)\b)", re.I
+)
+
+
+def _told(prev: _Step, step: _Step) -> str | None:
+    """What a clause tells the person the clause before texts, which is that text's message:
+    "text Ada and tell her I'm late" -> "I'm late"."""
+    person = prev.person or step.person
+    if person is None or not _TEXTS.match(prev.goal) or person not in prev.goal:
+        return None
+    m = re.match(rf"^(?:tell|let)\s+{re.escape(person)}\s+(?:know\s+)?(?:that\s+)?(.+)$", step.goal, re.I)
+    return m.group(1) if m else None
 
 
 def _merge(steps: list[_Step]) -> list[_Step]:
@@ -193,6 +216,12 @@ def _merge(steps: list[_Step]) -> list[_Step]:
             or (prev.address.device_ids == step.address.device_ids and prev.address.kind == step.address.kind)
         )
         report = lexicon.REPORT_BACK.match(step.goal) and same_device
+        if same_device and _FORM.search(prev.goal) and _TO_THE_FORMS_READER.match(step.goal):
+            prev.goal = f"{prev.goal} and {step.goal[:1].lower()}{step.goal[1:]}"  # what the form is to say
+            continue
+        if same_device and (said := _told(prev, step)) is not None:
+            prev.goal = f"{prev.goal} saying {said}"  # "text Ada and tell her I'm late": one message
+            continue
         prev_kind = (prev.address.kind if prev.address else None) or (prev.kind if prev.strong else None)
         step_kind = (step.address.kind if step.address else None) or (step.kind if step.strong else None)
         fits = (
