@@ -209,3 +209,21 @@ async def test_what_a_form_is_to_say_and_who_it_is_from_stay_with_the_form() -> 
     graph.apply(await ClausePlanner().plan(request, fleet))
     (only,) = graph.subtasks()
     assert parse_goal(only.goal).values == {"message": "the page is slow", "name": "Ann Lee"}
+
+
+def test_a_form_asking_who_it_is_from_is_not_sent_anonymously_on_a_guess() -> None:
+    from fleetmind.agents.questions import missing_message
+
+    def field(i: int, label: str, text: str = "") -> UIElement:
+        box = Bounds(left=0, top=60 * i, right=600, bottom=60 * i + 50)
+        return UIElement(id=f"e{i}", text=text, description=label, editable=True, bounds=box)
+
+    form = Observation(
+        device_id="b", screen_width=1280, screen_height=720, foreground_app="Contact us",
+        elements=[field(0, "Name"), field(1, "Message", "the link is broken")],
+    )  # fmt: skip
+    goal = parse_goal("Use the contact form to tell them the link is broken")
+    asked = missing_message(goal, form, {})
+    assert asked is not None and asked.key == "name" and "who it is from" in asked.text
+    assert missing_message(goal, form, {"name": "Dana Lee"}) is None
+    assert missing_message(parse_goal("Post 'hi' through the contact form as Chris Wu"), form, {}) is None

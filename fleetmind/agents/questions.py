@@ -137,17 +137,30 @@ def missing_date(goal: Goal, obs: Observation, answers: dict[str, str]) -> Pendi
 
 def missing_message(goal: Goal, obs: Observation, answers: dict[str, str]) -> PendingQuestion | None:
     """A message form is about to be sent with its message field empty and the request gives no text:
-    ask what it should say (an app that would accept an empty message is no reason to send one)."""
-    if goal.values.get("message") or "message" in answers:
-        return None
-    empty = [e for e in obs.elements if e.editable and is_empty_field(e) and field_key(_field_label(e)) == "message"]
-    if not empty:
-        return None
-    return PendingQuestion(
-        f"What should the {_field_label(empty[0]).lower()} say? The request does not give the text.",
-        "value",
-        key="message",
-    )
+    ask what it should say (an app that would accept an empty message is no reason to send one).
+    Likewise a form that asks who it is from ("Name") with the request giving no name: a message
+    to strangers is not sent anonymously on a guess."""
+    if not (goal.values.get("message") or "message" in answers):
+        empty = _empty_fields(obs, "message")
+        if empty:
+            return PendingQuestion(
+                f"What should the {_field_label(empty[0]).lower()} say? The request does not give the text.",
+                "value",
+                key="message",
+            )
+    if goal.values.get("message") and not (goal.values.get("name") or "name" in answers):
+        empty = _empty_fields(obs, "name")
+        if empty and not goal.values.get("to"):  # a form to whoever runs it, not a text to a contact
+            return PendingQuestion(
+                f"What name should go in {_field_label(empty[0])}? The request does not say who it is from.",
+                "value",
+                key="name",
+            )
+    return None
+
+
+def _empty_fields(obs: Observation, kind: str) -> list[UIElement]:
+    return [e for e in obs.elements if e.editable and is_empty_field(e) and field_key(_field_label(e)) == kind]
 
 
 def refused_value(error: str, goal: Goal, obs: Observation) -> PendingQuestion | None:
