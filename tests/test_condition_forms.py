@@ -26,6 +26,7 @@ async def plan(request: str) -> TaskGraph:
         ("Check the weather in Paris, then unless it's sunny, text Ada 'bring an umbrella'", "unless it's sunny"),
         ("Check the weather in Paris, then text Ada 'bring an umbrella' if it's raining", "it's raining"),
         ("what's the weather in Paris? text Ada 'bring an umbrella' unless it's sunny.", "unless it's sunny"),
+        ("check the weather in Paris, if it's raining text Ada 'bring an umbrella'", "it's raining"),
     ],
 )
 async def test_a_condition_before_or_after_its_clause_makes_a_branch(request_: str, condition: str) -> None:

@@ -5,7 +5,8 @@ clause it governs, which then depends on the step before it, whose outputs the c
 about. The forms read:
 
 - "if/when/in case/unless <condition>, <clause>" where a clause starts, and the same with
-  "then" instead of the comma ("... and if it rains then text Ada ...");
+  "then" instead of the comma ("... and if it rains then text Ada ...") or with nothing but
+  the clause's verb after it ("..., if it's below 5 text Ada ...");
 - "<clause> if/unless <condition>" at the end of a sentence ("check the weather, then text
   Ada 'take a coat' if it's raining"), when a step before it finds something out and the
   clause carries no message of its own in plain words: in "text Ada saying call me if you
@@ -57,8 +58,14 @@ _GREATER = ("above", "over", "more than", "greater than", "higher than", "warmer
 _LESS = ("below", "under", "less than", "lower than", "colder than", "fewer than")
 
 
+_ACTS = (
+    r"text|message|sms|e-?mail|send|call|ring|tell|remind|turn|switch|book|order|pay|transfer|delete|remove|add"
+    r"|create|write|post|share|forward|buy|cancel"
+)
 _CONDITION = re.compile(
-    r"\b((?:only if|if|when|in case|unless)\s+)([^,;.!?\x00]{2,80}?)(?:\s*,\s*|\s+then\s+)(?=\S)", re.I
+    r"\b((?:only if|if|when|in case|unless)\s+)([^,;.!?\x00]{2,80}?)"
+    rf"(?:\s*,\s*|\s+then\s+|\s+(?=(?:{_ACTS})\s))(?=\S)",  # "if it's below 5 text Ada ...": the verb ends it
+    re.I,
 )
 _TRAILING = re.compile(r"\s+((?:only if|if|in case|unless)\s+)([^,;.!?\x00]{2,80}?)\s*(?=[.!?]|$)", re.I)
 """A condition that ends its sentence: "... text Ada 'take a coat' if it's raining"."""
