@@ -10,6 +10,7 @@ import pytest
 from fleetmind.agents.grounding import parse_goal
 from fleetmind.agents.loop import GuiAgent, StepRecord, SubtaskSpec
 from fleetmind.agents.loop.gate import gate
+from fleetmind.agents.questions import PendingQuestion
 from fleetmind.agents.records import LoopState
 from fleetmind.devices.base import Bounds, LaunchApp, Observation, Tap, Target, UIElement, describe_action
 from fleetmind.devices.virtual import VirtualPhone
@@ -227,3 +228,29 @@ def test_a_form_asking_who_it_is_from_is_not_sent_anonymously_on_a_guess() -> No
     assert asked is not None and asked.key == "name" and "who it is from" in asked.text
     assert missing_message(goal, form, {"name": "Dana Lee"}) is None
     assert missing_message(parse_goal("Post 'hi' through the contact form as Chris Wu"), form, {}) is None
+
+
+@pytest.mark.parametrize(("answer", "sent"), [("no", 0), ("yes", 1)])
+async def test_a_condition_nothing_checked_is_asked_about_even_when_sending_was_pre_approved(
+    answer: str, sent: int
+) -> None:
+    p = phone()
+    asked: list[str] = []
+
+    async def ask(question: PendingQuestion) -> str:
+        asked.append(question.text)
+        return answer
+
+    goal = "Text Ada Lovelace 'wear a coat' if it's below 5 degrees"
+    async with asyncio.timeout(30):
+        await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"), ask=ask)
+    assert len(asked) == 1 and "only if it's below 5 degrees: does that hold?" in asked[0]
+    assert len(p.state.messages) == sent
+
+
+async def test_a_polite_if_or_a_messages_own_if_asks_nothing() -> None:
+    for goal in ["Text Ada Lovelace saying call me if you need anything", "If possible, text Ada Lovelace 'hi'"]:
+        p = phone()
+        async with asyncio.timeout(30):
+            result = await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"))
+        assert result.status == "succeeded" and len(p.state.messages) == 1, (goal, result.summary)

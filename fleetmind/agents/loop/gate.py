@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ...devices.base import TERMINAL_KINDS, AskUser, DeviceInfo, Done, Observation
@@ -47,8 +48,11 @@ def gate(
             " show it done; an action that cannot be undone is not repeated on a guess",
             final=True,
         )
-    if effect == "irreversible" and spec.confirm == "ask":
+    unchecked = _unchecked_condition(goal) if effect == "irreversible" else None
+    if effect == "irreversible" and (spec.confirm == "ask" or unchecked is not None):
         text = confirmation_text(action, obs)
+        if unchecked is not None:  # pre-approval covers the action, not a condition nothing here checked
+            text = f"{text.rstrip('?')}, as the request says to do it only {unchecked}: does that hold?"
         if text not in state.get("confirmed", []):
             if can_ask:
                 confirm = PendingQuestion(text, "confirm", kind="confirm", options=["yes", "no"])
@@ -90,3 +94,23 @@ def _repeats(record: StepRecord, state: LoopState) -> str | None:
     before = max((i for i in marks if i < last), default=-1)
     sent, now = typed_values(history[before + 1 : last]), typed_values(history[last + 1 :])
     return f"“{record.summary}”" if sent & now - {SECRET} else None
+
+
+_CONDITIONAL = re.compile(r"\b((?:only\s+)?(?:if|unless|in case)\b[^,;.!?]{2,80})", re.I)
+_POLITE = re.compile(
+    r"(?:if|unless)\s+(?:possible|you can|you could|you may|you don't mind|needed|necessary|you like|you want"
+    r"|(?:it's |it is )?(?:ok|okay|alright))\b",
+    re.I,
+)
+_QUOTES = re.compile(r"[\"“][^\"”]*[\"”]|(?<!\w)'[^']+'(?!\w)")
+
+
+def _unchecked_condition(goal: Goal) -> str | None:
+    """A condition the request puts on the action that the planner did not make a branch of
+    ("text Ada 'take a coat' if it's below 5" with nothing that looks the weather up): the
+    device cannot judge it, so the person who can is asked. A message's own "if" is its own."""
+    text = _QUOTES.sub(" ", goal.text)
+    if message := goal.values.get("message"):
+        text = text.replace(message, " ")
+    m = _CONDITIONAL.search(text)
+    return m.group(1).strip() if m and not _POLITE.match(m.group(1)) else None
