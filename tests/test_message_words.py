@@ -254,3 +254,11 @@ async def test_a_polite_if_or_a_messages_own_if_asks_nothing() -> None:
         async with asyncio.timeout(30):
             result = await GuiAgent(p).run(SubtaskSpec(goal=goal, confirm="allow"))
         assert result.status == "succeeded" and len(p.state.messages) == 1, (goal, result.summary)
+
+
+async def test_someones_email_is_looked_up_in_contacts() -> None:
+    p = VirtualPhone(seed=3)
+    p.seed(contacts=[{"name": "Tim Berners-Lee", "phone": "555 0189", "email": "tim@example.org"}])
+    async with asyncio.timeout(30):
+        result = await GuiAgent(p).run(SubtaskSpec(goal="what's Tim Berners-Lee's email?", outputs=["email"]))
+    assert result.status == "succeeded" and result.outputs == {"email": "tim@example.org"}

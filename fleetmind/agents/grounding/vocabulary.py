@@ -62,7 +62,7 @@ APP_HINTS = {
     "settings": {"wi-fi", "wifi", "bluetooth", "airplane", "dark", "theme", "brightness", "volume", "language",
                  "setting", "settings", "bright", "brighter", "dim", "dimmer", "display", "loud", "louder", "quiet",
                  "quieter", "sound", "mute", "ringer", "internet", "network", "flight", "mode", "night"},
-    "contacts": {"contact", "contacts", "phone", "number"},
+    "contacts": {"contact", "contacts", "phone", "number", "email", "e-mail"},
     "messages": {"sms", "message", "messages", "text"},
     "clock": {"alarm", "alarms", "timer", "clock", "wake", "time", "snooze", "countdown", "stopwatch",
               "reminder", "reminders"},
