@@ -31,3 +31,18 @@ async def test_entries_answer_before_an_empty_line_and_a_named_thing_is_not_answ
     assert extract_answer(parse_goal("What's on my calendar?"), nothing) == "No upcoming events"
     # a question about someone is not answered by an empty list on another app's screen
     assert extract_answer(parse_goal("What is Ada Lovelace's number?"), nothing) == ""
+
+
+async def test_a_question_about_the_whole_list_is_answered_by_its_rows_and_a_date_header_answers_nothing() -> None:
+    events = [
+        {"title": "Team sync", "date": "2025-06-04", "start": "10:00", "end": "10:30"},
+        {"title": "Yoga class", "date": "2025-06-06", "start": "18:00", "end": "19:00"},
+    ]
+    phone = VirtualPhone(seed=5)
+    phone.seed(events=events)
+    await phone.act(LaunchApp(app="Calendar"))
+    calendar = await phone.observe()
+    listed = extract_answer(parse_goal("What's on my calendar?"), calendar)
+    assert "Team sync" in listed and "Yoga class" in listed
+    assert extract_answer(parse_goal("When is my dentist appointment?"), calendar) == ""  # not in this list
+    assert extract_answer(parse_goal("whats on my calendar today"), calendar) == ""  # "Today: ..." says the day

@@ -9,7 +9,7 @@ from .fields import ROW_SEP
 from .goals import Goal, is_about, overlap
 from .history import typed_values
 from .screens import prompt_in_the_way
-from .vocabulary import STOP, content_words, words
+from .vocabulary import APP_HINTS, STOP, content_words, words
 
 
 def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = None) -> str:
@@ -53,12 +53,12 @@ def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = Non
         shared = len(wants & words_there) + (1 if asked_days & shown_days else 0)
         shared += 1 if names and names <= words_there else 0  # the person asked about, by their full name
         says_more = len(set(words(text)) - STOP - goal_words) >= 2  # not just "Results for <query>"
-        if text in typed or not says_more or text == obs.foreground_app:
+        if text in typed or not says_more or text == obs.foreground_app or _TODAY_IS.match(text):
             continue
         score = shared + (1 if re.search(r"\d", text) else 0)
         if shared >= 1 and score >= 2 and score > best_score:
             best, best_score = text, score
-    return best or _labelled_value(goal, obs)
+    return best or _labelled_value(goal, obs) or _listed(goal, obs, static)
 
 
 _EMPTY_LIST = re.compile(
@@ -68,6 +68,27 @@ _EMPTY_LIST = re.compile(
     re.I,
 )
 """What an app shows instead of an empty list ("No upcoming events", "No alarms set")."""
+
+
+_TODAY_IS = re.compile(r"^(?:today|tomorrow|yesterday)\b\W+\w+,?\s+\w+\s+\d", re.I)
+"""A header that says what day it is ("Today: Monday, June 2, 2025"): no answer to what is on that day."""
+_ABOUT_THE_LIST = frozenset(
+    {"what", "whats", "s", "on", "in", "my", "have", "any", "do", "does", "show", "list", "upcoming", "next",
+     "scheduled", "set", "got", "there", "are", "is", "coming", "up", "all", "read", "tell", "me", "check"}
+)
+"""Words of a question that asks for an app's list as a whole ("what's on my calendar?")."""
+
+
+def _listed(goal: Goal, obs: Observation, static: list[UIElement]) -> str:
+    """The rows of the app's list, for a question that names nothing in it but the app
+    ("what's on my calendar?", "what alarms do I have?"); "" for a question about one thing."""
+    app = obs.foreground_app
+    if goal.entities or not is_about(goal, app):
+        return ""
+    if goal.words - _ABOUT_THE_LIST - content_words(app) - APP_HINTS.get(app.lower(), set()):
+        return ""  # "when is my dentist appointment?": one thing, which this list may not hold
+    rows = [u for u in _units(obs, static) if ROW_SEP in u]
+    return "; ".join(rows[:5])
 
 
 def _units(obs: Observation, static: list[UIElement]) -> list[str]:
