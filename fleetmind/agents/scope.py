@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from .grounding import APP_HINTS, Goal, content_words
+from .grounding import Goal, content_words
+from .grounding.goals import app_words
 
 __all__ = ["missing_app", "missing_kind"]
 
@@ -25,11 +26,7 @@ _DEVICE_WORDS = frozenset({"home", "back", "screen", "phone", "device", "app", "
 
 
 def _known_words(apps: list[str]) -> set[str]:
-    known = set(_DEVICE_WORDS)
-    for app in apps:
-        known |= content_words(app)
-        known |= APP_HINTS.get(app.lower(), set())
-    return known
+    return set(_DEVICE_WORDS).union(*(app_words(app) for app in apps))
 
 
 _KINDS: list[tuple[str, re.Pattern[str], frozenset[str]]] = [
@@ -68,8 +65,7 @@ text (Notes, Messages) is not the one asked for."""
 def missing_kind(goal: Goal, apps: list[str]) -> str | None:
     """The kind of app the goal needs ("e-mail") when no installed app is of that kind, or None.
     The message the goal passes on is not read: "text Ada saying call me" needs Messages."""
-    message = goal.values.get("message", "")
-    said = goal.text.replace(message, " ") if len(message) > 1 else goal.text
+    said = goal.unsaid()
     names = {w for app in apps for w in re.findall(r"[\w-]+", app.lower())}
     for kind, needs, called in _KINDS:
         if needs.search(said) and not names & called:

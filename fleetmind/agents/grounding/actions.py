@@ -20,7 +20,7 @@ from ...devices.base import (
 from .candidate import Candidate
 from .fields import ROW_SEP, field_cue, field_key, field_name, is_empty_field, readable_label, row_label, row_title
 from .goals import Goal, appended, goal_apps, is_about, opened_list_named, overlap, target_value
-from .history import typed_in_this_form
+from .history import typed_fields, typed_in_this_form
 from .screens import current_value, on_home, on_web
 from .vocabulary import (
     ADJUST,
@@ -88,7 +88,7 @@ def _another_form(goal: Goal, obs: Observation, typed: list[str]) -> bool:
     field here, and a field here is left empty that the goal gives nothing for ("Set an alarm for
     7:30 labelled Gym" on a timer's form: no hour for 7:30, Minutes left empty)."""
     fields = {k for e in obs.elements if e.editable and (k := field_cue(e))}
-    fields |= {k for h in typed if h.startswith("typed:") and (k := field_key(h.split(":", 2)[1]))}
+    fields |= {k for name in typed_fields(typed) if (k := field_key(name))}
     kinds: dict[str, set[str]] = {}  # one value offered to several kinds of field (name, title, label)
     for key, value in goal.values.items():
         if key not in _NOT_THE_FORMS:

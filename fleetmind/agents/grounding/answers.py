@@ -6,10 +6,10 @@ import re
 
 from ...devices.base import Observation, UIElement
 from .fields import ROW_SEP
-from .goals import Goal, is_about, overlap
+from .goals import Goal, app_words, is_about, overlap
 from .history import typed_values
 from .screens import prompt_in_the_way
-from .vocabulary import APP_HINTS, STOP, content_words, words
+from .vocabulary import STOP, content_words, words
 
 
 def extract_answer(goal: Goal, obs: Observation, history: list[str] | None = None) -> str:
@@ -85,7 +85,7 @@ def _listed(goal: Goal, obs: Observation, static: list[UIElement]) -> str:
     app = obs.foreground_app
     if goal.entities or not is_about(goal, app):
         return ""
-    if goal.words - _ABOUT_THE_LIST - content_words(app) - APP_HINTS.get(app.lower(), set()):
+    if goal.words - _ABOUT_THE_LIST - app_words(app):
         return ""  # "when is my dentist appointment?": one thing, which this list may not hold
     rows = [u for u in _units(obs, static) if ROW_SEP in u]
     return "; ".join(rows[:5])

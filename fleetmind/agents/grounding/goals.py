@@ -303,6 +303,10 @@ class Goal:
     entities: list[str] = field(default_factory=list)
     """Proper names in the goal ("Ada Lovelace", "Paris"): an answer must be about one of them."""
 
+    def unsaid(self) -> str:
+        """The goal's text without the message it passes on (whose words are the message's own)."""
+        return _unsaid(self.text, self.values.get("message", ""))
+
 
 _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b((?!I['’])[A-Z][\w'-]+(?:\s+(?!I\b|I['’])[A-Z][\w'-]+)*)")
 
@@ -569,9 +573,14 @@ def target_value(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def app_words(app: str) -> set[str]:
+    """The words that name `app` or the kind of data it holds ("Calendar": event, meeting ...)."""
+    return content_words(app) | APP_HINTS.get(app.lower(), set())
+
+
 def is_about(goal: Goal, app: str) -> bool:
     """True when the goal is about `app` (names it, or the kind of data it holds)."""
-    return bool(goal.words & (content_words(app) | APP_HINTS.get(app.lower(), set())))
+    return bool(goal.words & app_words(app))
 
 
 def goal_apps(goal: Goal, apps: list[str]) -> set[str]:

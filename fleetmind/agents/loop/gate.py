@@ -109,8 +109,5 @@ def _unchecked_condition(goal: Goal) -> str | None:
     """A condition the request puts on the action that the planner did not make a branch of
     ("text Ada 'take a coat' if it's below 5" with nothing that looks the weather up): the
     device cannot judge it, so the person who can is asked. A message's own "if" is its own."""
-    text = _QUOTES.sub(" ", goal.text)
-    if message := goal.values.get("message"):
-        text = text.replace(message, " ")
-    m = _CONDITIONAL.search(text)
+    m = _CONDITIONAL.search(_QUOTES.sub(" ", goal.unsaid()))
     return m.group(1).strip() if m and not _POLITE.match(m.group(1)) else None
