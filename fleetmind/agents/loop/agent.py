@@ -37,7 +37,7 @@ from .goal import fresh_start, read_goal
 from .notes import take_notes
 from .reflect import reflect
 from .results import failed, failure_result, reportable, seen_done, success
-from .subgoals import current, plan, progress, summary, with_steps
+from .subgoals import current, has_steps, plan, progress, summary, with_steps
 
 log = logging.getLogger(__name__)
 
@@ -312,9 +312,8 @@ class GuiAgent:
         cands.sort(key=lambda c: c.score, reverse=True)
         stuck = state["unchanged"] >= 2 or state["failures"] >= 2 or bool(state.get("escalate"))
         subgoals = state.get("subgoals", [])
-        asks_plan = not any(s.kind == "step" for s in subgoals)  # a chat model may add the in-between screens
-        ctx = StepContext(step, state["history"], state["cost_usd"], stuck, summary(subgoals), asks_plan)
-        ctx.noted = state.get("notes", {})
+        plan_text, notes = summary(subgoals), state.get("notes", {})
+        ctx = StepContext(step, state["history"], state["cost_usd"], stuck, plan_text, not has_steps(subgoals), notes)
         record = await self.tiers.decide_step(spec, goal, obs, cands, ctx)
         record.latency_ms = (time.perf_counter() - start) * 1000
         if note := next((c.note for c in cands if c.action is record.action and c.note), ""):

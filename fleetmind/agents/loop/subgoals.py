@@ -26,7 +26,7 @@ from ..grounding.fields import field_key
 from ..grounding.history import typed_fields
 from ..records import Subgoal
 
-__all__ = ["MAX_MODEL_SUBGOALS", "Subgoal", "current", "plan", "progress", "summary", "with_steps"]
+__all__ = ["MAX_MODEL_SUBGOALS", "Subgoal", "current", "has_steps", "plan", "progress", "summary", "with_steps"]
 
 MAX_MODEL_SUBGOALS = 6
 """How many in-between steps a model's plan may add (more is a plan for another task)."""
@@ -59,11 +59,16 @@ def plan(goal: Goal, info: DeviceInfo) -> list[Subgoal]:
     return subgoals
 
 
+def has_steps(subgoals: list[Subgoal]) -> bool:
+    """Whether a chat model's in-between steps are in the plan already (it is asked for them once)."""
+    return any(s.kind == "step" for s in subgoals)
+
+
 def with_steps(subgoals: list[Subgoal], texts: list[str]) -> list[Subgoal]:
     """The plan with a model's in-between steps (at most `MAX_MODEL_SUBGOALS`, each naming
     something) after opening the app and before the goal's own parts; a plan that has
     them already keeps its own."""
-    if any(s.kind == "step" for s in subgoals):
+    if has_steps(subgoals):
         return subgoals
     steps = [Subgoal(t.strip(), "step") for t in texts if content_words(t)][:MAX_MODEL_SUBGOALS]
     at = next((i for i, s in enumerate(subgoals) if s.kind != "open"), len(subgoals))
