@@ -141,15 +141,8 @@ class Tiers:
             if no_model and spec.tier_policy == "auto":
                 # No model to ask at all: the text match (on the device, so private screens too)
                 # may look around, and change nothing unless the goal names it.
-                best = cands[0]
-                return StepRecord(
-                    step,
-                    best.action,
-                    describe_action(best.action, obs),
-                    "rule",
-                    f"no model available; best text match (score {best.score:.1f}, margin {margin:.1f})",
-                    settled=False,
-                )
+                why = f"no model available; best text match (score {cands[0].score:.1f}, margin {margin:.1f})"
+                return _best_text_match(step, cands, obs, why)
             action = Fail(reason=decision.reason)
             return StepRecord(step, action, describe_action(action, obs), "rule", decision.reason)
         proposal: StepRecord | None = None
@@ -193,15 +186,7 @@ class Tiers:
                 log.warning("%s step failed, keeping the local model's choice: %s", who, exc)
                 return dataclasses.replace(proposal, why=f"{who} failed ({exc}); kept the local choice: {proposal.why}")
             log.warning("%s step failed, falling back to the best text match: %s", who, exc)
-            best = cands[0]
-            return StepRecord(
-                step,
-                best.action,
-                describe_action(best.action, obs),
-                "rule",
-                f"{decision.reason}; {who} failed ({exc}); best text match",
-                settled=False,
-            )
+            return _best_text_match(step, cands, obs, f"{decision.reason}; {who} failed ({exc}); best text match")
 
     async def _local(
         self, step: int, goal: Goal, obs: Observation, cands: list[Candidate], why: str
@@ -277,6 +262,12 @@ class Tiers:
             latency_ms=completion.latency_ms,
             plan=parsed.plan,  # as written: placeholders stay placeholders in what is reported
         )
+
+
+def _best_text_match(step: int, cands: list[Candidate], obs: Observation, why: str) -> StepRecord:
+    """Grounding's best candidate when no model can be asked: it may look around, not settle a change."""
+    best = cands[0]
+    return StepRecord(step, best.action, describe_action(best.action, obs), "rule", why, settled=False)
 
 
 def _restored(action: Action, redactor: Redactor) -> Action:
