@@ -9,13 +9,13 @@
   position the goal names before it is still to do;
 - a list box (a `<select>`) is chosen in, never tapped: a tap replaces what is chosen.
 
+Positions are counted in `web_positions`, date pickers stepped through in `web_dates`.
 Pure: the goal, the screen and the history in, the adjusted candidate list out.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from ...devices.base import Observation, Scroll, SelectOption, Tap, Target, TypeText, UIElement
 from .candidate import Candidate
@@ -23,16 +23,12 @@ from .fields import field_name, row_label, row_title
 from .goals import Goal
 from .history import typed_fields
 from .vocabulary import SUBMIT, content_words
-from .web import ANY_FIELD, Ordinal, WebRequest, field_words, month_number, read_date, read_request
+from .web import ANY_FIELD, WebRequest, field_words, read_request
+from .web_dates import calendar_step, date_left
+from .web_positions import ordinal_candidate, ordinal_step
 
 __all__ = ["date_left", "named_button", "pressed_last", "web_candidates", "web_work_left"]
 
-_PAGER = re.compile(
-    r"^(?:\d{1,3}|[<>«»‹›\s]*(?:next|prev|previous|more|older|newer|first|last)(?:\s+page)?[<>«»‹›\s]*"
-    r"|[<>«»‹›]+)$",
-    re.I,
-)
-"""Labels of a list's page links: not results."""
 _UNTICK = re.compile(r"\b(?:uncheck|untick|unselect|deselect|clear|unmark)\b", re.I)
 
 
@@ -85,81 +81,6 @@ _PRESSES = re.compile(
 
 def _checkable_name(el: UIElement) -> str:
     return (el.description or el.text).strip().casefold()
-
-
-def _results(obs: Observation) -> list[UIElement]:
-    """What a list of results or items is made of, in page order: its links, else its clickable rows."""
-    links = [e for e in obs.elements if e.cls == "link" and e.label.strip() and not _PAGER.match(e.label.strip())]
-    if links:
-        return links
-    return [
-        e
-        for e in obs.elements
-        if e.clickable and not (e.editable or e.checkable or e.options) and e.cls not in ("button", "textbox")
-        and e.label.strip() and not _PAGER.match(e.label.strip())
-    ]
-
-
-def _counted(kind: str, obs: Observation) -> list[UIElement]:
-    els = obs.elements
-    if kind == "checkbox":
-        return [e for e in els if e.checkable and e.cls != "radio"]
-    if kind == "radio":
-        return [e for e in els if e.checkable and e.cls == "radio"]
-    if kind == "field":
-        return [e for e in els if e.editable and not e.options]
-    if kind in ("link", "button", "tab"):
-        return [e for e in els if e.cls == kind and e.clickable]
-    if kind == "option":
-        radios = [e for e in els if e.checkable and e.cls == "radio"]
-        return radios or _results(obs)
-    return _results(obs)
-
-
-def _current_page(history: list[str]) -> int:
-    """Which page of results is shown: the last page number tapped (1 before any)."""
-    for h in reversed(history):
-        if h.startswith("tap:") and h[4:].strip().isdigit():
-            return int(h[4:].strip())
-    return 1
-
-
-def _ordinal_step(o: Ordinal, obs: Observation, history: list[str]) -> tuple[UIElement, bool] | None:
-    """The element the position names (or the page link that leads to it) and whether it is done."""
-    counted = _counted(o.kind, obs)
-    if not counted:
-        return None
-    if o.kind in ("result", "item", "link") and o.index > 0:
-        per = len(counted)
-        page = (o.index - 1) // per + 1 if _current_page(history) == 1 else _current_page(history)
-        if page != _current_page(history) and o.index > per:
-            pager = [e for e in obs.elements if e.clickable and e.label.strip() == str(page)]
-            nxt = [e for e in obs.elements if e.clickable and re.match(r"^(?:next\b.*|>|»|›)$", e.label.strip(), re.I)]
-            ways = pager or nxt
-            return (ways[0], False) if ways else None
-        index = (o.index - 1) % per if page > 1 or o.index > per else o.index - 1
-        target = counted[index] if index < per else None
-    else:
-        target = counted[o.index - 1] if 0 < o.index <= len(counted) else counted[-1] if o.index == -1 else None
-    if target is None:
-        return None
-    if o.kind == "field":
-        done = field_name(target) in typed_fields(history) or (bool(o.value) and target.text == o.value)
-    elif target.checkable:
-        done = target.checked
-    else:
-        label = row_label(target, obs)
-        done = any(h.split(":", 1)[-1] == label for h in history)
-    return target, done
-
-
-def _ordinal_candidate(o: Ordinal, target: UIElement, obs: Observation, score: float) -> Candidate:
-    label = row_label(target, obs) or target.label or target.id
-    if o.kind == "field":
-        what = f"the field number {o.index}" if o.index > 0 else "the last field"
-        action = TypeText(text=o.value, target=Target(element=target.id), clear=True, why=f"fill {what}")
-        return Candidate(action, f"type {o.value} into {what}", score)
-    return Candidate(Tap(target=Target(element=target.id), why=f"tap {label}"), f"tap {label}", score)
 
 
 def _tap_target(c: Candidate, obs: Observation) -> UIElement | None:
@@ -235,67 +156,6 @@ def _pressed_since_work(label: str, history: list[str]) -> bool:
     last_work = max((i for i, h in enumerate(history) if h.startswith(("typed:", "choose:"))), default=-1)
     after = history[last_work + 1 :]
     return any(h in (f"submit:{label}", f"tap:{label}", "submit:enter") for h in after)
-
-
-_PREV = re.compile(r"^(?:prev|previous|back|earlier|<|‹|«|←)(?:\s+month)?$", re.I)
-_NEXT = re.compile(r"^(?:next|forward|later|>|›|»|→)(?:\s+month)?$", re.I)
-
-
-def _calendar_month(obs: Observation) -> tuple[int, int] | None:
-    """(year, month) a calendar on the page shows: "December 2016", or "December" with "2016" beside it."""
-    texts = [e for e in obs.elements if e.text.strip() and not e.editable]
-    for e in texts:
-        words = e.text.split()
-        if len(words) == 2 and (mo := month_number(words[0])) and re.fullmatch(r"\d{4}", words[1]):
-            return int(words[1]), mo
-        if len(words) == 1 and len(words[0]) >= 3 and (mo := month_number(words[0])):
-            for y in texts:
-                if re.fullmatch(r"\d{4}", y.text.strip()) and abs(y.bounds.top - e.bounds.top) <= 8:
-                    return int(y.text.strip()), mo
-    return None
-
-
-def _day_cell(obs: Observation, day: int) -> UIElement | None:
-    """The calendar's cell for `day`: a leading or trailing day of the next or last month is skipped
-    (the first 1 of a month comes before any 23-31, the last 30 after any 1)."""
-    cells = [e for e in obs.elements if e.clickable and e.text.strip() == str(day)]
-    if not cells:
-        return None
-    rows = sorted({e.bounds.top // 6 for e in cells})
-    row = rows[0] if day <= 14 else rows[-1]
-    same = [e for e in cells if e.bounds.top // 6 == row]
-    return min(same, key=lambda e: e.bounds.width * e.bounds.height)  # the link inside its table cell
-
-
-def date_left(goal: Goal, obs: Observation) -> date | None:
-    """The date the goal picks ("Select 01/14/2016 as the date") when no field on the page shows it yet."""
-    wanted = read_date(goal.text)
-    if wanted is None or not re.search(r"\b(?:date|day|calendar|picker)\b", goal.text, re.I):
-        return None
-    shown = any(read_date(e.text) == wanted for e in obs.elements if e.text)
-    return None if shown else wanted
-
-
-def _calendar_step(wanted: date, obs: Observation) -> Candidate | None:
-    """One step toward `wanted` in a date picker: open it, page to its month, pick its day."""
-    month = _calendar_month(obs)
-    if month is None:
-        fields = [e for e in obs.elements if e.clickable and not e.editable and e.cls in ("textbox", "combobox")]
-        if not fields:
-            return None
-        el, why = fields[0], "open the date picker"
-    elif month == (wanted.year, wanted.month):
-        cell = _day_cell(obs, wanted.day)
-        if cell is None:
-            return None
-        el, why = cell, f"pick {wanted:%B} {wanted.day}"
-    else:
-        way = _PREV if month > (wanted.year, wanted.month) else _NEXT
-        moves = [e for e in obs.elements if e.clickable and way.match(e.label.strip())]
-        if not moves:
-            return None
-        el, why = moves[0], f"page the calendar toward {wanted:%B %Y}"
-    return Candidate(Tap(target=Target(element=el.id), why=why), why, 3.3)
 
 
 def _set_controls(req: WebRequest, obs: Observation, history: list[str]) -> list[Candidate]:
@@ -526,7 +386,7 @@ def web_candidates(
     scoped, scoped_left = _scoped_presses(req, obs, history)
     out += scoped
     picking = date_left(goal, obs)
-    if picking is not None and not pending and (paging := _calendar_step(picking, obs)) is not None:
+    if picking is not None and not pending and (paging := calendar_step(picking, obs)) is not None:
         out.append(paging)
     options_left = _options_left(req, obs)
     out = _choices(options_left, out)
@@ -536,7 +396,7 @@ def web_candidates(
     for i, o in enumerate(req.ordinals):
         if req.copy_from is not None and req.copy_from[0] <= o.at < req.copy_from[1]:
             continue  # "copy the text from the 3rd text area": where to copy from
-        step = _ordinal_step(o, obs, history)
+        step = ordinal_step(o, obs, history)
         if step is None:
             continue
         target, done = step
@@ -549,7 +409,7 @@ def web_candidates(
             continue  # "press Search, then click the 7th result": after the button
         if o.kind == "field" and not o.value:
             continue
-        out.append(_ordinal_candidate(o, target, obs, 3.6 - 0.6 * i))
+        out.append(ordinal_candidate(o, target, obs, 3.6 - 0.6 * i))
     if button is None:
         out = _send_when_filled(obs, history, out, pending=pending or ticks_left or bool(options_left))
     if button is not None:
