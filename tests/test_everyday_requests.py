@@ -345,7 +345,7 @@ def test_adding_to_contacts_a_calendar_or_an_unnamed_note_is_no_append(goal: str
 
 
 def test_an_item_joins_a_list_the_way_it_is_written() -> None:
-    from fleetmind.agents.grounding.goals import appended
+    from fleetmind.agents.grounding.lists import appended
 
     assert appended("milk, eggs", "butter") == "milk, eggs, butter"
     assert appended("Call the plumber about the leaking sink", "buy tape") == (

@@ -19,8 +19,9 @@ from ...devices.base import (
 )
 from .candidate import Candidate
 from .fields import ROW_SEP, field_cue, field_key, field_name, is_empty_field, readable_label, row_label, row_title
-from .goals import Goal, appended, goal_apps, is_about, opened_list_named, overlap, target_value
+from .goals import Goal, goal_apps, is_about, overlap, target_value
 from .history import typed_fields, typed_in_this_form
+from .lists import appended, opened_list_named
 from .screens import current_value, on_home, on_web
 from .vocabulary import (
     ADJUST,

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from ...secrets.names import referenced_secret
 from .fields import FIELD_CUES, field_key
+from .lists import appended_item
 from .spoken import spoken_times
-from .vocabulary import APP_HINTS, EDIT_WORDS, LANGUAGES, STOP, VALUE_APPS, content_words, words
+from .vocabulary import APP_HINTS, EDIT_WORDS, LANGUAGES, PRONOUNS, STOP, VALUE_APPS, content_words, words
 
 _ON = re.compile(
     r"\b(turn on|switch on|enable|activate|start|(?:turn|switch)(?:\s+[\w'-]+){1,3}?\s+(?:back\s+)?on"
@@ -140,7 +141,6 @@ _SEND_PERSON = re.compile(
     r"(?i:text|message|msg|sms|note|line|reminder|email|e-mail)\b"
 )
 """"send Mum a message": the person comes before what is sent."""
-_PRONOUNS = frozenset({"it", "this", "that", "them", "these", "those"})
 _HAVE_THING = re.compile(
     r"\b(?:i've got|i have got|i have|i've|i got|there's|there is|we have|we've got)\s+(?:a|an|my|our|the)\s+"
     r"([a-z][\w'-]*(?:\s+(?!(?:tomorrow|today|tonight|on|at|from|this|next|in|with|for)\b)[a-z][\w'-]*){0,3})",
@@ -246,9 +246,9 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
     event = _ADD_TO_CALENDAR.search(text)
     if event and "title" not in values:  # "add a meeting with the landlord to my calendar"
         title = event.group(1).strip()
-        if title.lower() in _PRONOUNS and (thing := _HAVE_THING.search(text)):
+        if title.lower() in PRONOUNS and (thing := _HAVE_THING.search(text)):
             title = thing.group(1)  # "add it to my calendar: I've got a haircut tomorrow"
-        if title.lower() not in _PRONOUNS:
+        if title.lower() not in PRONOUNS:
             values["title"] = title[:1].upper() + title[1:]
     if (noted := _NOTE_THAT.search(text)) is not None:
         values["message"] = (noted.group(1) or noted.group(2)).strip(" .!?")  # the note's text, whatever it says
@@ -398,46 +398,6 @@ _SAVES = re.compile(r"\b(?:save|saved|store|stored|keep|add|contacts?|address bo
 """Words of a goal that keeps someone's details (a contact), not one that uses them (a text, a call)."""
 
 
-_APPEND = re.compile(
-    r"\b(?:add|put|append|include|stick|throw|jot down|write down)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into)\s+"
-    r"(?:my|the|our)\s+(?P<which>(?:[\w'-]+\s+){0,3}?)(?P<kind>note|list|memo)\b",
-    re.I,
-)
-"""An item for a note or list the user already has ("add sunscreen to my packing list note")."""
-_NOT_NOTES = frozenset({"contact", "contacts", "calendar", "favorites", "favourites", "blocked", "block", "reading"})
-"""Lists that are not notes: the contacts, the calendar, a browser's reading list."""
-
-
-def _appended_item(text: str) -> str | None:
-    """What to add to an existing note or list, or None when the goal adds to none."""
-    m = _APPEND.search(text)
-    if m is None or (m.group("kind").lower() == "note" and not m.group("which").strip()):
-        return None  # "add milk to my note": which note is not said
-    if set(words(m.group("which"))) & _NOT_NOTES or m.group("item").lower() in _PRONOUNS:
-        return None
-    item = re.sub(r"^(?:a|an|some|the)\s+", "", m.group("item").strip(" ,"), flags=re.I)
-    return item or None
-
-
-def opened_list_named(goal: Goal, obs_texts: list[str]) -> bool:
-    """Whether the record open on screen (its title, as `obs_texts` show it) is the note or list the goal
-    adds to: "Packing list" for "add sunscreen to my packing list note", not "Groceries"."""
-    m = _APPEND.search(goal.text)
-    named = content_words(m.group("which")) - {"note", "notes", "list", "memo"} if m else set()
-    return bool(named) and any(named & content_words(t) for t in obs_texts)
-
-
-def appended(existing: str, item: str) -> str | None:
-    """`existing` text with `item` added the way it lists things (", item" or a new line); None for an
-    empty text: there is nothing to add to, and a new record is not what was asked."""
-    text = existing.rstrip()
-    if not text:
-        return None
-    if "\n" not in text and ("," in text or len(text.split()) <= 3):
-        return f"{text}, {item}"
-    return f"{text}\n{item}"
-
-
 def _saved_name(text: str) -> str | None:
     """The name a contact is saved under when the goal gives it without a cue ("I need Dr. Kim's office
     saved", "Save Joe's Pizza, 555 0144"), or None: the first capitalised phrase that is not a sentence's
@@ -509,7 +469,7 @@ def parse_goal(text: str, inputs: dict[str, str] | None = None) -> Goal:
     found = goal_words(said)
     if _NOTE_THAT.search(text):  # "write down ...", "jot down ...": a note, and "down" lowers nothing
         found = (found - {"down", "decrease"}) | {"note"}
-    if (item := _appended_item(text)) is not None:  # adds to a note the user has: it edits that note
+    if (item := appended_item(text)) is not None:  # adds to a note the user has: it edits that note
         values["append"] = item
         if item in values.get("message", ""):  # "jot down call mum in my to-do list": the item, not a note
             values.pop("message")

@@ -21,6 +21,8 @@ SUBMIT = frozenset(
 )
 QUERY_SUBMIT = re.compile(r"^(?:search|find|get|show|look up|check|see|go)\b(?!\s+(?:back|home|up|to\b))", re.I)
 """Buttons that send a query form ("Get forecast", "Search"): a submit for a goal that gives a query."""
+PRONOUNS = frozenset({"it", "this", "that", "them", "these", "those"})
+"""Words that point back at a thing rather than name it."""
 QUERY_KEYS = frozenset({"search", "city", "text", "location", "query"})
 """Values that are a query to look something up with, not a record to keep."""
 _AUTONYMS = {
