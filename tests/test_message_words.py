@@ -262,3 +262,9 @@ async def test_someones_email_is_looked_up_in_contacts() -> None:
     async with asyncio.timeout(30):
         result = await GuiAgent(p).run(SubtaskSpec(goal="what's Tim Berners-Lee's email?", outputs=["email"]))
     assert result.status == "succeeded" and result.outputs == {"email": "tim@example.org"}
+
+
+def test_a_text_sent_that_something_happened_and_a_state_made_so() -> None:
+    shot = parse_goal("shoot Alan Turing a text that the parcel arrived").values
+    assert shot["to"] == "Alan Turing" and shot["message"] == "the parcel arrived"
+    assert parse_goal("can you make it so bluetooth is off").want_on is False

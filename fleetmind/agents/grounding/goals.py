@@ -149,6 +149,9 @@ _HAVE_THING = re.compile(
 """The thing a remark says the user has ("I've got a haircut tomorrow"): what "add it" means."""
 _SAY_THAT = re.compile(
     r"\b(?i:text|message|tell|sms|msg|remind|let)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:know\s+)?(?i:that)\s+(.+)$"
+    # "shoot Alan a text that the parcel arrived"
+    r"|\b(?i:send|give|drop|shoot|write)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s+(?i:an?\s+)(?i:quick\s+|short\s+)?"
+    r"(?i:text|message|msg|sms|line)\s+(?i:that)\s+(.+)$"
 )
 _TELL_THEM = re.compile(
     r"\b(?:tell|inform|ask|remind)\s+them\s+(?:that\s+)?(.+)$|\blet\s+them\s+know\s+(?:that\s+)?(.+)$", re.I
@@ -257,7 +260,7 @@ def _uncued_values(text: str, values: dict[str, str]) -> None:
         values["message"] = (them.group(1) or them.group(2)).strip(" .!")
     said = _SAY_THAT.search(text)
     if said:
-        values.setdefault("message", said.group(1).strip(" .!"))  # "text Ada that I'm on my way"
+        values.setdefault("message", (said.group(1) or said.group(2)).strip(" .!"))  # "text Ada that I'm on my way"
     to = _TO_VERB.search(text) or _SEND_PERSON.search(text)
     reminder = reminder_text(text)
     if to and to.group(1).split()[0].lower() not in STOP | {"i"} and not (reminder and to.group(1) in reminder):
@@ -317,7 +320,7 @@ _STATE_QUESTION = re.compile(
     re.I,
 )
 _IMPERATIVE_TOGGLE = re.compile(r"\b(?:turn|switch|make sure|ensure)\b.*\b(?:on|off)\b(?!\?)", re.I)
-_MAKE_SURE = re.compile(r"\b(?:make sure|ensure|see to it that)\b[^?]*?\b(on|off)\b", re.I)
+_MAKE_SURE = re.compile(r"\b(?:make sure|ensure|see to it that|make it so)\b[^?]*?\b(on|off)\b", re.I)
 _CONTACT_WORDS = re.compile(
     r"\b(contacts?(?! form| us\b| page)|address book|phone book|save (?:a |the )?(?:new )?(?:number|contact))\b", re.I
 )
